@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using Baton.Core.Definitions;
+
+namespace Baton.Core.Runs;
+
+/// <summary>One attempt of one task in a run (Conductor's "Task" JSON).</summary>
+public sealed class TaskRun
+{
+    public string TaskId { get; set; } = "";
+    public string TaskType { get; set; } = "";
+    public TaskStatus Status { get; set; } = TaskStatus.Scheduled;
+    public string ReferenceTaskName { get; set; } = "";
+    public string TaskDefName { get; set; } = "";
+    public string WorkflowInstanceId { get; set; } = "";
+    public string WorkflowType { get; set; } = "";
+    public int WorkflowPriority { get; set; }
+    public string? CorrelationId { get; set; }
+    public JsonObject InputData { get; set; } = [];
+    public JsonObject OutputData { get; set; } = [];
+    public int Seq { get; set; }
+    public int RetryCount { get; set; }
+    public string? RetriedTaskId { get; set; }
+    public bool Retried { get; set; }
+    public bool Executed { get; set; }
+    public int PollCount { get; set; }
+    public long ScheduledTime { get; set; }
+    public long StartTime { get; set; }
+    public long EndTime { get; set; }
+    public long UpdateTime { get; set; }
+    public long CallbackAfterSeconds { get; set; }
+    public long ResponseTimeoutSeconds { get; set; }
+    public string? WorkerId { get; set; }
+    public string? Domain { get; set; }
+    public string? ReasonForIncompletion { get; set; }
+    public int Iteration { get; set; }
+    public WorkflowTask? WorkflowTask { get; set; }
+
+    /// <summary>When a SCHEDULED task may be handed out (retry delay, callbackAfterSeconds); epoch ms.</summary>
+    public long VisibleAfter() => Math.Max(ScheduledTime, UpdateTime) + (CallbackAfterSeconds * 1000);
+}

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using Baton.Core.Definitions;
+
+namespace Baton.Core.Runs;
+
+/// <summary>One execution of a workflow definition (Conductor's "Workflow" JSON).</summary>
+public sealed class WorkflowRun
+{
+    public string WorkflowId { get; set; } = "";
+    public string WorkflowName { get; set; } = "";
+    public int WorkflowVersion { get; set; }
+    public WorkflowStatus Status { get; set; } = WorkflowStatus.Running;
+    public JsonObject Input { get; set; } = [];
+    public JsonObject Output { get; set; } = [];
+    public JsonObject Variables { get; set; } = [];
+    public List<TaskRun> Tasks { get; set; } = [];
+    public string? CorrelationId { get; set; }
+    public string? ReasonForIncompletion { get; set; }
+    public int Priority { get; set; }
+    public long CreateTime { get; set; }
+    public long StartTime { get; set; }
+    public long EndTime { get; set; }
+    public long UpdateTime { get; set; }
+    public long LastRetriedTime { get; set; }
+    public List<string> FailedReferenceTaskNames { get; set; } = [];
+    public List<string> FailedTaskNames { get; set; } = [];
+    public string? CreatedBy { get; set; }
+    public string? ParentWorkflowId { get; set; }
+    public string? ParentWorkflowTaskId { get; set; }
+    public Dictionary<string, string>? TaskToDomain { get; set; }
+    public string? IdempotencyKey { get; set; }
+    public string? Event { get; set; }
+    public WorkflowDef WorkflowDefinition { get; set; } = new();
+
+    /// <summary>The latest attempt of each task reference name.</summary>
+    public TaskRun? LatestTask(string referenceTaskName)
+    {
+        for (var i = Tasks.Count - 1; i >= 0; i--)
+        {
+            if (Tasks[i].ReferenceTaskName == referenceTaskName) return Tasks[i];
+        }
+        return null;
+    }
+
+    public TaskRun? FindTask(string taskId) => Tasks.Find(t => t.TaskId == taskId);
+}
