@@ -8,11 +8,21 @@ namespace Baton.Core.Json;
 /// <summary>The JSON conventions of the wire format: camelCase, nulls omitted from objects, enums by name.</summary>
 public static class BatonJson
 {
-    public static JsonSerializerOptions Options => BatonJsonContext.Default.Options;
+    /// <summary>The serializer context every component uses: readable text (no needless \u escapes), camelCase,
+    /// nulls left out of objects (never out of maps), property names matched without regard to case.</summary>
+    public static BatonJsonContext Context { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        PropertyNameCaseInsensitive = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
-    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, typeof(T), BatonJsonContext.Default);
+    public static JsonSerializerOptions Options => Context.Options;
 
-    public static T? Deserialize<T>(string json) => (T?)JsonSerializer.Deserialize(json, typeof(T), BatonJsonContext.Default);
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, typeof(T), Context);
+
+    public static T? Deserialize<T>(string json) => (T?)JsonSerializer.Deserialize(json, typeof(T), Context);
 }
 
 [JsonSourceGenerationOptions(
@@ -21,20 +31,31 @@ public static class BatonJson
     AllowTrailingCommas = false)]
 [JsonSerializable(typeof(WorkflowDef))]
 [JsonSerializable(typeof(List<WorkflowDef>))]
+[JsonSerializable(typeof(IReadOnlyList<WorkflowDef>))]
 [JsonSerializable(typeof(TaskDef))]
 [JsonSerializable(typeof(List<TaskDef>))]
+[JsonSerializable(typeof(IReadOnlyList<TaskDef>))]
 [JsonSerializable(typeof(WorkflowRun))]
 [JsonSerializable(typeof(TaskRun))]
+[JsonSerializable(typeof(List<WorkflowRun>))]
 [JsonSerializable(typeof(List<TaskRun>))]
 [JsonSerializable(typeof(StartWorkflowRequest))]
 [JsonSerializable(typeof(TaskResult))]
 [JsonSerializable(typeof(TaskExecLog))]
 [JsonSerializable(typeof(List<TaskExecLog>))]
+[JsonSerializable(typeof(IReadOnlyList<TaskExecLog>))]
+[JsonSerializable(typeof(IReadOnlyList<TaskRun>))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
+[JsonSerializable(typeof(IReadOnlyList<PollData>))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, int>))]
+[JsonSerializable(typeof(Dictionary<string, int>))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(PollData))]
 [JsonSerializable(typeof(List<PollData>))]
 [JsonSerializable(typeof(WorkflowStatusView))]
 [JsonSerializable(typeof(SearchResult<WorkflowSummary>))]
 [JsonSerializable(typeof(SearchResult<WorkflowRun>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, long>))]
 public sealed partial class BatonJsonContext : JsonSerializerContext;

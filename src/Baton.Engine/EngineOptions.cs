@@ -1,0 +1,24 @@
+namespace Baton.Engine;
+
+/// <summary>Engine settings, bound from the <c>Baton:Engine</c> configuration section.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>How many system tasks (HTTP calls) may run at once.</summary>
+    public int SystemTaskConcurrency { get; set; } = 512;
+
+    /// <summary>Wall-clock limit of one INLINE / SWITCH script evaluation.</summary>
+    public int ScriptTimeoutMs { get; set; } = 1000;
+
+    /// <summary>Memory one script evaluation may allocate.</summary>
+    public long ScriptMemoryBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Call depth one script evaluation may reach.</summary>
+    public int ScriptRecursionLimit { get; set; } = 256;
+
+    /// <summary>Default HTTP task timeouts (Conductor's code defaults), used when a task sets none.</summary>
+    public int HttpConnectTimeoutMs { get; set; } = 3000;
+    public int HttpReadTimeoutMs { get; set; } = 3000;
+
+    /// <summary>Largest HTTP task response body kept in the task output; longer bodies are cut and say so.</summary>
+    public int HttpMaxResponseBytes { get; set; } = 1024 * 1024;
+}

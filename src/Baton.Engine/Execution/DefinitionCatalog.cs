@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using Baton.Core.Definitions;
+using Baton.Core.Validation;
+using Baton.Engine.Persistence;
+
+namespace Baton.Engine.Execution;
+
+/// <summary>
+/// The metadata service: validates and stores definitions, and keeps task definitions in memory so the decider
+/// reads them without I/O. Single node: the cache is filled at start and updated on every write through here.
+/// </summary>
+public sealed class DefinitionCatalog(IMetadataStore store)
+{
+    private readonly ConcurrentDictionary<string, TaskDef> _taskDefs = new(StringComparer.Ordinal);
+
+    public async Task LoadAsync(CancellationToken ct)
+    {
+        foreach (var def in await store.ListTaskDefsAsync(ct)) _taskDefs[def.Name] = def;
+    }
+
+    public TaskDef? TaskDef(string name) => _taskDefs.TryGetValue(name, out var def) ? def : null;
+
+    public async Task SaveTaskDefsAsync(IReadOnlyList<TaskDef> defs, string? principal, CancellationToken ct)
+    {
+        var problems = new List<ValidationProblem>();
+        for (var i = 0; i < defs.Count; i++) DefinitionValidator.ValidateTaskDef(defs[i], $"$[{i}]", problems);
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+        var now = Clock.NowMs();
+        foreach (var def in defs)
+        {
+            var existing = TaskDef(def.Name);
+            def.CreateTime = existing?.CreateTime ?? now;
+            def.CreatedBy = existing?.CreatedBy ?? principal;
+            def.UpdateTime = now;
+            def.UpdatedBy = principal;
+        }
+        await store.UpsertTaskDefsAsync(defs, ct);
+        foreach (var def in defs) _taskDefs[def.Name] = def;
+    }
+
+    public async Task<TaskDef> GetTaskDefAsync(string name, CancellationToken ct) =>
+        await store.GetTaskDefAsync(name, ct) ?? throw new NotFoundException($"No task definition named '{name}'");
+
+    public Task<IReadOnlyList<TaskDef>> ListTaskDefsAsync(CancellationToken ct) => store.ListTaskDefsAsync(ct);
+
+    public async Task DeleteTaskDefAsync(string name, CancellationToken ct)
+    {
+        if (!await store.DeleteTaskDefAsync(name, ct)) throw new NotFoundException($"No task definition named '{name}'");
+        _taskDefs.TryRemove(name, out _);
+    }
+
+    /// <summary>Validates and stores one workflow definition.</summary>
+    /// <exception cref="ConflictException">It exists and <paramref name="overwrite"/> is false.</exception>
+    public async Task SaveWorkflowDefAsync(WorkflowDef def, bool overwrite, string? principal, CancellationToken ct)
+    {
+        Validate(def, "$");
+        Stamp(def, principal);
+        if (!await store.SaveWorkflowDefAsync(def, overwrite, ct))
+        {
+            throw new ConflictException($"Workflow definition '{def.Name}' version {def.Version} already exists; use PUT /api/metadata/workflow to update it");
+        }
+    }
+
+    /// <summary>Validates every definition first, then stores them all (or none, when any is invalid).</summary>
+    public async Task SaveWorkflowDefsAsync(IReadOnlyList<WorkflowDef> defs, string? principal, CancellationToken ct)
+    {
+        var problems = new List<ValidationProblem>();
+        for (var i = 0; i < defs.Count; i++) DefinitionValidator.ValidateWorkflowDef(defs[i], $"$[{i}]", problems);
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+        foreach (var def in defs)
+        {
+            Stamp(def, principal);
+            await store.SaveWorkflowDefAsync(def, overwrite: true, ct);
+        }
+    }
+
+    public static void Validate(WorkflowDef def, string path)
+    {
+        var problems = new List<ValidationProblem>();
+        DefinitionValidator.ValidateWorkflowDef(def, path, problems);
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+    }
+
+    public async Task<WorkflowDef> GetWorkflowDefAsync(string name, int? version, CancellationToken ct) =>
+        await store.GetWorkflowDefAsync(name, version, ct)
+        ?? throw new NotFoundException(version is null
+            ? $"No workflow definition named '{name}'"
+            : $"No workflow definition named '{name}' with version {version}");
+
+    public Task<IReadOnlyList<WorkflowDef>> ListWorkflowDefsAsync(CancellationToken ct) => store.ListWorkflowDefsAsync(ct);
+
+    public async Task DeleteWorkflowDefAsync(string name, int version, CancellationToken ct)
+    {
+        if (!await store.DeleteWorkflowDefAsync(name, version, ct))
+        {
+            throw new NotFoundException($"No workflow definition named '{name}' with version {version}");
+        }
+    }
+
+    private static void Stamp(WorkflowDef def, string? principal)
+    {
+        var now = Clock.NowMs();
+        def.CreateTime ??= now;
+        def.UpdateTime = now;
+        def.CreatedBy ??= principal;
+        def.UpdatedBy = principal;
+    }
+}

@@ -1,0 +1,415 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Baton.Core.Definitions;
+using Baton.Core.Expressions;
+using Baton.Core.Runs;
+using Baton.Engine.Scripting;
+using Baton.Engine.SystemTasks;
+using Microsoft.Extensions.Logging;
+using TaskStatus = Baton.Core.Runs.TaskStatus;
+
+namespace Baton.Engine.Execution;
+
+/// <summary>
+/// The state machine. Given a run and the time, it moves the run as far as it can without waiting on anything
+/// outside: checks timeouts, retries or fails failed tasks, schedules what follows completed tasks, runs the
+/// operators (SWITCH, SET_VARIABLE, TERMINATE, NOOP) and INLINE scripts in place, and ends the run when nothing
+/// is left. It only mutates the run in memory; the executor commits. Every task it touches gets
+/// <c>UpdateTime = now</c>, which is how the executor knows what to write.
+/// </summary>
+public sealed class WorkflowDecider(
+    DefinitionCatalog definitions,
+    SystemTaskRegistry systemTasks,
+    JavaScriptEvaluator scripts,
+    ILogger<WorkflowDecider> logger)
+{
+    private const int MaxStepsPerDecide = 10_000;
+
+    public void Decide(WorkflowRun run, long now)
+    {
+        if (run.Status != WorkflowStatus.Running) return;
+        if (CheckWorkflowTimeout(run, now)) return;
+        CheckTaskTimeouts(run, now);
+
+        var graph = new WorkflowGraph(run.WorkflowDefinition);
+        for (var step = 0; step < MaxStepsPerDecide; step++)
+        {
+            if (run.Status != WorkflowStatus.Running) return;
+            var progressed = HandleFailures(run, graph, now);
+            if (run.Status != WorkflowStatus.Running) return;
+            progressed |= ScheduleFollowers(run, graph, now);
+            progressed |= RunInlineTasks(run, now);
+            if (!progressed) break;
+        }
+        if (run.Status == WorkflowStatus.Running) CompleteIfDone(run, now);
+    }
+
+    /// <summary>Creates and adds the task for <paramref name="workflowTask"/>, its inputs evaluated now.</summary>
+    public TaskRun Schedule(WorkflowRun run, WorkflowTask workflowTask, long now, TaskRun? retryOf = null)
+    {
+        var id = NewId();
+        var def = TaskDefinitionOf(workflowTask);
+        var scope = new WorkflowScope(run, id);
+        var input = ParameterEvaluator.EvaluateObject(workflowTask.InputParameters, scope);
+        if (def?.InputTemplate is { } template)
+        {
+            foreach (var (key, value) in template)
+            {
+                if (input[key] is null) input[key] = ParameterEvaluator.Evaluate(value, scope);
+            }
+        }
+        var isWorker = workflowTask.Type == TaskTypes.Simple;
+        var task = new TaskRun
+        {
+            TaskId = id,
+            TaskType = isWorker ? workflowTask.Name : workflowTask.Type,
+            Status = TaskStatus.Scheduled,
+            ReferenceTaskName = workflowTask.TaskReferenceName,
+            TaskDefName = workflowTask.Name,
+            WorkflowInstanceId = run.WorkflowId,
+            WorkflowType = run.WorkflowName,
+            WorkflowPriority = run.Priority,
+            CorrelationId = run.CorrelationId,
+            InputData = input,
+            Seq = run.Tasks.Count + 1,
+            RetryCount = retryOf is null ? 0 : retryOf.RetryCount + 1,
+            RetriedTaskId = retryOf?.TaskId,
+            ScheduledTime = now,
+            UpdateTime = now,
+            CallbackAfterSeconds = retryOf is null ? Math.Max(0, workflowTask.StartDelay) : 0,
+            ResponseTimeoutSeconds = isWorker ? (def ?? TaskDef.DefaultFor(workflowTask.Name)).ResponseTimeoutSeconds : 0,
+            WorkflowTask = workflowTask,
+        };
+        run.Tasks.Add(task);
+        run.UpdateTime = now;
+        return task;
+    }
+
+    /// <summary>Ends the run: cancels what is still pending, computes the output unless one is given.</summary>
+    public static void EndWorkflow(WorkflowRun run, WorkflowStatus status, string? reason, long now, JsonObject? output = null)
+    {
+        foreach (var task in run.Tasks)
+        {
+            if (task.Status.IsTerminal()) continue;
+            task.Status = TaskStatus.Canceled;
+            task.EndTime = now;
+            task.UpdateTime = now;
+        }
+        run.Status = status;
+        run.ReasonForIncompletion = reason;
+        run.EndTime = now;
+        run.UpdateTime = now;
+        run.Output = output ?? ComputeOutput(run);
+    }
+
+    /// <summary>The earliest time the decider must look at this run again with no outside event, if any.</summary>
+    public long? NextWakeAt(WorkflowRun run)
+    {
+        if (run.Status != WorkflowStatus.Running) return null;
+        long? next = null;
+        void Consider(long at) => next = next is null ? at : Math.Min(next.Value, at);
+
+        var def = run.WorkflowDefinition;
+        if (def.TimeoutSeconds > 0 && def.TimeoutPolicy != TimeoutPolicies.AlertOnly)
+        {
+            Consider(Math.Max(run.StartTime, run.LastRetriedTime) + (def.TimeoutSeconds * 1000) + 1);
+        }
+        foreach (var task in run.Tasks)
+        {
+            if (task.Status.IsTerminal()) continue;
+            if (IsWorkerTask(task))
+            {
+                var taskDef = TaskDefinitionOf(task.WorkflowTask) ?? TaskDef.DefaultFor(task.TaskDefName);
+                if (task.Status == TaskStatus.Scheduled && taskDef.PollTimeoutSeconds > 0 && taskDef.TimeoutPolicy != TimeoutPolicies.AlertOnly)
+                {
+                    Consider(task.VisibleAfter() + (taskDef.PollTimeoutSeconds * 1000) + 1);
+                }
+                if (task.Status == TaskStatus.InProgress)
+                {
+                    if (task.ResponseTimeoutSeconds > 0) Consider(task.UpdateTime + (task.ResponseTimeoutSeconds * 1000) + 1);
+                    if (taskDef.TimeoutSeconds > 0 && taskDef.TimeoutPolicy != TimeoutPolicies.AlertOnly)
+                    {
+                        Consider(task.StartTime + (taskDef.TimeoutSeconds * 1000) + 1);
+                    }
+                }
+            }
+            else if (task.Status == TaskStatus.Scheduled)
+            {
+                Consider(task.VisibleAfter());
+            }
+        }
+        return next;
+    }
+
+    public static bool IsWorkerTask(TaskRun task) => (task.WorkflowTask?.Type ?? TaskTypes.Simple) == TaskTypes.Simple;
+
+    public static string NewId() => Guid.CreateVersion7().ToString();
+
+    private TaskDef? TaskDefinitionOf(WorkflowTask? workflowTask) =>
+        workflowTask is null ? null : workflowTask.TaskDefinition ?? definitions.TaskDef(workflowTask.Name);
+
+    private static bool CheckWorkflowTimeout(WorkflowRun run, long now)
+    {
+        var def = run.WorkflowDefinition;
+        if (def.TimeoutSeconds <= 0 || def.TimeoutPolicy == TimeoutPolicies.AlertOnly) return false;
+        var since = Math.Max(run.StartTime, run.LastRetriedTime);
+        if (now - since <= def.TimeoutSeconds * 1000) return false;
+        EndWorkflow(run, WorkflowStatus.TimedOut,
+            $"Workflow timed out after {(now - since) / 1000} seconds. Timeout configured as {def.TimeoutSeconds} seconds. Timeout policy configured to {def.TimeoutPolicy ?? TimeoutPolicies.TimeOutWorkflow}", now);
+        return true;
+    }
+
+    private void CheckTaskTimeouts(WorkflowRun run, long now)
+    {
+        foreach (var task in run.Tasks.ToList())
+        {
+            if (task.Status.IsTerminal() || !IsWorkerTask(task)) continue;
+            var def = TaskDefinitionOf(task.WorkflowTask) ?? TaskDef.DefaultFor(task.TaskDefName);
+            var policy = def.TimeoutPolicy ?? TimeoutPolicies.TimeOutWorkflow;
+            if (task.Status == TaskStatus.Scheduled && def.PollTimeoutSeconds > 0 && now - task.VisibleAfter() > def.PollTimeoutSeconds * 1000)
+            {
+                ApplyTimeout(run, task, policy, $"Task poll timed out after {def.PollTimeoutSeconds} seconds (pollTimeoutSeconds)", now);
+            }
+            else if (task.Status == TaskStatus.InProgress && def.TimeoutSeconds > 0 && now - task.StartTime > def.TimeoutSeconds * 1000)
+            {
+                ApplyTimeout(run, task, policy, $"Task timed out after {def.TimeoutSeconds} seconds (timeoutSeconds)", now);
+            }
+            else if (task.Status == TaskStatus.InProgress && task.ResponseTimeoutSeconds > 0 && now - task.UpdateTime > task.ResponseTimeoutSeconds * 1000)
+            {
+                // A worker that went silent: the attempt is over and, retries permitting, another one is made.
+                MarkTimedOut(task, $"responseTimeout: {task.ResponseTimeoutSeconds} seconds exceeded for taskId: {task.TaskId}", now);
+            }
+            if (run.Status != WorkflowStatus.Running) return;
+        }
+    }
+
+    private void ApplyTimeout(WorkflowRun run, TaskRun task, string policy, string reason, long now)
+    {
+        switch (policy)
+        {
+            case TimeoutPolicies.AlertOnly:
+                logger.LogWarning("Task {TaskId} of workflow {WorkflowId} passed its timeout; policy ALERT_ONLY leaves it running", task.TaskId, run.WorkflowId);
+                break;
+            case TimeoutPolicies.Retry:
+                MarkTimedOut(task, reason, now);
+                break;
+            default:
+                MarkTimedOut(task, reason, now);
+                task.Executed = true;
+                EndWorkflow(run, WorkflowStatus.TimedOut, $"Task {task.TaskId} timed out: {reason}", now);
+                break;
+        }
+    }
+
+    private static void MarkTimedOut(TaskRun task, string reason, long now)
+    {
+        task.Status = TaskStatus.TimedOut;
+        task.ReasonForIncompletion = reason;
+        task.EndTime = now;
+        task.UpdateTime = now;
+    }
+
+    /// <summary>Retries failed attempts that have retries left; otherwise applies optional / permissive or fails the run.</summary>
+    private bool HandleFailures(WorkflowRun run, WorkflowGraph graph, long now)
+    {
+        var progressed = false;
+        foreach (var task in run.Tasks.ToList())
+        {
+            if (task.Executed || task.Retried) continue;
+            if (task.Status is not (TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut)) continue;
+            progressed = true;
+            var workflowTask = task.WorkflowTask ?? new WorkflowTask { Name = task.TaskDefName, TaskReferenceName = task.ReferenceTaskName, Type = task.TaskType };
+            var def = TaskDefinitionOf(workflowTask);
+            var maxRetries = RetryPolicy.MaxRetries(workflowTask, def, workflowTask.Type);
+            task.UpdateTime = now;
+            task.Executed = true;
+            if (!run.FailedReferenceTaskNames.Contains(task.ReferenceTaskName) && task.Status != TaskStatus.TimedOut)
+            {
+                run.FailedReferenceTaskNames.Add(task.ReferenceTaskName);
+                run.FailedTaskNames.Add(task.TaskDefName);
+            }
+            if (RetryPolicy.CanRetry(task, maxRetries))
+            {
+                task.Retried = true;
+                var retry = Schedule(run, workflowTask, now, retryOf: task);
+                retry.CallbackAfterSeconds = RetryPolicy.DelaySeconds(def ?? TaskDef.DefaultFor(task.TaskDefName), task.RetryCount);
+                continue;
+            }
+            if (workflowTask.Optional)
+            {
+                task.Status = TaskStatus.CompletedWithErrors;
+                task.Executed = false; // goes on as a completed task
+                continue;
+            }
+            if (workflowTask.Permissive)
+            {
+                // Stays FAILED; the run goes on and fails at its end, naming this attempt.
+                ScheduleNext(run, graph, task, now);
+                continue;
+            }
+            var status = task.Status == TaskStatus.TimedOut ? WorkflowStatus.TimedOut : WorkflowStatus.Failed;
+            EndWorkflow(run, status, FailureReason(task), now);
+            return true;
+        }
+        return progressed;
+    }
+
+    private static string FailureReason(TaskRun task) =>
+        $"Task {task.TaskId} failed with status: {task.Status.WireName()} and reason: '{task.ReasonForIncompletion}'";
+
+    /// <summary>For each task that finished well and was not yet followed, schedules what comes next.</summary>
+    private bool ScheduleFollowers(WorkflowRun run, WorkflowGraph graph, long now)
+    {
+        var progressed = false;
+        foreach (var task in run.Tasks.ToList())
+        {
+            if (task.Executed || task.Retried || !task.Status.IsSuccessful()) continue;
+            task.Executed = true;
+            task.UpdateTime = now;
+            progressed = true;
+            ScheduleNext(run, graph, task, now);
+        }
+        return progressed;
+    }
+
+    private void ScheduleNext(WorkflowRun run, WorkflowGraph graph, TaskRun task, long now)
+    {
+        var workflowTask = graph.Find(task.ReferenceTaskName) ?? task.WorkflowTask;
+        if (workflowTask is null) return;
+        var next = workflowTask.Type == TaskTypes.Switch && task.Status.IsSuccessful()
+            ? FirstOfCase(workflowTask, task) ?? graph.Following(task.ReferenceTaskName)
+            : graph.Following(task.ReferenceTaskName);
+        if (next is not null && run.LatestTask(next.TaskReferenceName) is null) Schedule(run, next, now);
+    }
+
+    private static WorkflowTask? FirstOfCase(WorkflowTask switchTask, TaskRun task)
+    {
+        var chosen = task.OutputData["evaluationResult"] is JsonArray { Count: > 0 } result ? result[0]?.ToString() : null;
+        List<WorkflowTask>? branch = null;
+        if (chosen is not null && switchTask.DecisionCases is not null) switchTask.DecisionCases.TryGetValue(chosen, out branch);
+        branch ??= switchTask.DefaultCase;
+        return branch is { Count: > 0 } ? branch[0] : null;
+    }
+
+    /// <summary>Runs the scheduled tasks that need no waiting: operators and scripts.</summary>
+    private bool RunInlineTasks(WorkflowRun run, long now)
+    {
+        var progressed = false;
+        foreach (var task in run.Tasks.ToList())
+        {
+            if (task.Status != TaskStatus.Scheduled || IsWorkerTask(task)) continue;
+            if (task.VisibleAfter() > now) continue;
+            switch (task.TaskType)
+            {
+                case TaskTypes.Switch:
+                    Finish(task, EvaluateSwitch(task), now);
+                    break;
+                case TaskTypes.SetVariable:
+                    foreach (var (key, value) in task.InputData) run.Variables[key] = value?.DeepClone();
+                    Finish(task, TaskOutcome.Completed([]), now);
+                    break;
+                case TaskTypes.Noop:
+                    Finish(task, TaskOutcome.Completed([]), now);
+                    break;
+                case TaskTypes.Terminate:
+                    Terminate(run, task, now);
+                    return true;
+                default:
+                    if (!systemTasks.TryGet(task.TaskType, out var handler) || handler.RunsAsync) continue;
+                    task.StartTime = now;
+                    Finish(task, handler.ExecuteAsync(task, task.InputData, CancellationToken.None).GetAwaiter().GetResult(), now);
+                    break;
+            }
+            progressed = true;
+        }
+        return progressed;
+    }
+
+    /// <summary>Applies how a system task ended to the task.</summary>
+    public static void Finish(TaskRun task, TaskOutcome outcome, long now)
+    {
+        task.Status = outcome.Status;
+        task.OutputData = outcome.Output;
+        task.ReasonForIncompletion = outcome.Reason;
+        if (task.StartTime == 0) task.StartTime = now;
+        task.EndTime = now;
+        task.UpdateTime = now;
+    }
+
+    private TaskOutcome EvaluateSwitch(TaskRun task)
+    {
+        var workflowTask = task.WorkflowTask!;
+        string value;
+        if (workflowTask.EvaluatorType == "value-param")
+        {
+            value = Text(task.InputData[workflowTask.Expression ?? ""]);
+        }
+        else
+        {
+            try
+            {
+                value = Text(scripts.Evaluate(workflowTask.Expression ?? "", task.InputData));
+            }
+            catch (ScriptException e)
+            {
+                return TaskOutcome.Failed($"SWITCH task '{task.ReferenceTaskName}': {e.Message}");
+            }
+        }
+        return TaskOutcome.Completed(new JsonObject { ["evaluationResult"] = new JsonArray(value) });
+    }
+
+    private static string Text(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => node.ToJsonString(),
+    };
+
+    private static void Terminate(WorkflowRun run, TaskRun task, long now)
+    {
+        var statusText = task.InputData["terminationStatus"]?.ToString() ?? "COMPLETED";
+        var status = statusText switch
+        {
+            "FAILED" => WorkflowStatus.Failed,
+            "TERMINATED" => WorkflowStatus.Terminated,
+            _ => WorkflowStatus.Completed,
+        };
+        var given = task.InputData["workflowOutput"];
+        JsonObject? output = given switch
+        {
+            null => null,
+            JsonObject obj => (JsonObject)obj.DeepClone(),
+            _ => new JsonObject { ["output"] = given.DeepClone() },
+        };
+        Finish(task, TaskOutcome.Completed(new JsonObject { ["output"] = output?.DeepClone() }), now);
+        task.Executed = true;
+        var reason = task.InputData["terminationReason"]?.ToString();
+        if (string.IsNullOrEmpty(reason)) reason = $"Workflow is {status.WireName()} by TERMINATE task: {task.TaskId}";
+        EndWorkflow(run, status, reason, now, output ?? ComputeOutput(run));
+    }
+
+    private static void CompleteIfDone(WorkflowRun run, long now)
+    {
+        foreach (var task in run.Tasks)
+        {
+            if (!task.Status.IsTerminal() || (!task.Executed && !task.Retried)) return;
+        }
+        var permissive = run.Tasks.FirstOrDefault(t => !t.Retried && t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut);
+        if (permissive is not null)
+        {
+            EndWorkflow(run, WorkflowStatus.Failed, FailureReason(permissive), now);
+            return;
+        }
+        EndWorkflow(run, WorkflowStatus.Completed, null, now);
+    }
+
+    private static JsonObject ComputeOutput(WorkflowRun run)
+    {
+        if (run.WorkflowDefinition.OutputParameters is { } parameters)
+        {
+            return ParameterEvaluator.EvaluateObject(parameters, new WorkflowScope(run));
+        }
+        var last = run.Tasks.LastOrDefault(t => t.Status.IsTerminal() && t.Status != TaskStatus.Canceled) ?? run.Tasks.LastOrDefault();
+        return last is null ? [] : (JsonObject)last.OutputData.DeepClone();
+    }
+}

@@ -1,0 +1,498 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Baton.Core.Definitions;
+using Baton.Core.Expressions;
+using Baton.Core.Runs;
+using Baton.Engine.Persistence;
+using Baton.Engine.Queue;
+using Baton.Engine.SystemTasks;
+using Baton.Engine.Timers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TaskStatus = Baton.Core.Runs.TaskStatus;
+
+namespace Baton.Engine.Execution;
+
+/// <summary>
+/// The engine's operations. Each one takes the workflow's lock, loads the run, changes it, lets the decider move
+/// it on, commits, and only then returns; after the commit it hands scheduled work out (worker queue, system
+/// task pool, timers) and wakes synchronous callers.
+/// </summary>
+public sealed class WorkflowExecutor(
+    IExecutionStore store,
+    DefinitionCatalog definitions,
+    WorkflowDecider decider,
+    WorkflowLocks locks,
+    WorkerQueues queue,
+    WorkflowTimers timers,
+    CompletionWaiters waiters,
+    SystemTaskRegistry systemTasks,
+    IOptions<EngineOptions> options,
+    ILogger<WorkflowExecutor> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _systemTaskSlots = new(options.Value.SystemTaskConcurrency);
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+
+    // ---- starting -------------------------------------------------------------------------------------------
+
+    public async Task<string> StartAsync(StartWorkflowRequest request, string? principal, CancellationToken ct)
+    {
+        var run = await NewRunAsync(request, principal, ct);
+        await CreateAsync(run, ct);
+        return run.WorkflowId;
+    }
+
+    /// <summary>Starts a run and waits until it ends (or <paramref name="untilTaskRef"/> completes, or the wait is over).</summary>
+    public async Task<WorkflowRun> ExecuteAsync(StartWorkflowRequest request, string? principal, TimeSpan wait, string? untilTaskRef, CancellationToken ct)
+    {
+        var run = await NewRunAsync(request, principal, ct);
+        using (waiters.Register(run.WorkflowId, untilTaskRef, out var finished))
+        {
+            await CreateAsync(run, ct);
+            if (!run.Status.IsTerminal())
+            {
+                try
+                {
+                    await finished.WaitAsync(wait, ct);
+                }
+                catch (TimeoutException)
+                {
+                    // Answer with the run as it stands.
+                }
+            }
+        }
+        return await GetWorkflowAsync(run.WorkflowId, includeTasks: true, ct);
+    }
+
+    private async Task<WorkflowRun> NewRunAsync(StartWorkflowRequest request, string? principal, CancellationToken ct)
+    {
+        WorkflowDef def;
+        if (request.WorkflowDef is { } inline)
+        {
+            DefinitionCatalog.Validate(inline, "$.workflowDef");
+            def = inline;
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(request.Name)) throw new InvalidRequestException("$.name", "name is required");
+            def = await definitions.GetWorkflowDefAsync(request.Name, request.Version, ct);
+        }
+        var now = Clock.NowMs();
+        var input = (JsonObject?)request.Input?.DeepClone() ?? [];
+        if (def.InputTemplate is { } template)
+        {
+            foreach (var (key, value) in template)
+            {
+                if (input[key] is null) input[key] = value?.DeepClone();
+            }
+        }
+        return new WorkflowRun
+        {
+            WorkflowId = WorkflowDecider.NewId(),
+            WorkflowName = def.Name,
+            WorkflowVersion = def.Version,
+            Status = WorkflowStatus.Running,
+            Input = input,
+            Variables = (JsonObject?)def.Variables?.DeepClone() ?? [],
+            CorrelationId = request.CorrelationId,
+            Priority = Math.Clamp(request.Priority, 0, 99),
+            CreateTime = now,
+            StartTime = now,
+            UpdateTime = now,
+            CreatedBy = principal ?? request.CreatedBy,
+            TaskToDomain = request.TaskToDomain,
+            IdempotencyKey = request.IdempotencyKey,
+            WorkflowDefinition = def,
+        };
+    }
+
+    private async Task CreateAsync(WorkflowRun run, CancellationToken ct)
+    {
+        using var held = await locks.AcquireAsync(run.WorkflowId, ct);
+        var now = run.StartTime;
+        decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+        decider.Decide(run, now);
+        await CommitAsync(run, now, null, ct);
+    }
+
+    // ---- reading --------------------------------------------------------------------------------------------
+
+    public async Task<WorkflowRun> GetWorkflowAsync(string workflowId, bool includeTasks, CancellationToken ct) =>
+        await store.GetWorkflowAsync(workflowId, includeTasks, ct) ?? throw WorkflowNotFound(workflowId);
+
+    public async Task<TaskRun> GetTaskAsync(string taskId, CancellationToken ct) =>
+        await store.GetTaskAsync(taskId, ct) ?? throw new NotFoundException($"No task with id '{taskId}'");
+
+    public Task<SearchResult<WorkflowRun>> SearchAsync(WorkflowQuery query, CancellationToken ct) => store.SearchAsync(query, ct);
+
+    public Task<IReadOnlyList<string>> GetRunningIdsAsync(string name, int? version, long? startedAfter, long? startedBefore, CancellationToken ct) =>
+        store.GetRunningWorkflowIdsAsync(name, version, startedAfter, startedBefore, ct);
+
+    // ---- workflow operations --------------------------------------------------------------------------------
+
+    public Task TerminateAsync(string workflowId, string? reason, CancellationToken ct) =>
+        MutateAsync(workflowId, (run, now) =>
+        {
+            if (run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is already {run.Status.WireName()}; only a running or paused workflow can be terminated");
+            WorkflowDecider.EndWorkflow(run, WorkflowStatus.Terminated, string.IsNullOrEmpty(reason) ? "Terminated by request" : reason, now);
+            return true;
+        }, ct);
+
+    public Task PauseAsync(string workflowId, CancellationToken ct) =>
+        MutateAsync(workflowId, (run, now) =>
+        {
+            if (run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is {run.Status.WireName()}; only a running workflow can be paused");
+            if (run.Status == WorkflowStatus.Paused) return false;
+            run.Status = WorkflowStatus.Paused;
+            run.UpdateTime = now;
+            return true;
+        }, ct);
+
+    public Task ResumeAsync(string workflowId, CancellationToken ct) =>
+        MutateAsync(workflowId, (run, now) =>
+        {
+            if (run.Status != WorkflowStatus.Paused) throw new ConflictException($"Workflow {workflowId} is {run.Status.WireName()}, not PAUSED");
+            run.Status = WorkflowStatus.Running;
+            run.UpdateTime = now;
+            return true;
+        }, ct);
+
+    /// <summary>Reschedules the last failed, timed-out or canceled attempts of a finished run.</summary>
+    public Task RetryAsync(string workflowId, CancellationToken ct) =>
+        MutateAsync(workflowId, (run, now) =>
+        {
+            if (!run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is still {run.Status.WireName()}; only a finished workflow can be retried");
+            if (run.Status == WorkflowStatus.Completed) throw new ConflictException($"Workflow {workflowId} COMPLETED; use restart to run it again");
+            var toRetry = run.Tasks
+                .GroupBy(t => t.ReferenceTaskName)
+                .Select(g => g.Last())
+                .Where(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut or TaskStatus.Canceled)
+                .ToList();
+            if (toRetry.Count == 0 && run.Status != WorkflowStatus.TimedOut)
+            {
+                throw new ConflictException($"Workflow {workflowId} has no failed task to retry; use restart to run it again");
+            }
+            foreach (var failed in toRetry)
+            {
+                failed.Retried = true;
+                failed.Executed = true;
+                failed.UpdateTime = now;
+                var attempt = decider.Schedule(run, failed.WorkflowTask ?? new WorkflowTask { Name = failed.TaskDefName, TaskReferenceName = failed.ReferenceTaskName, Type = failed.TaskType }, now, retryOf: failed);
+                attempt.InputData = (JsonObject)failed.InputData.DeepClone();
+            }
+            run.Status = WorkflowStatus.Running;
+            run.ReasonForIncompletion = null;
+            run.EndTime = 0;
+            run.LastRetriedTime = now;
+            run.UpdateTime = now;
+            return true;
+        }, ct);
+
+    /// <summary>Runs a finished workflow again from the start under the same id.</summary>
+    public async Task RestartAsync(string workflowId, bool useLatestDefinition, CancellationToken ct)
+    {
+        WorkflowDef? latest = null;
+        if (useLatestDefinition)
+        {
+            var existing = await GetWorkflowAsync(workflowId, includeTasks: false, ct);
+            latest = await definitions.GetWorkflowDefAsync(existing.WorkflowName, null, ct);
+        }
+        List<string>? removed = null;
+        await MutateAsync(workflowId, (run, now) =>
+        {
+            if (!run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is still {run.Status.WireName()}; only a finished workflow can be restarted");
+            if (run.Status == WorkflowStatus.Completed && !run.WorkflowDefinition.Restartable)
+            {
+                throw new ConflictException($"Workflow {workflowId} COMPLETED and its definition is not restartable");
+            }
+            if (latest is not null)
+            {
+                run.WorkflowDefinition = latest;
+                run.WorkflowVersion = latest.Version;
+            }
+            removed = run.Tasks.Select(t => t.TaskId).ToList();
+            run.Tasks.Clear();
+            run.Status = WorkflowStatus.Running;
+            run.Output = [];
+            run.Variables = (JsonObject?)run.WorkflowDefinition.Variables?.DeepClone() ?? [];
+            run.ReasonForIncompletion = null;
+            run.FailedReferenceTaskNames.Clear();
+            run.FailedTaskNames.Clear();
+            run.StartTime = now;
+            run.EndTime = 0;
+            run.LastRetriedTime = 0;
+            run.UpdateTime = now;
+            decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+            return true;
+        }, ct, () => removed);
+    }
+
+    public async Task RemoveAsync(string workflowId, CancellationToken ct)
+    {
+        using var held = await locks.AcquireAsync(workflowId, ct);
+        if (!await store.RemoveWorkflowAsync(workflowId, ct)) throw WorkflowNotFound(workflowId);
+    }
+
+    /// <summary>Lets the decider look at a run again (timers, recovery, PUT /decide).</summary>
+    public Task DecideAsync(string workflowId, CancellationToken ct) =>
+        MutateAsync(workflowId, (_, _) => false, ct, onlyIfChanged: true);
+
+    // ---- worker tasks ---------------------------------------------------------------------------------------
+
+    /// <summary>Hands up to <paramref name="count"/> scheduled tasks of a type to a worker, waiting up to <paramref name="wait"/>.</summary>
+    public async Task<IReadOnlyList<TaskRun>> PollAsync(string taskType, string? workerId, string? domain, int count, TimeSpan wait, CancellationToken ct)
+    {
+        RecordPoll(taskType, workerId, domain);
+        var handed = new List<TaskRun>();
+        var remaining = wait;
+        var deadline = DateTime.UtcNow + wait;
+        while (handed.Count < count)
+        {
+            var items = await queue.TakeAsync(taskType, count - handed.Count, remaining, ct);
+            if (items.Count == 0) break;
+            foreach (var item in items)
+            {
+                TaskRun? taken = null;
+                try
+                {
+                    await MutateAsync(item.WorkflowId, (run, now) =>
+                    {
+                        var task = run.FindTask(item.TaskId);
+                        if (task is null || task.Status != TaskStatus.Scheduled) return false;
+                        task.Status = TaskStatus.InProgress;
+                        task.PollCount++;
+                        task.WorkerId = workerId;
+                        task.Domain = domain;
+                        task.StartTime = now;
+                        task.UpdateTime = now;
+                        run.UpdateTime = now;
+                        taken = task;
+                        return true;
+                    }, ct, decide: false);
+                }
+                catch (NotFoundException)
+                {
+                    // The run was removed while its task waited in the queue.
+                }
+                if (taken is not null) handed.Add(taken);
+            }
+            remaining = deadline - DateTime.UtcNow;
+            if (handed.Count > 0 || remaining <= TimeSpan.Zero) remaining = TimeSpan.Zero;
+        }
+        return handed;
+    }
+
+    /// <summary>Applies a worker's result. A result for a task that already finished changes nothing.</summary>
+    public async Task<string> UpdateTaskAsync(TaskResult result, CancellationToken ct)
+    {
+        var problems = new List<Core.Validation.ValidationProblem>();
+        if (string.IsNullOrWhiteSpace(result.WorkflowInstanceId)) problems.Add(new("$.workflowInstanceId", "workflowInstanceId is required"));
+        if (string.IsNullOrWhiteSpace(result.TaskId)) problems.Add(new("$.taskId", "taskId is required"));
+        var status = TaskStatus.Completed;
+        if (string.IsNullOrWhiteSpace(result.Status))
+        {
+            problems.Add(new("$.status", "status is required"));
+        }
+        else if (!TaskStatusExtensions.TryParseWire(result.Status, out status) ||
+                 status is not (TaskStatus.InProgress or TaskStatus.Completed or TaskStatus.Failed or TaskStatus.FailedWithTerminalError))
+        {
+            problems.Add(new("$.status", $"status '{result.Status}' is not one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR"));
+        }
+        if (result.CallbackAfterSeconds < 0) problems.Add(new("$.callbackAfterSeconds", "callbackAfterSeconds cannot be negative"));
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+
+        var taskId = result.TaskId!;
+        await MutateAsync(result.WorkflowInstanceId!, (run, now) =>
+        {
+            var task = run.FindTask(taskId) ?? throw new NotFoundException($"Workflow {run.WorkflowId} has no task with id '{taskId}'");
+            return ApplyResult(run, task, status, result.OutputData, result.ReasonForIncompletion, result.CallbackAfterSeconds, result.WorkerId, now);
+        }, ct);
+        if (result.Logs is { Count: > 0 } logs)
+        {
+            var now = Clock.NowMs();
+            await store.AddTaskLogsAsync([.. logs.Select(l => new TaskExecLog { Log = l.Log, TaskId = taskId, CreatedTime = l.CreatedTime > 0 ? l.CreatedTime : now })], ct);
+        }
+        return taskId;
+    }
+
+    /// <summary>Applies a result to the pending task with a reference name (POST /api/tasks/{workflowId}/{ref}/{status}).</summary>
+    public async Task<string> UpdateTaskByReferenceAsync(string workflowId, string referenceName, string statusText, JsonObject? output, string? workerId, CancellationToken ct)
+    {
+        if (!TaskStatusExtensions.TryParseWire(statusText, out var status) ||
+            status is not (TaskStatus.InProgress or TaskStatus.Completed or TaskStatus.Failed or TaskStatus.FailedWithTerminalError))
+        {
+            throw new InvalidRequestException("status", $"status '{statusText}' is not one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR");
+        }
+        string? taskId = null;
+        await MutateAsync(workflowId, (run, now) =>
+        {
+            var task = run.Tasks.LastOrDefault(t => t.ReferenceTaskName == referenceName && !t.Status.IsTerminal())
+                ?? throw new NotFoundException($"Workflow {workflowId} has no pending task with reference name '{referenceName}'");
+            taskId = task.TaskId;
+            return ApplyResult(run, task, status, output, null, 0, workerId, now);
+        }, ct);
+        return taskId!;
+    }
+
+    private bool ApplyResult(WorkflowRun run, TaskRun task, TaskStatus status, JsonObject? output, string? reason, long callbackAfterSeconds, string? workerId, long now)
+    {
+        if (task.Status.IsTerminal())
+        {
+            logger.LogInformation("Ignored a result for task {TaskId}: it already ended {Status}", task.TaskId, task.Status.WireName());
+            return false;
+        }
+        if (output is not null) task.OutputData = (JsonObject)output.DeepClone();
+        if (workerId is not null) task.WorkerId = workerId;
+        task.UpdateTime = now;
+        run.UpdateTime = now;
+        if (status == TaskStatus.InProgress)
+        {
+            // Conductor: the task goes back to the queue under the same id, pollable after callbackAfterSeconds.
+            task.Status = TaskStatus.Scheduled;
+            task.CallbackAfterSeconds = callbackAfterSeconds;
+            return true;
+        }
+        task.Status = status;
+        task.ReasonForIncompletion = reason;
+        task.EndTime = now;
+        return true;
+    }
+
+    public Task AddTaskLogAsync(string taskId, string log, CancellationToken ct) =>
+        store.AddTaskLogsAsync([new TaskExecLog { TaskId = taskId, Log = log, CreatedTime = Clock.NowMs() }], ct);
+
+    public Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken ct) => store.GetTaskLogsAsync(taskId, ct);
+
+    public Task<IReadOnlyList<PollData>> GetPollDataAsync(string taskType, CancellationToken ct) => store.GetPollDataAsync(taskType, ct);
+
+    public int QueueSize(string taskType) => queue.Size(taskType);
+
+    public IReadOnlyDictionary<string, int> QueueSizes() => queue.Sizes();
+
+    private readonly ConcurrentDictionary<(string, string?), long> _lastPollSaved = new();
+
+    private void RecordPoll(string taskType, string? workerId, string? domain)
+    {
+        var now = Clock.NowMs();
+        var key = (taskType, domain);
+        if (_lastPollSaved.TryGetValue(key, out var last) && now - last < 1000) return;
+        _lastPollSaved[key] = now;
+        var data = new PollData { QueueName = taskType, Domain = domain, WorkerId = workerId, LastPollTime = now };
+        _ = store.SavePollDataAsync(data).ContinueWith(
+            t => logger.LogWarning(t.Exception, "Could not record poll data for {TaskType}", taskType),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    // ---- the core loop ---------------------------------------------------------------------------------------
+
+    private async Task MutateAsync(
+        string workflowId,
+        Func<WorkflowRun, long, bool> change,
+        CancellationToken ct,
+        Func<IReadOnlyList<string>?>? removedTasks = null,
+        bool decide = true,
+        bool onlyIfChanged = true)
+    {
+        using var held = await locks.AcquireAsync(workflowId, ct);
+        var run = await store.GetWorkflowAsync(workflowId, includeTasks: true, ct) ?? throw WorkflowNotFound(workflowId);
+        var now = Clock.NowMs();
+        var changed = change(run, now);
+        if (decide) decider.Decide(run, now);
+        if (onlyIfChanged && !changed && run.UpdateTime < now && !run.Tasks.Exists(t => t.UpdateTime >= now))
+        {
+            AfterCommit(run);
+            return;
+        }
+        await CommitAsync(run, now, removedTasks?.Invoke(), ct);
+    }
+
+    private async Task CommitAsync(WorkflowRun run, long passStart, IReadOnlyList<string>? removedTaskIds, CancellationToken ct)
+    {
+        run.UpdateTime = Math.Max(run.UpdateTime, passStart);
+        var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
+        await store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds), ct);
+        AfterCommit(run);
+    }
+
+    /// <summary>Hands out what the committed state asks for: worker queue entries, system task runs, a timer.</summary>
+    private void AfterCommit(WorkflowRun run)
+    {
+        waiters.OnCommitted(run);
+        if (run.Status != WorkflowStatus.Running) return;
+        var now = Clock.NowMs();
+        foreach (var task in run.Tasks)
+        {
+            if (task.Status != TaskStatus.Scheduled) continue;
+            if (WorkflowDecider.IsWorkerTask(task))
+            {
+                queue.Offer(task.TaskType, new QueuedTask(task.TaskId, run.WorkflowId), task.VisibleAfter());
+            }
+            else if (task.VisibleAfter() <= now && systemTasks.TryGet(task.TaskType, out var handler) && handler.RunsAsync)
+            {
+                Dispatch(run.WorkflowId, task, handler);
+            }
+        }
+        if (decider.NextWakeAt(run) is { } wake) timers.Schedule(run.WorkflowId, wake);
+    }
+
+    private void Dispatch(string workflowId, TaskRun task, ISystemTask handler)
+    {
+        if (!_inFlight.TryAdd(task.TaskId, 0)) return;
+        _ = Task.Run(async () =>
+        {
+            var token = _stopping.Token;
+            await _systemTaskSlots.WaitAsync(token);
+            try
+            {
+                var started = Clock.NowMs();
+                TaskOutcome outcome;
+                try
+                {
+                    outcome = await handler.ExecuteAsync(task, task.InputData, token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "System task {TaskType} {TaskId} failed unexpectedly", task.TaskType, task.TaskId);
+                    outcome = TaskOutcome.Failed($"{task.TaskType} task '{task.ReferenceTaskName}' failed inside the server; see the server log");
+                }
+                await MutateAsync(workflowId, (run, now) =>
+                {
+                    var current = run.FindTask(task.TaskId);
+                    if (current is null || current.Status.IsTerminal()) return false;
+                    WorkflowDecider.Finish(current, outcome, now);
+                    current.StartTime = started;
+                    run.UpdateTime = now;
+                    return true;
+                }, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Shutting down: the task stays SCHEDULED and runs again after the restart.
+            }
+            catch (NotFoundException)
+            {
+                // The run was removed meanwhile.
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Could not record the result of system task {TaskId}", task.TaskId);
+            }
+            finally
+            {
+                _systemTaskSlots.Release();
+                _inFlight.TryRemove(task.TaskId, out _);
+            }
+        });
+    }
+
+    private static NotFoundException WorkflowNotFound(string workflowId) => new($"No workflow with id '{workflowId}'");
+
+    public void Stop() => _stopping.Cancel();
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _systemTaskSlots.Dispose();
+    }
+}

@@ -1,0 +1,89 @@
+using Baton.Engine.Execution;
+using Baton.Engine.Persistence;
+using Baton.Engine.Timers;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Baton.Engine.Hosting;
+
+/// <summary>
+/// Starts the engine: loads task definitions, carries on every run that was active when the server last stopped
+/// (deciding each again re-queues its worker tasks and re-runs its unfinished system tasks), then wakes runs
+/// whose timers come due. The server is ready only after recovery.
+/// </summary>
+public sealed class EngineHost(
+    IExecutionStore store,
+    DefinitionCatalog definitions,
+    WorkflowExecutor executor,
+    WorkflowTimers timers,
+    EngineReadiness readiness,
+    ILogger<EngineHost> logger) : BackgroundService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await definitions.LoadAsync(cancellationToken);
+        var active = await store.GetActiveWorkflowIdsAsync(cancellationToken);
+        foreach (var id in active)
+        {
+            try
+            {
+                await executor.DecideAsync(id, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Could not resume workflow {WorkflowId}", id);
+            }
+        }
+        if (active.Count > 0) logger.LogInformation("Resumed {Count} active workflows", active.Count);
+        readiness.MarkReady();
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var due = await timers.WaitForDueAsync(stoppingToken);
+            foreach (var id in due)
+            {
+                _ = DecideQuietlyAsync(id, stoppingToken);
+            }
+        }
+    }
+
+    private async Task DecideQuietlyAsync(string workflowId, CancellationToken ct)
+    {
+        try
+        {
+            await executor.DecideAsync(workflowId, ct);
+        }
+        catch (NotFoundException)
+        {
+            // Removed since the timer was set.
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Timer-driven decide of workflow {WorkflowId} failed", workflowId);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        executor.Stop();
+        await base.StopAsync(cancellationToken);
+    }
+}
+
+/// <summary>Whether the engine has finished recovering and may take traffic (/health/ready).</summary>
+public sealed class EngineReadiness
+{
+    private volatile bool _ready;
+
+    public bool IsReady => _ready;
+
+    public void MarkReady() => _ready = true;
+}

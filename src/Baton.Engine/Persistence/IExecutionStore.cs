@@ -1,0 +1,30 @@
+using Baton.Core.Runs;
+
+namespace Baton.Engine.Persistence;
+
+/// <summary>
+/// Where runs live. Every method that writes returns only once the change is durable: the engine acknowledges
+/// nothing before that. Implemented once per storage provider and held to the compliance suite.
+/// </summary>
+public interface IExecutionStore
+{
+    /// <summary>Writes a run and the given tasks of it atomically (all or nothing).</summary>
+    Task SaveAsync(WorkflowChange change, CancellationToken ct = default);
+
+    Task<WorkflowRun?> GetWorkflowAsync(string workflowId, bool includeTasks, CancellationToken ct = default);
+    Task<TaskRun?> GetTaskAsync(string taskId, CancellationToken ct = default);
+    /// <returns>false when no run had that id.</returns>
+    Task<bool> RemoveWorkflowAsync(string workflowId, CancellationToken ct = default);
+
+    /// <summary>Ids of runs that are RUNNING, optionally of one definition (and version), and started in a time range.</summary>
+    Task<IReadOnlyList<string>> GetRunningWorkflowIdsAsync(string? name, int? version, long? startedAfter, long? startedBefore, CancellationToken ct = default);
+    /// <summary>Ids of every run that is not finished (RUNNING or PAUSED): what a restarted server carries on.</summary>
+    Task<IReadOnlyList<string>> GetActiveWorkflowIdsAsync(CancellationToken ct = default);
+    Task<SearchResult<WorkflowRun>> SearchAsync(WorkflowQuery query, CancellationToken ct = default);
+
+    Task AddTaskLogsAsync(IReadOnlyList<TaskExecLog> logs, CancellationToken ct = default);
+    Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken ct = default);
+
+    Task SavePollDataAsync(PollData data, CancellationToken ct = default);
+    Task<IReadOnlyList<PollData>> GetPollDataAsync(string taskType, CancellationToken ct = default);
+}

@@ -1,0 +1,230 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Baton.Core.Definitions;
+using Baton.Core.Runs;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Engine.SystemTasks;
+
+/// <summary>
+/// HTTP: calls <c>uri</c> with <c>method</c>, <c>headers</c>, <c>body</c>, <c>accept</c>, <c>contentType</c>
+/// (nested in <c>http_request</c> or flat), within <c>connectionTimeOut</c> / <c>readTimeOut</c> ms. Output
+/// <c>response.{body, headers, statusCode, reasonPhrase}</c>; a body that is JSON is parsed. A status outside 2xx
+/// fails the task with the status in the reason. Reasons name the host, never the full URL or the body.
+/// </summary>
+public sealed class HttpTask : ISystemTask, IDisposable
+{
+    private static readonly HttpRequestOptionsKey<int> ConnectTimeoutKey = new("baton.connectTimeoutMs");
+    private readonly EngineOptions _options;
+    private readonly HttpClient _client;
+
+    public HttpTask(IOptions<EngineOptions> options)
+    {
+        _options = options.Value;
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            MaxConnectionsPerServer = 1024,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.All,
+            ConnectCallback = ConnectAsync,
+        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public string Type => TaskTypes.Http;
+    public bool RunsAsync => true;
+
+    public async Task<TaskOutcome> ExecuteAsync(TaskRun task, JsonObject input, CancellationToken ct)
+    {
+        var spec = input["http_request"] as JsonObject ?? input;
+        if (!TryBuildRequest(spec, out var request, out var problem, out var readTimeoutMs))
+        {
+            return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': {problem}");
+        }
+        var host = request.RequestUri!.Authority;
+        using (request)
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            timeout.CancelAfter(readTimeoutMs);
+            try
+            {
+                using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                var output = new JsonObject { ["response"] = await ReadResponseAsync(response, timeout.Token) };
+                var code = (int)response.StatusCode;
+                if (code is >= 200 and < 300) return TaskOutcome.Completed(output);
+                return TaskOutcome.Failed(
+                    $"HTTP task '{task.ReferenceTaskName}': {host} answered {code} {response.ReasonPhrase}", output);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': no response from {host} within {readTimeoutMs} ms");
+            }
+            catch (HttpRequestException e)
+            {
+                var why = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
+                return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': request to {host} failed ({why})");
+            }
+        }
+    }
+
+    private bool TryBuildRequest(JsonObject spec, out HttpRequestMessage request, out string problem, out int readTimeoutMs)
+    {
+        request = null!;
+        readTimeoutMs = IntOr(spec["readTimeOut"], _options.HttpReadTimeoutMs);
+        var connectTimeoutMs = IntOr(spec["connectionTimeOut"], _options.HttpConnectTimeoutMs);
+        var uriText = Text(spec["uri"]);
+        if (string.IsNullOrWhiteSpace(uriText))
+        {
+            problem = "missing HTTP URI: set inputParameters.http_request.uri (or inputParameters.uri)";
+            return false;
+        }
+        if (!Uri.TryCreate(uriText, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            problem = "uri is not an absolute http(s) URL";
+            return false;
+        }
+        var methodText = Text(spec["method"]);
+        if (string.IsNullOrWhiteSpace(methodText))
+        {
+            problem = "no HTTP method specified: set inputParameters.http_request.method";
+            return false;
+        }
+        var method = methodText.ToUpperInvariant();
+        if (method is not ("GET" or "PUT" or "POST" or "PATCH" or "DELETE" or "OPTIONS" or "HEAD" or "TRACE"))
+        {
+            problem = $"HTTP method '{methodText}' is not one of GET, PUT, POST, PATCH, DELETE, OPTIONS, HEAD, TRACE";
+            return false;
+        }
+
+        request = new HttpRequestMessage(new HttpMethod(method), uri);
+        request.Options.Set(ConnectTimeoutKey, connectTimeoutMs);
+        var contentType = Text(spec["contentType"]) ?? "application/json";
+        var body = spec["body"];
+        if (body is not null && method is not ("GET" or "HEAD"))
+        {
+            // As Conductor: a string body is sent as it is, anything else as JSON.
+            var payload = body is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : body.ToJsonString();
+            request.Content = new StringContent(payload, Encoding.UTF8);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+                ? parsed : new MediaTypeHeaderValue("application/json");
+        }
+        AddAccept(request, spec["accept"]);
+        if (spec["headers"] is JsonObject headers)
+        {
+            foreach (var (name, value) in headers)
+            {
+                if (value is null) continue;
+                var text = value is JsonValue hv && hv.GetValueKind() == JsonValueKind.String ? hv.GetValue<string>() : value.ToJsonString();
+                if (string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) && request.Content is not null)
+                {
+                    if (MediaTypeHeaderValue.TryParse(text, out var ct)) request.Content.Headers.ContentType = ct;
+                    continue;
+                }
+                if (!request.Headers.TryAddWithoutValidation(name, text))
+                {
+                    request.Content?.Headers.TryAddWithoutValidation(name, text);
+                }
+            }
+        }
+        problem = "";
+        return true;
+    }
+
+    private static void AddAccept(HttpRequestMessage request, JsonNode? accept)
+    {
+        switch (accept)
+        {
+            case JsonArray list:
+                foreach (var item in list)
+                {
+                    if (Text(item) is { } one) request.Headers.TryAddWithoutValidation("Accept", one);
+                }
+                break;
+            default:
+                request.Headers.TryAddWithoutValidation("Accept", Text(accept) ?? "application/json");
+                break;
+        }
+    }
+
+    private async Task<JsonObject> ReadResponseAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var headers = new JsonObject();
+        foreach (var header in response.Headers.Concat(response.Content.Headers))
+        {
+            headers[header.Key] = new JsonArray([.. header.Value.Select(v => (JsonNode?)JsonValue.Create(v))]);
+        }
+        var bytes = await ReadLimitedAsync(response.Content, ct);
+        return new JsonObject
+        {
+            ["body"] = ParseBody(bytes),
+            ["headers"] = headers,
+            ["statusCode"] = (int)response.StatusCode,
+            ["reasonPhrase"] = response.ReasonPhrase,
+        };
+    }
+
+    private async Task<byte[]> ReadLimitedAsync(HttpContent content, CancellationToken ct)
+    {
+        await using var stream = await content.ReadAsStreamAsync(ct);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            var room = _options.HttpMaxResponseBytes - (int)buffer.Length;
+            buffer.Write(chunk, 0, Math.Min(read, room));
+            if (read >= room) break;
+        }
+        return buffer.ToArray();
+    }
+
+    private static JsonNode? ParseBody(byte[] bytes)
+    {
+        if (bytes.Length == 0) return null;
+        try
+        {
+            return JsonNode.Parse(bytes);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(Encoding.UTF8.GetString(bytes));
+        }
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var timeoutMs = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var ms) ? ms : 3000;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(timeoutMs);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, timeout.Token);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"connect timed out after {timeoutMs} ms");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : node?.ToJsonString();
+
+    private static int IntOr(JsonNode? node, int fallback) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) && d > 0 ? (int)Math.Min(d, int.MaxValue) : fallback;
+
+    public void Dispose() => _client.Dispose();
+}

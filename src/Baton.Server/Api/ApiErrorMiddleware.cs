@@ -1,0 +1,61 @@
+using Baton.Engine.Execution;
+using Baton.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Server.Api;
+
+/// <summary>
+/// Turns what went wrong into a JSON answer a person can act on: 400 with every problem and its path, 404, 409,
+/// 413 naming the limit. Anything unexpected is logged and answered 500 without a stack trace.
+/// </summary>
+public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger, IOptions<ServerOptions> options)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (InvalidRequestException e)
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, "Validation failed, check below errors for detail.", [.. e.Problems]);
+        }
+        catch (NotFoundException e)
+        {
+            await WriteAsync(context, StatusCodes.Status404NotFound, e.Message);
+        }
+        catch (ConflictException e)
+        {
+            await WriteAsync(context, StatusCodes.Status409Conflict, e.Message);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await WriteAsync(context, StatusCodes.Status413PayloadTooLarge,
+                $"Request body is larger than the limit of {options.Value.MaxRequestBodyBytes} bytes (setting Baton:MaxRequestBodyBytes)");
+        }
+        catch (BadHttpRequestException e)
+        {
+            await WriteAsync(context, e.StatusCode, "Bad request: the request could not be read");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (Exception e)
+        {
+            var id = context.TraceIdentifier;
+            logger.LogError(e, "Request {TraceId} {Method} {Path} failed", id, context.Request.Method, context.Request.Path);
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, $"Internal error; the server log has the details under request id {id}", retryable: true);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, string message, List<Core.Validation.ValidationProblem>? problems = null, bool retryable = false)
+    {
+        if (context.Response.HasStarted) return;
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        await context.Response.WriteAsJsonAsync(
+            new ErrorResponse { Status = status, Message = message, Retryable = retryable, ValidationErrors = problems },
+            ServerJsonContext.Readable.ErrorResponse);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Baton.Core.Json;
+using Baton.Core.Runs;
+using Baton.Engine.Execution;
+
+namespace Baton.Server.Api;
+
+/// <summary>/api/tasks: what workers call to poll, report and log (Conductor paths and shapes).</summary>
+public static class TaskEndpoints
+{
+    private const int MaxPollWaitMs = 30_000;
+
+    public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/tasks").WithTags("Tasks");
+        var json = BatonJson.Context;
+
+        group.MapGet("/poll/{taskType}", async (string taskType, string? workerid, string? domain, int? timeout, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var tasks = await executor.PollAsync(taskType, workerid, domain, 1, PollWait(timeout, 100), ct);
+            return tasks.Count == 0 ? Results.NoContent() : Results.Json(tasks[0], json.TaskRun);
+        }).Produces<TaskRun>().Produces(StatusCodes.Status204NoContent)
+          .WithSummary("Take one scheduled task of a type (waits up to timeout ms, default 100); 204 when none");
+
+        group.MapGet("/poll/batch/{taskType}", async (string taskType, string? workerid, string? domain, int? count, int? timeout, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            if (count is < 1 or > 1000) throw new InvalidRequestException("count", "count must be between 1 and 1000");
+            var tasks = await executor.PollAsync(taskType, workerid, domain, count ?? 1, PollWait(timeout, 100), ct);
+            return Results.Json(tasks, json.IReadOnlyListTaskRun);
+        }).Produces<List<TaskRun>>()
+          .WithSummary("Take up to count scheduled tasks of a type, waiting up to timeout ms for the first; [] when none");
+
+        group.MapPost("/", async (HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var result = await JsonBody.ReadAsync(request, json.TaskResult);
+            return Results.Text(await executor.UpdateTaskAsync(result, ct), "text/plain");
+        }).Accepts<TaskResult>("application/json").Produces<string>(contentType: "text/plain")
+          .WithSummary("Report a task's result; answers the task id as text");
+
+        group.MapPost("/update-v2", async (HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var result = await JsonBody.ReadAsync(request, json.TaskResult);
+            await executor.UpdateTaskAsync(result, ct);
+            var done = await executor.GetTaskAsync(result.TaskId!, ct);
+            var next = await executor.PollAsync(done.TaskType, result.WorkerId, done.Domain, 1, TimeSpan.Zero, ct);
+            return next.Count == 0 ? Results.NoContent() : Results.Json(next[0], json.TaskRun);
+        }).Accepts<TaskResult>("application/json").Produces<TaskRun>().Produces(StatusCodes.Status204NoContent)
+          .WithSummary("Report a task's result and take the next task of the same type; 204 when none");
+
+        group.MapPost("/{workflowId}/{taskRefName}/{status}", async (string workflowId, string taskRefName, string status, string? workerid,
+            HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var output = request.ContentLength is 0 ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
+            return Results.Text(await executor.UpdateTaskByReferenceAsync(workflowId, taskRefName, status, output, workerid, ct), "text/plain");
+        }).Accepts<JsonObject>("application/json").Produces<string>(contentType: "text/plain")
+          .WithSummary("Report the result of a run's pending task by its reference name; the body is the output");
+
+        group.MapPost("/{taskId}/log", async (string taskId, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.GetTaskAsync(taskId, ct);
+            await executor.AddTaskLogAsync(taskId, await ReadLogAsync(request), ct);
+            return Results.Ok();
+        }).Accepts<string>("application/json", "text/plain").WithSummary("Add a log line to a task");
+
+        group.MapGet("/{taskId}/log", async (string taskId, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.GetTaskAsync(taskId, ct);
+            return Results.Json(await executor.GetTaskLogsAsync(taskId, ct), json.IReadOnlyListTaskExecLog);
+        }).WithSummary("A task's log lines");
+
+        group.MapGet("/{taskId}", async (string taskId, WorkflowExecutor executor, CancellationToken ct) =>
+            Results.Json(await executor.GetTaskAsync(taskId, ct), json.TaskRun))
+            .WithSummary("One task");
+
+        group.MapGet("/queue/sizes", (string[]? taskType, WorkflowExecutor executor) =>
+        {
+            var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var type in taskType ?? []) sizes[type] = executor.QueueSize(type);
+            return Results.Json(sizes, json.DictionaryStringInt32);
+        }).WithSummary("Tasks waiting per type (?taskType=a&taskType=b)");
+
+        group.MapGet("/queue/all", (WorkflowExecutor executor) =>
+            Results.Json(executor.QueueSizes(), json.IReadOnlyDictionaryStringInt32))
+            .WithSummary("Tasks waiting, for every type");
+
+        group.MapGet("/queue/polldata", async (string taskType, WorkflowExecutor executor, CancellationToken ct) =>
+            Results.Json(await executor.GetPollDataAsync(taskType, ct), json.IReadOnlyListPollData))
+            .WithSummary("Who last polled a task type, and when");
+    }
+
+    private static TimeSpan PollWait(int? timeoutMs, int fallbackMs)
+    {
+        if (timeoutMs is < 0) throw new InvalidRequestException("timeout", "timeout cannot be negative");
+        return TimeSpan.FromMilliseconds(Math.Min(timeoutMs ?? fallbackMs, MaxPollWaitMs));
+    }
+
+    /// <summary>A log line arrives as a JSON string (what the SDKs send) or as plain text.</summary>
+    private static async Task<string> ReadLogAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        if (text.Length > 1 && text[0] == '"')
+        {
+            try
+            {
+                return JsonSerializer.Deserialize(text, BatonJson.Context.String) ?? "";
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidRequestException("$", JsonBody.Describe(e));
+            }
+        }
+        return text;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Baton.Core.Json;
+using Baton.Core.Runs;
+using Baton.Engine.Execution;
+using Baton.Engine.Persistence;
+using Baton.Engine.Search;
+
+namespace Baton.Server.Api;
+
+/// <summary>/api/workflow: start, execute, read, search and operate runs (Conductor paths and shapes).</summary>
+public static class WorkflowEndpoints
+{
+    public static void MapWorkflowEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/workflow").WithTags("Workflows");
+        var json = BatonJson.Context;
+
+        group.MapPost("/", async (HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var start = await JsonBody.ReadAsync(request, json.StartWorkflowRequest);
+            return Results.Text(await executor.StartAsync(start, null, ct), "text/plain");
+        }).Accepts<StartWorkflowRequest>("application/json").Produces<string>(contentType: "text/plain")
+          .WithSummary("Start a workflow; answers its id as text");
+
+        group.MapPost("/{name}", async (string name, int? version, string? correlationId, int? priority, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var input = request.ContentLength is 0 ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
+            var start = new StartWorkflowRequest { Name = name, Version = version, CorrelationId = correlationId, Priority = priority ?? 0, Input = input };
+            return Results.Text(await executor.StartAsync(start, null, ct), "text/plain");
+        }).Accepts<JsonObject>("application/json").Produces<string>(contentType: "text/plain")
+          .WithSummary("Start a workflow by name with the body as its input; answers its id as text");
+
+        group.MapPost("/execute/{name}/{version:int}", async (string name, int version, string? requestId, string? waitUntilTaskRef, int? waitForSeconds,
+            HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var start = request.ContentLength is 0 ? new StartWorkflowRequest() : await JsonBody.ReadAsync(request, json.StartWorkflowRequest);
+            start.Name = name;
+            start.Version = version;
+            start.WorkflowDef = null;
+            var wait = TimeSpan.FromSeconds(Math.Clamp(waitForSeconds ?? 10, 0, 300));
+            var run = await executor.ExecuteAsync(start, null, wait, waitUntilTaskRef, ct);
+            return Results.Json(run, json.WorkflowRun);
+        }).Accepts<StartWorkflowRequest>("application/json").Produces<WorkflowRun>()
+          .WithSummary("Start a workflow and wait (waitForSeconds, default 10) until it ends; answers the run");
+
+        group.MapGet("/search", (int? start, int? size, string? sort, string? freeText, string? query, string? name, string? status,
+            string? correlationId, long? startTimeFrom, long? startTimeTo, WorkflowExecutor executor, CancellationToken ct) =>
+            SearchAsync(BuildQuery(start, size, sort, freeText, query, name, status, correlationId, startTimeFrom, startTimeTo), executor, summaries: true, ct))
+            .WithSummary("Search runs: Conductor query (workflowType, status, correlationId, startTime), freeText, or name/status/correlationId/startTimeFrom/startTimeTo; paged by start and size");
+
+        group.MapGet("/search-v2", (int? start, int? size, string? sort, string? freeText, string? query, string? name, string? status,
+            string? correlationId, long? startTimeFrom, long? startTimeTo, WorkflowExecutor executor, CancellationToken ct) =>
+            SearchAsync(BuildQuery(start, size, sort, freeText, query, name, status, correlationId, startTimeFrom, startTimeTo), executor, summaries: false, ct))
+            .WithSummary("Search runs, answering whole runs (without tasks)");
+
+        group.MapGet("/running/{name}", async (string name, int? version, long? startTime, long? endTime, WorkflowExecutor executor, CancellationToken ct) =>
+            Results.Json(await executor.GetRunningIdsAsync(name, version, startTime, endTime, ct), json.IReadOnlyListString))
+            .WithSummary("Ids of the RUNNING runs of a definition");
+
+        group.MapGet("/{name}/correlated/{correlationId}", async (string name, string correlationId, bool? includeClosed, bool? includeTasks, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var found = await executor.SearchAsync(new WorkflowQuery
+            {
+                WorkflowName = name,
+                CorrelationId = correlationId,
+                Statuses = includeClosed == true ? null : [WorkflowStatus.Running, WorkflowStatus.Paused],
+                Size = 1000,
+            }, ct);
+            var runs = new List<WorkflowRun>();
+            foreach (var run in found.Results)
+            {
+                runs.Add(includeTasks == true ? await executor.GetWorkflowAsync(run.WorkflowId, true, ct) : run);
+            }
+            return Results.Json(runs, json.ListWorkflowRun);
+        }).WithSummary("Runs of a definition with a correlation id");
+
+        group.MapGet("/{workflowId}", async (string workflowId, bool? includeTasks, WorkflowExecutor executor, CancellationToken ct) =>
+            Results.Json(await executor.GetWorkflowAsync(workflowId, includeTasks ?? true, ct), json.WorkflowRun))
+            .WithSummary("One run, with its tasks unless includeTasks=false");
+
+        group.MapGet("/{workflowId}/status", async (string workflowId, bool? includeOutput, bool? includeVariables, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var run = await executor.GetWorkflowAsync(workflowId, includeTasks: false, ct);
+            return Results.Json(new WorkflowStatusView
+            {
+                WorkflowId = run.WorkflowId,
+                CorrelationId = run.CorrelationId,
+                Status = run.Status,
+                Output = includeOutput == true ? run.Output : null,
+                Variables = includeVariables == true ? run.Variables : null,
+            }, json.WorkflowStatusView);
+        }).WithSummary("A run's status (output and variables on request)");
+
+        group.MapDelete("/{workflowId}", async (string workflowId, string? reason, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.TerminateAsync(workflowId, reason, ct);
+            return Results.Ok();
+        }).WithSummary("Terminate a run");
+
+        group.MapDelete("/{workflowId}/remove", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.RemoveAsync(workflowId, ct);
+            return Results.Ok();
+        }).WithSummary("Remove a run and its tasks from the store");
+
+        group.MapPut("/{workflowId}/pause", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.PauseAsync(workflowId, ct);
+            return Results.Ok();
+        }).WithSummary("Pause a run: nothing new is scheduled until it resumes");
+
+        group.MapPut("/{workflowId}/resume", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.ResumeAsync(workflowId, ct);
+            return Results.Ok();
+        }).WithSummary("Resume a paused run");
+
+        group.MapPost("/{workflowId}/retry", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.RetryAsync(workflowId, ct);
+            return Results.Ok();
+        }).WithSummary("Retry the last failed task of a finished run");
+
+        group.MapPost("/{workflowId}/restart", async (string workflowId, bool? useLatestDefinitions, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.RestartAsync(workflowId, useLatestDefinitions ?? false, ct);
+            return Results.Ok();
+        }).WithSummary("Run a finished run again from the start under the same id");
+
+        group.MapPut("/decide/{workflowId}", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.DecideAsync(workflowId, ct);
+            return Results.Ok();
+        }).WithSummary("Let the decider look at a run now");
+    }
+
+    private static WorkflowQuery BuildQuery(int? start, int? size, string? sort, string? freeText, string? query, string? name, string? status,
+        string? correlationId, long? startTimeFrom, long? startTimeTo)
+    {
+        var problems = new List<Core.Validation.ValidationProblem>();
+        if (start is < 0) problems.Add(new("start", "start cannot be negative"));
+        if (size is < 0 or > 1000) problems.Add(new("size", "size must be between 0 and 1000"));
+        List<WorkflowStatus>? statuses = null;
+        if (status is not null)
+        {
+            statuses = [];
+            foreach (var part in status.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (WorkflowStatusExtensions.TryParseWire(part, out var parsed)) statuses.Add(parsed);
+                else problems.Add(new("status", $"'{part}' is not a workflow status"));
+            }
+        }
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+        var result = new WorkflowQuery
+        {
+            Start = start ?? 0,
+            Size = size ?? 100,
+            FreeText = freeText,
+            WorkflowName = name,
+            Statuses = statuses,
+            CorrelationId = correlationId,
+            StartedAfter = startTimeFrom,
+            StartedBefore = startTimeTo,
+            NewestFirst = sort is null || !sort.EndsWith(":ASC", StringComparison.OrdinalIgnoreCase),
+        };
+        return ConductorQueryParser.Apply(result, query);
+    }
+
+    private static async Task<IResult> SearchAsync(WorkflowQuery query, WorkflowExecutor executor, bool summaries, CancellationToken ct)
+    {
+        var found = await executor.SearchAsync(query, ct);
+        if (!summaries) return Results.Json(found, BatonJson.Context.SearchResultWorkflowRun);
+        var page = new SearchResult<WorkflowSummary> { TotalHits = found.TotalHits };
+        foreach (var run in found.Results) page.Results.Add(Summarize(run));
+        return Results.Json(page, BatonJson.Context.SearchResultWorkflowSummary);
+    }
+
+    private static WorkflowSummary Summarize(WorkflowRun run) => new()
+    {
+        WorkflowType = run.WorkflowName,
+        Version = run.WorkflowVersion,
+        WorkflowId = run.WorkflowId,
+        CorrelationId = run.CorrelationId,
+        StartTime = Iso(run.StartTime),
+        UpdateTime = Iso(run.UpdateTime),
+        EndTime = run.EndTime > 0 ? Iso(run.EndTime) : null,
+        Status = run.Status,
+        Input = run.Input.ToJsonString(),
+        Output = run.Output.ToJsonString(),
+        ReasonForIncompletion = run.ReasonForIncompletion,
+        ExecutionTime = run.EndTime > 0 ? run.EndTime - run.StartTime : 0,
+        FailedReferenceTaskNames = string.Join(',', run.FailedReferenceTaskNames),
+        Priority = run.Priority,
+        CreatedBy = run.CreatedBy,
+    };
+
+    private static string Iso(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,68 @@
+using System.Text.Json.Serialization;
+using Baton.Core.Json;
+using Baton.Engine;
+using Baton.Engine.Hosting;
+using Baton.Server.Api;
+using Baton.Storage.Sqlite;
+using Scalar.AspNetCore;
+
+namespace Baton.Server.Hosting;
+
+/// <summary>Builds the server: configuration, storage, engine, the HTTP pipeline and the API.</summary>
+public static class BatonServer
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        var serverOptions = builder.Configuration.GetSection("Baton").Get<ServerOptions>() ?? new ServerOptions();
+        builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection("Baton"));
+        builder.Services.Configure<EngineOptions>(builder.Configuration.GetSection("Baton:Engine"));
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(serverOptions.DefaultUrl);
+        }
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = serverOptions.MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+
+        var dataDir = Path.GetFullPath(serverOptions.DataDir, Environment.CurrentDirectory);
+        Directory.CreateDirectory(dataDir);
+        var sqlite = builder.Configuration.GetSection("Baton:Storage:Sqlite").Get<SqliteOptions>() ?? new SqliteOptions();
+        builder.Services.AddBatonSqliteStorage(sqlite.Path ?? Path.Combine(dataDir, "baton.db"), sqlite);
+        builder.Services.AddBatonEngine();
+
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, BatonJson.Context);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, ServerJsonContext.Default);
+        });
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Baton";
+            document.Info.Description = "A Conductor-compatible workflow server whose first-class feature is secrets used inside workflows.";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        app.UseMiddleware<ApiErrorMiddleware>();
+        app.MapOpenApi();
+        app.MapScalarApiReference(o => o.WithTitle("Baton API"));
+        app.MapHealthEndpoints();
+        app.MapMetadataEndpoints();
+        app.MapWorkflowEndpoints();
+        app.MapTaskEndpoints();
+        app.Logger.LogInformation("Baton data folder: {DataDir}", dataDir);
+        return app;
+    }
+}

@@ -1,0 +1,3 @@
+using Baton.Server.Hosting;
+
+await BatonServer.Build(args).RunAsync();

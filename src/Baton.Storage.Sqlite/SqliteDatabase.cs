@@ -1,0 +1,150 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>
+/// The database file: schema migrations, pooled read connections, and one writer thread that group-commits:
+/// it takes every write waiting, runs them in one transaction (each under its own savepoint, so one bad write
+/// fails alone), commits once, and only then completes each caller. Throughput comes from sharing the commit
+/// (and its fsync) between many callers; durability from never answering before the commit.
+/// </summary>
+public sealed class SqliteDatabase : IAsyncDisposable
+{
+    private readonly Channel<WriteJob> _writes = Channel.CreateUnbounded<WriteJob>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly string _connectionString;
+    private readonly SqliteOptions _options;
+    private readonly ILogger _logger;
+    private readonly Thread _writer;
+    private readonly SqliteConnection _writeConnection;
+
+    public SqliteDatabase(string path, SqliteOptions options, ILogger<SqliteDatabase> logger)
+    {
+        _options = options;
+        _logger = logger;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        Path = path;
+        _writeConnection = new SqliteConnection(_connectionString);
+        _writeConnection.Open();
+        Execute(_writeConnection, "PRAGMA journal_mode=WAL;");
+        Execute(_writeConnection, $"PRAGMA synchronous={SynchronousMode(options.Synchronous)};");
+        Execute(_writeConnection, "PRAGMA foreign_keys=ON;");
+        SqliteSchema.Migrate(_writeConnection);
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "baton-sqlite-writer" };
+        _writer.Start();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Runs <paramref name="work"/> inside the next group commit; completes once it is durable.</summary>
+    public Task WriteAsync(Action<SqliteConnection> work, CancellationToken ct = default)
+    {
+        var job = new WriteJob(work);
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(job), this);
+        return job.Done.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Opens a pooled connection for reading (WAL lets reads run beside the writer).</summary>
+    public SqliteConnection OpenRead()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private void WriteLoop()
+    {
+        var batch = new List<WriteJob>(_options.MaxBatch);
+        while (_writes.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var job)) batch.Add(job);
+            if (batch.Count == 0) continue;
+            RunBatch(batch);
+        }
+    }
+
+    private void RunBatch(List<WriteJob> batch)
+    {
+        var failed = new Exception?[batch.Count];
+        try
+        {
+            Execute(_writeConnection, "BEGIN IMMEDIATE;");
+            for (var i = 0; i < batch.Count; i++)
+            {
+                Execute(_writeConnection, "SAVEPOINT job;");
+                try
+                {
+                    batch[i].Work(_writeConnection);
+                    Execute(_writeConnection, "RELEASE job;");
+                }
+                catch (Exception e) when (e is SqliteException or InvalidOperationException or ArgumentException)
+                {
+                    failed[i] = e;
+                    Execute(_writeConnection, "ROLLBACK TO job; RELEASE job;");
+                }
+            }
+            Execute(_writeConnection, "COMMIT;");
+        }
+        catch (SqliteException e)
+        {
+            _logger.LogError(e, "A group commit of {Count} writes failed", batch.Count);
+            TryRollback();
+            foreach (var job in batch) job.Done.TrySetException(e);
+            return;
+        }
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (failed[i] is { } error) batch[i].Done.TrySetException(error);
+            else batch[i].Done.TrySetResult();
+        }
+    }
+
+    private void TryRollback()
+    {
+        try
+        {
+            Execute(_writeConnection, "ROLLBACK;");
+        }
+        catch (SqliteException)
+        {
+            // No transaction was open.
+        }
+    }
+
+    internal static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string SynchronousMode(string value) => value.ToUpperInvariant() switch
+    {
+        "OFF" or "NORMAL" or "FULL" or "EXTRA" => value.ToUpperInvariant(),
+        _ => throw new InvalidOperationException($"Baton:Storage:Sqlite:Synchronous is '{value}'; use FULL, NORMAL, EXTRA or OFF"),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await Task.Run(() => _writer.Join(TimeSpan.FromSeconds(10)));
+        await _writeConnection.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+    }
+
+    private sealed class WriteJob(Action<SqliteConnection> work)
+    {
+        public Action<SqliteConnection> Work { get; } = work;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

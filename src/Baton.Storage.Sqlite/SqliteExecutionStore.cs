@@ -1,0 +1,270 @@
+using System.Text;
+using Baton.Core.Json;
+using Baton.Core.Runs;
+using Baton.Engine.Persistence;
+using Microsoft.Data.Sqlite;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>
+/// Runs in SQLite: one row per run (its JSON without the tasks, plus the columns searches filter on) and one row
+/// per task attempt, so a change writes only what changed.
+/// </summary>
+public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionStore
+{
+    public Task SaveAsync(WorkflowChange change, CancellationToken ct = default)
+    {
+        var run = change.Workflow;
+        var workflowJson = SerializeWithoutTasks(run);
+        var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: BatonJson.Serialize(t))).ToList();
+        var removed = change.RemovedTaskIds;
+        var (id, name, version, status, correlation, start, end) =
+            (run.WorkflowId, run.WorkflowName, run.WorkflowVersion, run.Status.WireName(), run.CorrelationId, run.StartTime, run.EndTime);
+        return database.WriteAsync(connection =>
+        {
+            if (removed is { Count: > 0 })
+            {
+                foreach (var taskId in removed)
+                {
+                    using var delete = connection.CreateCommand();
+                    delete.CommandText = "DELETE FROM tasks WHERE task_id = $id;";
+                    delete.Parameters.AddWithValue("$id", taskId);
+                    delete.ExecuteNonQuery();
+                }
+            }
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = """
+                    INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, json)
+                    VALUES ($id, $name, $version, $status, $correlation, $start, $end, $json)
+                    ON CONFLICT (workflow_id) DO UPDATE SET
+                        workflow_version = excluded.workflow_version, status = excluded.status, correlation_id = excluded.correlation_id,
+                        start_time = excluded.start_time, end_time = excluded.end_time, json = excluded.json;
+                    """;
+                command.Parameters.AddWithValue("$id", id);
+                command.Parameters.AddWithValue("$name", name);
+                command.Parameters.AddWithValue("$version", version);
+                command.Parameters.AddWithValue("$status", status);
+                command.Parameters.AddWithValue("$correlation", (object?)correlation ?? DBNull.Value);
+                command.Parameters.AddWithValue("$start", start);
+                command.Parameters.AddWithValue("$end", end);
+                command.Parameters.AddWithValue("$json", workflowJson);
+                command.ExecuteNonQuery();
+            }
+            foreach (var (taskId, seq, json) in tasks)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = """
+                    INSERT INTO tasks (task_id, workflow_id, seq, json) VALUES ($id, $workflow, $seq, $json)
+                    ON CONFLICT (task_id) DO UPDATE SET seq = excluded.seq, json = excluded.json;
+                    """;
+                command.Parameters.AddWithValue("$id", taskId);
+                command.Parameters.AddWithValue("$workflow", id);
+                command.Parameters.AddWithValue("$seq", seq);
+                command.Parameters.AddWithValue("$json", json);
+                command.ExecuteNonQuery();
+            }
+        }, ct);
+    }
+
+    public Task<WorkflowRun?> GetWorkflowAsync(string workflowId, bool includeTasks, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        WorkflowRun? run;
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT json FROM workflows WHERE workflow_id = $id;";
+            command.Parameters.AddWithValue("$id", workflowId);
+            run = command.ExecuteScalar() is string json ? BatonJson.Deserialize<WorkflowRun>(json) : null;
+        }
+        if (run is not null && includeTasks)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT json FROM tasks WHERE workflow_id = $id ORDER BY seq;";
+            command.Parameters.AddWithValue("$id", workflowId);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (BatonJson.Deserialize<TaskRun>(reader.GetString(0)) is { } task) run.Tasks.Add(task);
+            }
+        }
+        return Task.FromResult(run);
+    }
+
+    public Task<TaskRun?> GetTaskAsync(string taskId, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT json FROM tasks WHERE task_id = $id;";
+        command.Parameters.AddWithValue("$id", taskId);
+        return Task.FromResult(command.ExecuteScalar() is string json ? BatonJson.Deserialize<TaskRun>(json) : null);
+    }
+
+    public async Task<bool> RemoveWorkflowAsync(string workflowId, CancellationToken ct = default)
+    {
+        var removed = false;
+        await database.WriteAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = $id);
+                DELETE FROM tasks WHERE workflow_id = $id;
+                DELETE FROM workflows WHERE workflow_id = $id;
+                """;
+            command.Parameters.AddWithValue("$id", workflowId);
+            command.ExecuteNonQuery();
+            using var check = connection.CreateCommand();
+            check.CommandText = "SELECT changes();";
+            removed = Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }, ct);
+        return removed;
+    }
+
+    public Task<IReadOnlyList<string>> GetRunningWorkflowIdsAsync(string? name, int? version, long? startedAfter, long? startedBefore, CancellationToken ct = default)
+    {
+        var sql = new StringBuilder("SELECT workflow_id FROM workflows WHERE status = 'RUNNING'");
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        if (name is not null) { sql.Append(" AND workflow_name = $name"); command.Parameters.AddWithValue("$name", name); }
+        if (version is not null) { sql.Append(" AND workflow_version = $version"); command.Parameters.AddWithValue("$version", version.Value); }
+        if (startedAfter is not null) { sql.Append(" AND start_time >= $after"); command.Parameters.AddWithValue("$after", startedAfter.Value); }
+        if (startedBefore is not null) { sql.Append(" AND start_time <= $before"); command.Parameters.AddWithValue("$before", startedBefore.Value); }
+        sql.Append(" ORDER BY start_time;");
+        command.CommandText = sql.ToString();
+        return Task.FromResult<IReadOnlyList<string>>(ReadStrings(command));
+    }
+
+    public Task<IReadOnlyList<string>> GetActiveWorkflowIdsAsync(CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT workflow_id FROM workflows WHERE status IN ('RUNNING', 'PAUSED') ORDER BY start_time;";
+        return Task.FromResult<IReadOnlyList<string>>(ReadStrings(command));
+    }
+
+    public Task<SearchResult<WorkflowRun>> SearchAsync(WorkflowQuery query, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        var where = new StringBuilder(" WHERE 1 = 1");
+        if (query.WorkflowName is not null) { where.Append(" AND workflow_name = $name"); command.Parameters.AddWithValue("$name", query.WorkflowName); }
+        if (query.Version is not null) { where.Append(" AND workflow_version = $version"); command.Parameters.AddWithValue("$version", query.Version.Value); }
+        if (query.WorkflowId is not null) { where.Append(" AND workflow_id = $id"); command.Parameters.AddWithValue("$id", query.WorkflowId); }
+        if (query.CorrelationId is not null) { where.Append(" AND correlation_id = $correlation"); command.Parameters.AddWithValue("$correlation", query.CorrelationId); }
+        if (query.StartedAfter is not null) { where.Append(" AND start_time >= $after"); command.Parameters.AddWithValue("$after", query.StartedAfter.Value); }
+        if (query.StartedBefore is not null) { where.Append(" AND start_time <= $before"); command.Parameters.AddWithValue("$before", query.StartedBefore.Value); }
+        if (query.Statuses is { Count: > 0 } statuses)
+        {
+            where.Append(" AND status IN (");
+            for (var i = 0; i < statuses.Count; i++)
+            {
+                where.Append(i == 0 ? "" : ", ").Append("$s").Append(i);
+                command.Parameters.AddWithValue($"$s{i}", statuses[i].WireName());
+            }
+            where.Append(')');
+        }
+        if (!string.IsNullOrEmpty(query.FreeText) && query.FreeText != "*")
+        {
+            where.Append(" AND instr(json, $text) > 0");
+            command.Parameters.AddWithValue("$text", query.FreeText);
+        }
+        command.CommandText = "SELECT COUNT(*) FROM workflows" + where + ";";
+        var total = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        command.CommandText = "SELECT json FROM workflows" + where +
+            (query.NewestFirst ? " ORDER BY start_time DESC" : " ORDER BY start_time ASC") + " LIMIT $size OFFSET $start;";
+        command.Parameters.AddWithValue("$size", Math.Clamp(query.Size, 0, 1000));
+        command.Parameters.AddWithValue("$start", Math.Max(0, query.Start));
+        var result = new SearchResult<WorkflowRun> { TotalHits = total };
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (BatonJson.Deserialize<WorkflowRun>(reader.GetString(0)) is { } run) result.Results.Add(run);
+        }
+        return Task.FromResult(result);
+    }
+
+    public Task AddTaskLogsAsync(IReadOnlyList<TaskExecLog> logs, CancellationToken ct = default)
+    {
+        var rows = logs.ToList();
+        return database.WriteAsync(connection =>
+        {
+            foreach (var log in rows)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "INSERT INTO task_logs (task_id, log, created_time) VALUES ($task, $log, $time);";
+                command.Parameters.AddWithValue("$task", log.TaskId);
+                command.Parameters.AddWithValue("$log", (object?)log.Log ?? DBNull.Value);
+                command.Parameters.AddWithValue("$time", log.CreatedTime);
+                command.ExecuteNonQuery();
+            }
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT log, created_time FROM task_logs WHERE task_id = $task ORDER BY id;";
+        command.Parameters.AddWithValue("$task", taskId);
+        var logs = new List<TaskExecLog>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            logs.Add(new TaskExecLog { TaskId = taskId, Log = reader.IsDBNull(0) ? null : reader.GetString(0), CreatedTime = reader.GetInt64(1) });
+        }
+        return Task.FromResult<IReadOnlyList<TaskExecLog>>(logs);
+    }
+
+    public Task SavePollDataAsync(PollData data, CancellationToken ct = default)
+    {
+        var json = BatonJson.Serialize(data);
+        return database.WriteAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO poll_data (queue_name, domain, json) VALUES ($queue, $domain, $json) ON CONFLICT (queue_name, domain) DO UPDATE SET json = excluded.json;";
+            command.Parameters.AddWithValue("$queue", data.QueueName);
+            command.Parameters.AddWithValue("$domain", data.Domain ?? "");
+            command.Parameters.AddWithValue("$json", json);
+            command.ExecuteNonQuery();
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<PollData>> GetPollDataAsync(string taskType, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT json FROM poll_data WHERE queue_name = $queue ORDER BY domain;";
+        command.Parameters.AddWithValue("$queue", taskType);
+        var list = new List<PollData>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (BatonJson.Deserialize<PollData>(reader.GetString(0)) is { } item) list.Add(item);
+        }
+        return Task.FromResult<IReadOnlyList<PollData>>(list);
+    }
+
+    /// <summary>The run's JSON without its tasks, which have rows of their own.</summary>
+    private static string SerializeWithoutTasks(WorkflowRun run)
+    {
+        var tasks = run.Tasks;
+        run.Tasks = [];
+        try
+        {
+            return BatonJson.Serialize(run);
+        }
+        finally
+        {
+            run.Tasks = tasks;
+        }
+    }
+
+    private static List<string> ReadStrings(SqliteCommand command)
+    {
+        var list = new List<string>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) list.Add(reader.GetString(0));
+        return list;
+    }
+}

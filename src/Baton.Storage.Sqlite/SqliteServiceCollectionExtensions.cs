@@ -1,0 +1,17 @@
+using Baton.Engine.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Baton.Storage.Sqlite;
+
+public static class SqliteServiceCollectionExtensions
+{
+    /// <summary>Registers the embedded store on the database file at <paramref name="path"/>.</summary>
+    public static IServiceCollection AddBatonSqliteStorage(this IServiceCollection services, string path, SqliteOptions options)
+    {
+        services.AddSingleton(sp => new SqliteDatabase(path, options, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
+        services.AddSingleton<IMetadataStore, SqliteMetadataStore>();
+        services.AddSingleton<IExecutionStore, SqliteExecutionStore>();
+        return services;
+    }
+}
