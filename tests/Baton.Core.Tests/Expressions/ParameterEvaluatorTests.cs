@@ -138,6 +138,20 @@ public class ParameterEvaluatorTests
     }
 
     [Fact]
+    public void A_filter_can_compare_with_an_absolute_path_read_through_the_scope()
+    {
+        Assert.Equal("[3]", Json(Eval("${workflow.input.items[?(@.id == $.workflow.input.count)].id}")));
+        Assert.Equal("[2]", Json(Eval("${workflow.input.items[?(@.code == $.task_1.output.result.list[1])].id}")));
+    }
+
+    [Fact]
+    public void An_indefinite_path_with_no_match_yields_an_empty_list_like_jayway()
+    {
+        Assert.Equal("[]", Json(Eval("${workflow.input.items[*].absent}")));
+        Assert.Equal("[]", Json(Eval("${unknownTask.output[*]}")));
+    }
+
+    [Fact]
     public void Deep_scan_works_below_the_root_name()
     {
         Assert.Equal("""[true]""", Json(Eval("${task_1..ok}")));
