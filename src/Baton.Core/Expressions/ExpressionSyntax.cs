@@ -1,0 +1,221 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace Baton.Core.Expressions;
+
+/// <summary>A path an expression reads: <see cref="Root"/> is its first segment ("workflow", a task reference name).</summary>
+public readonly record struct ExpressionReference(string Root, string Path);
+
+/// <summary>Static checks of the <c>${...}</c> expressions in a string, and the secret-reference rule.</summary>
+public static class ExpressionSyntax
+{
+    /// <summary>How deep <c>${a.${b.${c}}}</c> may nest; deeper expressions are rejected (and evaluate to null).</summary>
+    internal const int MaxNesting = 16;
+
+    private const string SecretsPrefix = "workflow.secrets";
+
+    /// <summary>
+    /// Checks every <c>${...}</c> in a string: returns the references it makes (root = first path segment,
+    /// path = the path text) and adds a message to <paramref name="errors"/> for every expression that does not parse.
+    /// Secret references (<c>${workflow.secrets.x}</c>) are returned as references with root "workflow".
+    /// </summary>
+    public static IReadOnlyList<ExpressionReference> Analyze(string text, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(errors);
+        var references = new List<ExpressionReference>();
+        if (text.Contains("${", StringComparison.Ordinal))
+        {
+            Analyze(text, errors, references, 0);
+        }
+
+        return references;
+    }
+
+    /// <summary>
+    /// True when the path reads <c>workflow.secrets</c> (also written <c>$.workflow.secrets</c> or with brackets).
+    /// Such expressions are never evaluated: their text stays literal until secrets are resolved at hand-off.
+    /// </summary>
+    public static bool IsSecretReference(string path) => TryGetSecretName(path, out _) || IsBareSecrets(path);
+
+    /// <summary>
+    /// For a secret reference path, the secret's name: everything after <c>workflow.secrets.</c>
+    /// (<c>workflow.secrets.db.username</c> names "db.username"). False for other paths.
+    /// </summary>
+    public static bool TryGetSecretName(string path, [NotNullWhen(true)] out string? name)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        name = null;
+        var p = StripRoot(path.AsSpan().Trim());
+        if (p.StartsWith(SecretsPrefix, StringComparison.Ordinal))
+        {
+            var rest = p[SecretsPrefix.Length..];
+            if (rest.Length > 1 && rest[0] == '.')
+            {
+                name = rest[1..].ToString();
+                return true;
+            }
+
+            if (rest.IsEmpty || rest[0] != '[')
+            {
+                return false;
+            }
+        }
+
+        // Bracket spellings: workflow['secrets']['x'], $['workflow'].secrets.x ...
+        if (!path.Contains("secrets", StringComparison.Ordinal)
+            || !JsonPath.TryParse(path, out var parsed, out _))
+        {
+            return false;
+        }
+
+        var segments = parsed.Segments;
+        if (segments.Length < 3
+            || segments[0] is not PropertySegment { Name: "workflow" }
+            || segments[1] is not PropertySegment { Name: "secrets" })
+        {
+            return false;
+        }
+
+        var names = new List<string>();
+        foreach (var segment in segments[2..])
+        {
+            if (segment is not PropertySegment property)
+            {
+                return false;
+            }
+
+            names.Add(property.Name);
+        }
+
+        name = string.Join('.', names);
+        return true;
+    }
+
+    /// <summary>"workflow.secrets" alone (no name): still never evaluated, so it can never dump the secrets.</summary>
+    private static bool IsBareSecrets(string path)
+    {
+        var p = StripRoot(path.AsSpan().Trim());
+        if (p.StartsWith(SecretsPrefix, StringComparison.Ordinal))
+        {
+            var rest = p[SecretsPrefix.Length..];
+            return rest.IsEmpty || rest[0] is '.' or '[';
+        }
+
+        return path.Contains("secrets", StringComparison.Ordinal)
+            && JsonPath.TryParse(path, out var parsed, out _)
+            && parsed.Segments.Length >= 2
+            && parsed.Segments[0] is PropertySegment { Name: "workflow" }
+            && parsed.Segments[1] is PropertySegment { Name: "secrets" };
+    }
+
+    private static ReadOnlySpan<char> StripRoot(ReadOnlySpan<char> path) =>
+        path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    /// <summary>
+    /// Finds the next expression at or after <paramref name="from"/>: a "${" not preceded by '$' (that is the
+    /// "$${" escape), up to its matching '}' (braces nest). <paramref name="close"/> is -1 when it is unterminated.
+    /// Returns false when there is none.
+    /// </summary>
+    internal static bool FindNext(string text, int from, out int open, out int close)
+    {
+        open = from;
+        close = -1;
+        while (true)
+        {
+            open = text.IndexOf("${", open, StringComparison.Ordinal);
+            if (open < 0)
+            {
+                return false;
+            }
+
+            if (open > 0 && text[open - 1] == '$')
+            {
+                open += 2;
+                continue;
+            }
+
+            var depth = 0;
+            for (var i = open + 1; i < text.Length; i++)
+            {
+                if (text[i] == '{')
+                {
+                    depth++;
+                }
+                else if (text[i] == '}' && --depth == 0)
+                {
+                    close = i;
+                    break;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    private static void Analyze(string text, List<string> errors, List<ExpressionReference> references, int depth)
+    {
+        var from = 0;
+        while (FindNext(text, from, out var open, out var close))
+        {
+            if (close < 0)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"unterminated '${{' at {open} in '{text}'"));
+                from = open + 2;
+                continue;
+            }
+
+            from = close + 1;
+            var path = text[(open + 2)..close].Trim();
+            if (path.Length == 0)
+            {
+                continue;
+            }
+
+            if (depth >= MaxNesting)
+            {
+                errors.Add($"expression nested too deeply in '{text}'");
+                return;
+            }
+
+            if (IsSecretReference(path))
+            {
+                references.Add(new ExpressionReference("workflow", StripRoot(path).ToString()));
+                continue;
+            }
+
+            if (path.Contains("${", StringComparison.Ordinal))
+            {
+                // The path is built at run time: check the inner expressions, and report the root when it is fixed.
+                Analyze(path, errors, references, depth + 1);
+                if (StaticRoot(path) is { } root)
+                {
+                    references.Add(new ExpressionReference(root, StripRoot(path).ToString()));
+                }
+
+                continue;
+            }
+
+            if (!JsonPath.TryParse(path, out var parsed, out var error))
+            {
+                errors.Add($"bad path '{path}': {error}");
+            }
+            else if (parsed.RootName is null)
+            {
+                errors.Add($"bad path '{path}': must start with a name (workflow, a task reference name or CPEWF_TASK_ID)");
+            }
+            else
+            {
+                references.Add(new ExpressionReference(parsed.RootName, StripRoot(path).ToString()));
+            }
+        }
+    }
+
+    /// <summary>The first name of a path whose later part is dynamic ("task1.output.${...}" -> "task1").</summary>
+    private static string? StaticRoot(string path)
+    {
+        var p = StripRoot(path.AsSpan());
+        var end = p.IndexOfAny('.', '[', '$');
+        return end > 0 && p[end] != '$' ? p[..end].ToString() : null;
+    }
+}
