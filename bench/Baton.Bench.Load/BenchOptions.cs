@@ -1,0 +1,173 @@
+using System.Globalization;
+
+namespace Baton.Bench.Load;
+
+/// <summary>Command-line options. Variants (secret headers, application auth) are plain flags so later issues only add a case here.</summary>
+internal sealed class BenchOptions
+{
+    public const string Usage = """
+        Baton load benchmark: C clients run bench_three_step (HTTP, INLINE, HTTP) through synchronous execute.
+
+        usage: Baton.Bench.Load --server URL [options]
+               Baton.Bench.Load --peer-only [options]
+
+          --server URL          Baton server base URL, e.g. http://127.0.0.1:18080
+          --clients N           concurrent clients (default 64)
+          --duration S          measured seconds (default 20)
+          --warmup S            warm-up seconds, not counted (default 5)
+          --wait-seconds S      waitForSeconds for execute (default 10)
+          --peer-only           measure only the echo peer (the ceiling) and exit
+          --skip-peer           do not measure the echo peer
+          --server-pid PID      sample the server's VmRSS/VmHWM (idle before, every 250 ms during)
+          --json FILE           also write the numbers as JSON
+          --check-targets       exit 3 when a target is missed (>= 1000 wf/s, p99 < 100 ms, RSS < 150/512 MB)
+        variants:
+          --secret-headers K    HTTP tasks send K headers X-Secret-i: ${workflow.secrets.bench-secret-i};
+                                the secrets are PUT first with random values and the peer checks them
+          --token JWT           send X-Authorization: JWT on every server call
+          --key-id ID --key-secret SECRET
+                                obtain the token via POST /api/token first
+        """;
+
+    public Uri? Server { get; private set; }
+
+    public int Clients { get; private set; } = 64;
+
+    public int DurationSeconds { get; private set; } = 20;
+
+    public int WarmupSeconds { get; private set; } = 5;
+
+    public int WaitForSeconds { get; private set; } = 10;
+
+    public bool PeerOnly { get; private set; }
+
+    public bool SkipPeer { get; private set; }
+
+    public int? ServerPid { get; private set; }
+
+    public string? JsonPath { get; private set; }
+
+    public bool CheckTargets { get; private set; }
+
+    public int SecretHeaders { get; private set; }
+
+    public string? Token { get; private set; }
+
+    public string? KeyId { get; private set; }
+
+    public string? KeySecret { get; private set; }
+
+    public bool ShowHelp { get; private set; }
+
+    public string Auth => Token is not null ? "token" : KeyId is not null ? "key" : "none";
+
+    /// <summary>Parses "--name value" and "--name=value"; throws <see cref="ArgumentException"/> with a readable message.</summary>
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var (name, inline) = Split(args[i]);
+            string Value()
+            {
+                if (inline is not null)
+                {
+                    return inline;
+                }
+
+                if (i + 1 >= args.Count)
+                {
+                    throw new ArgumentException($"{name} needs a value");
+                }
+
+                return args[++i];
+            }
+
+            switch (name)
+            {
+                case "--help" or "-h": options.ShowHelp = true; break;
+                case "--server": options.Server = ParseServer(Value()); break;
+                case "--clients": options.Clients = ParseInt(name, Value(), 1, 10_000); break;
+                case "--duration": options.DurationSeconds = ParseInt(name, Value(), 1, 3600); break;
+                case "--warmup": options.WarmupSeconds = ParseInt(name, Value(), 0, 3600); break;
+                case "--wait-seconds": options.WaitForSeconds = ParseInt(name, Value(), 1, 300); break;
+                case "--peer-only": options.PeerOnly = true; break;
+                case "--skip-peer": options.SkipPeer = true; break;
+                case "--server-pid": options.ServerPid = ParseInt(name, Value(), 1, int.MaxValue); break;
+                case "--json": options.JsonPath = Value(); break;
+                case "--check-targets": options.CheckTargets = true; break;
+                case "--secret-headers": options.SecretHeaders = ParseInt(name, Value(), 0, 64); break;
+                case "--token": options.Token = Value(); break;
+                case "--key-id": options.KeyId = Value(); break;
+                case "--key-secret": options.KeySecret = Value(); break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+
+        options.Validate();
+        return options;
+    }
+
+    private void Validate()
+    {
+        if (ShowHelp)
+        {
+            return;
+        }
+
+        if (PeerOnly && SkipPeer)
+        {
+            throw new ArgumentException("--peer-only and --skip-peer exclude each other");
+        }
+
+        if (!PeerOnly && Server is null)
+        {
+            throw new ArgumentException("--server URL is required (or --peer-only)");
+        }
+
+        if (Token is not null && (KeyId is not null || KeySecret is not null))
+        {
+            throw new ArgumentException("--token and --key-id/--key-secret exclude each other");
+        }
+
+        if ((KeyId is null) != (KeySecret is null))
+        {
+            throw new ArgumentException("--key-id and --key-secret go together");
+        }
+
+        if (ServerPid is { } pid && !File.Exists($"/proc/{pid}/status"))
+        {
+            throw new ArgumentException($"--server-pid {pid}: no such process");
+        }
+    }
+
+    private static (string Name, string? Inline) Split(string arg)
+    {
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        return arg.StartsWith("--", StringComparison.Ordinal) && equals > 0
+            ? (arg[..equals], arg[(equals + 1)..])
+            : (arg, null);
+    }
+
+    private static Uri ParseServer(string value)
+    {
+        if (!Uri.TryCreate(value.EndsWith('/') ? value : value + "/", UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"--server {value}: not an http(s) URL");
+        }
+
+        return uri;
+    }
+
+    private static int ParseInt(string name, string value, int min, int max)
+    {
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
+        {
+            throw new ArgumentException($"{name} {value}: expected a whole number from {min} to {max}");
+        }
+
+        return number;
+    }
+}

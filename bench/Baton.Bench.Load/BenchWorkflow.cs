@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+
+namespace Baton.Bench.Load;
+
+/// <summary>
+/// The benchmark workflow: HTTP to the echo peer, INLINE transform, HTTP again. Output d must be 2n.
+/// In the secret-header variant both HTTP tasks carry headers X-Secret-i: ${workflow.secrets.bench-secret-i}.
+/// </summary>
+internal static class BenchWorkflow
+{
+    public const string Name = "bench_three_step";
+    public const int Version = 1;
+
+    public static string SecretName(int i) => $"bench-secret-{i}";
+
+    public static string SecretHeader(int i) => $"X-Secret-{i}";
+
+    public static JsonObject Build(Uri echoUri, int secretHeaders)
+    {
+        ArgumentNullException.ThrowIfNull(echoUri);
+        return new JsonObject
+        {
+            ["name"] = Name,
+            ["description"] = "Baton load benchmark: HTTP, INLINE, HTTP",
+            ["version"] = Version,
+            ["schemaVersion"] = 2,
+            ["ownerEmail"] = "bench@baton.local",
+            ["timeoutSeconds"] = 0,
+            ["inputParameters"] = new JsonArray("n"),
+            ["tasks"] = new JsonArray(
+                HttpTask("call_one", echoUri, secretHeaders, new JsonObject { ["X-Step"] = "one" }, new JsonObject { ["n"] = "${workflow.input.n}" }),
+                new JsonObject
+                {
+                    ["name"] = "transform",
+                    ["taskReferenceName"] = "transform",
+                    ["type"] = "INLINE",
+                    ["inputParameters"] = new JsonObject
+                    {
+                        ["evaluatorType"] = "javascript",
+                        ["value"] = "${call_one.output.response.body.body.n}",
+                        ["expression"] = "(function(){ return { doubled: $.value * 2 }; })()",
+                    },
+                },
+                HttpTask("call_two", echoUri, secretHeaders, new JsonObject(), new JsonObject { ["d"] = "${transform.output.result.doubled}" })),
+            ["outputParameters"] = new JsonObject { ["d"] = "${call_two.output.response.body.body.d}" },
+        };
+    }
+
+    private static JsonObject HttpTask(string reference, Uri echoUri, int secretHeaders, JsonObject headers, JsonObject body)
+    {
+        for (var i = 1; i <= secretHeaders; i++)
+        {
+            headers[SecretHeader(i)] = $"${{workflow.secrets.{SecretName(i)}}}";
+        }
+
+        var request = new JsonObject
+        {
+            ["uri"] = echoUri.ToString(),
+            ["method"] = "POST",
+        };
+        if (headers.Count > 0)
+        {
+            request["headers"] = headers;
+        }
+
+        request["body"] = body;
+        return new JsonObject
+        {
+            ["name"] = reference,
+            ["taskReferenceName"] = reference,
+            ["type"] = "HTTP",
+            ["inputParameters"] = new JsonObject { ["http_request"] = request },
+        };
+    }
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+
+namespace Baton.Bench.Load;
+
+/// <summary>
+/// Closed-loop load: C clients each repeat one operation back to back. Requests started during the
+/// warm-up are not counted; requests started inside the measured window are awaited and counted, and
+/// the rate is successes over the time from window start to the last of them finishing. Every loop
+/// stops by itself: no request starts after the window, and a hard deadline cancels stragglers.
+/// </summary>
+internal static class LoadRunner
+{
+    public static async Task<LoadResult> RunAsync(
+        ILoadOperation operation,
+        int clients,
+        TimeSpan warmup,
+        TimeSpan duration,
+        TimeSpan drainTimeout,
+        CancellationToken cancellationToken)
+    {
+        var origin = Stopwatch.GetTimestamp();
+        var window = new Window(
+            origin + ToTicks(warmup),
+            origin + ToTicks(warmup) + ToTicks(duration));
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(warmup + duration + drainTimeout);
+
+        var workers = new Worker[clients];
+        var tasks = new Task[clients];
+        for (var i = 0; i < clients; i++)
+        {
+            workers[i] = new Worker(i, clients);
+            var worker = workers[i];
+            tasks[i] = Task.Run(() => worker.RunAsync(operation, window, deadline.Token), CancellationToken.None);
+        }
+
+        await Task.WhenAll(tasks);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var latency = new LatencyHistogram();
+        var errors = new Dictionary<string, long>(StringComparer.Ordinal);
+        long completed = 0, abandoned = 0;
+        var lastFinish = window.End;
+        foreach (var worker in workers)
+        {
+            latency.Add(worker.Latency);
+            completed += worker.Completed;
+            abandoned += worker.Abandoned;
+            lastFinish = Math.Max(lastFinish, worker.LastFinish);
+            foreach (var (reason, count) in worker.Errors)
+            {
+                errors[reason] = errors.GetValueOrDefault(reason) + count;
+            }
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(window.Start, lastFinish).TotalSeconds;
+        return new LoadResult(clients, elapsed, completed, latency, errors, abandoned);
+    }
+
+    private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private readonly record struct Window(long Start, long End);
+
+    private sealed class Worker(int index, int clients)
+    {
+        public LatencyHistogram Latency { get; } = new();
+
+        public Dictionary<string, long> Errors { get; } = new(StringComparer.Ordinal);
+
+        public long Completed { get; private set; }
+
+        public long Abandoned { get; private set; }
+
+        public long LastFinish { get; private set; }
+
+        public async Task RunAsync(ILoadOperation operation, Window window, CancellationToken deadline)
+        {
+            for (long iteration = 0; ; iteration++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (started >= window.End || deadline.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                var measured = started >= window.Start;
+                string? failure;
+                try
+                {
+                    // Unique per request across clients, so a response can be checked against its own input.
+                    failure = await operation.RunOnceAsync((iteration * clients) + index + 1, deadline);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+                {
+                    Abandoned += measured ? 1 : 0;
+                    return;
+                }
+                catch (OperationCanceledException)
+                {
+                    failure = "timeout (client)";
+                }
+                catch (HttpRequestException ex)
+                {
+                    failure = $"transport: {ex.HttpRequestError}";
+                }
+
+                var finished = Stopwatch.GetTimestamp();
+                if (!measured)
+                {
+                    continue;
+                }
+
+                LastFinish = finished;
+                if (failure is null)
+                {
+                    Completed++;
+                    Latency.RecordTicks(finished - started);
+                }
+                else
+                {
+                    Errors[failure] = Errors.GetValueOrDefault(failure) + 1;
+                }
+            }
+        }
+    }
+}

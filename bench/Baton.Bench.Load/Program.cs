@@ -1,0 +1,194 @@
+using System.Security.Cryptography;
+
+namespace Baton.Bench.Load;
+
+/// <summary>
+/// Runs the engine benchmark: echo peer ceiling, then C clients executing bench_three_step
+/// synchronously against a Baton server. Exit codes: 0 ok, 1 setup failed or workflows failed,
+/// 2 bad options, 3 a target missed (with --check-targets).
+/// </summary>
+internal static class Program
+{
+    private const string SecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    public static async Task<int> Main(string[] args)
+    {
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"{ex.Message}\n\n{BenchOptions.Usage}");
+            return 2;
+        }
+
+        if (options.ShowHelp)
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            return 0;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        try
+        {
+            return await RunAsync(options, cancel.Token);
+        }
+        catch (BenchSetupException ex)
+        {
+            await Console.Error.WriteLineAsync($"bench: {ex.Message}");
+            return 1;
+        }
+        catch (HttpRequestException ex)
+        {
+            await Console.Error.WriteLineAsync($"bench: server unreachable: {ex.Message}");
+            return 1;
+        }
+        catch (TaskCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("bench: a server call timed out");
+            return 1;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("bench: interrupted");
+            return 130;
+        }
+    }
+
+    private static async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        // Secret-header variant: header name → random value; the peer rejects requests without them.
+        var secretHeaders = Enumerable.Range(1, options.SecretHeaders).ToDictionary(
+            BenchWorkflow.SecretHeader,
+            _ => RandomNumberGenerator.GetString(SecretAlphabet, 32),
+            StringComparer.OrdinalIgnoreCase);
+
+        var warmup = TimeSpan.FromSeconds(options.WarmupSeconds);
+        var duration = TimeSpan.FromSeconds(options.DurationSeconds);
+        var requestTimeout = TimeSpan.FromSeconds(options.WaitForSeconds + 15);
+        var drain = requestTimeout + TimeSpan.FromSeconds(5);
+
+        await using var peer = await EchoPeer.StartAsync(secretHeaders, cancellationToken);
+        using var http = HttpClientFactory.Create(options.Clients, requestTimeout);
+        var sampler = options.ServerPid is { } pid ? new MemorySampler(pid) : null;
+        Console.WriteLine($"echo peer listening on {peer.EchoUri}");
+
+        LoadResult? echo = null;
+        if (!options.SkipPeer)
+        {
+            var echoOperation = new EchoOperation(http, peer.EchoUri, secretHeaders);
+            echo = options.PeerOnly
+                ? await Sampled(sampler, () => LoadRunner.RunAsync(echoOperation, options.Clients, warmup, duration, drain, cancellationToken), cancellationToken)
+                : await LoadRunner.RunAsync(echoOperation, options.Clients, warmup, duration, drain, cancellationToken);
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"echo ceiling measured: {echo.PerSecond:F1} req/s"));
+        }
+
+        LoadResult? workflows = null;
+        ExecuteOperation? execute = null;
+        if (!options.PeerOnly)
+        {
+            var api = new BatonApi(http, options.Server!) { Token = options.Token };
+            await PrepareServerAsync(api, options, peer.EchoUri, secretHeaders, cancellationToken);
+
+            execute = new ExecuteOperation(api, options.WaitForSeconds);
+            if (await execute.RunOnceAsync(1, cancellationToken) is { } failure)
+            {
+                var sample = execute.ErrorSamples.GetValueOrDefault(failure, "");
+                throw new BenchSetupException($"first workflow run failed ({failure}): {sample}");
+            }
+
+            Console.WriteLine($"registered {BenchWorkflow.Name} v{BenchWorkflow.Version}; a first run completed with the right output; running load…");
+            var operation = execute;
+            workflows = await Sampled(sampler, () => LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken), cancellationToken);
+        }
+
+        var memory = sampler is null ? null : new MemoryReport(
+            sampler.Pid,
+            sampler.IdleRss is { } idle ? Math.Round(idle.RssMb, 1) : null,
+            sampler.PeakRssKb > 0 ? Math.Round(sampler.PeakRssKb / 1024.0, 1) : null,
+            sampler.Read() is { } last ? Math.Round(last.HwmMb, 1) : null,
+            sampler.Samples);
+        var echoReport = echo is null ? null : PhaseReport.From(echo);
+        var workflowReport = workflows is null ? null : PhaseReport.From(workflows, execute?.ErrorSamples);
+        var report = new BenchReport(
+            DateTimeOffset.UtcNow,
+            options.Server?.ToString(),
+            options.Clients,
+            options.WarmupSeconds,
+            options.DurationSeconds,
+            options.WaitForSeconds,
+            Environment.ProcessorCount,
+            new VariantReport(options.SecretHeaders, options.Auth),
+            echoReport,
+            workflowReport,
+            memory,
+            TargetsReport.Evaluate(workflowReport, memory));
+
+        Console.WriteLine();
+        Console.Write(report.ToText());
+        if (options.JsonPath is not null)
+        {
+            await report.WriteJsonAsync(options.JsonPath, cancellationToken);
+            Console.WriteLine($"wrote {options.JsonPath}");
+        }
+
+        if (workflowReport is { ErrorCount: > 0 } || echoReport is { ErrorCount: > 0 })
+        {
+            return 1;
+        }
+
+        return options.CheckTargets && !report.Targets.AllMet ? 3 : 0;
+    }
+
+    /// <summary>Token (if key credentials), secrets (if the variant asks), then the workflow definition.</summary>
+    private static async Task PrepareServerAsync(
+        BatonApi api,
+        BenchOptions options,
+        Uri echoUri,
+        Dictionary<string, string> secretHeaders,
+        CancellationToken cancellationToken)
+    {
+        if (options.KeyId is not null)
+        {
+            api.Token = await api.ObtainTokenAsync(options.KeyId, options.KeySecret!, cancellationToken);
+        }
+
+        for (var i = 1; i <= options.SecretHeaders; i++)
+        {
+            // The same random value the echo peer expects in header X-Secret-i.
+            await api.PutSecretAsync(BenchWorkflow.SecretName(i), secretHeaders[BenchWorkflow.SecretHeader(i)], cancellationToken);
+        }
+
+        await api.RegisterWorkflowAsync(BenchWorkflow.Build(echoUri, options.SecretHeaders), cancellationToken);
+    }
+
+    /// <summary>Reads idle memory, then samples every 250 ms while <paramref name="run"/> goes on.</summary>
+    private static async Task<LoadResult> Sampled(MemorySampler? sampler, Func<Task<LoadResult>> run, CancellationToken cancellationToken)
+    {
+        if (sampler is null)
+        {
+            return await run();
+        }
+
+        sampler.ReadIdle();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sampling = sampler.SampleAsync(stop.Token);
+        try
+        {
+            return await run();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await sampling;
+        }
+    }
+}
