@@ -317,12 +317,26 @@ public sealed class WorkflowDecider(
                 default:
                     if (!systemTasks.TryGet(task.TaskType, out var handler) || handler.RunsAsync) continue;
                     task.StartTime = now;
-                    Finish(task, handler.ExecuteAsync(task, task.InputData, CancellationToken.None).GetAwaiter().GetResult(), now);
+                    Finish(task, RunInline(handler, task), now);
                     break;
             }
             progressed = true;
         }
         return progressed;
+    }
+
+    private TaskOutcome RunInline(ISystemTask handler, TaskRun task)
+    {
+        try
+        {
+            return handler.ExecuteAsync(task, task.InputData, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever a task does wrong must end that task, never the decider's pass over the run.
+            logger.LogError(e, "{TaskType} task {TaskId} failed unexpectedly", task.TaskType, task.TaskId);
+            return TaskOutcome.Failed($"{task.TaskType} task '{task.ReferenceTaskName}' failed inside the server; see the server log");
+        }
     }
 
     /// <summary>Applies how a system task ended to the task.</summary>

@@ -26,9 +26,9 @@ public sealed class JavaScriptEvaluator(IOptions<EngineOptions> options)
         {
             prepared = Prepare(script);
         }
-        catch (Exception e) when (e is Acornima.ParseErrorException or JavaScriptException)
+        catch (Exception e) when (e is ScriptPreparationException or Acornima.ParseErrorException or JavaScriptException)
         {
-            throw new ScriptException($"the script does not parse: {e.Message}");
+            throw new ScriptException($"the script does not parse: {(e.InnerException ?? e).Message}");
         }
 
         var engine = new Jint.Engine(o => o

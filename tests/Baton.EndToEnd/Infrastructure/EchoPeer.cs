@@ -42,7 +42,7 @@ public sealed class EchoPeer : IAsyncDisposable
             peer!.Requests.Enqueue(echo);
             return echo;
         }
-        app.Map("/echo/{**rest}", async (HttpContext context) => Results.Json(await Record(context)));
+        app.Map("/echo/{**rest}", async (string? rest, HttpContext context) => Results.Json(await Record(context)));
         app.Map("/status/{code:int}", async (int code, HttpContext context) => Results.Json(await Record(context), statusCode: code));
         app.Map("/delay/{ms:int}", async (int ms, HttpContext context) =>
         {
@@ -50,7 +50,7 @@ public sealed class EchoPeer : IAsyncDisposable
             await Task.Delay(ms, context.RequestAborted);
             return Results.Json(echo);
         });
-        app.Map("/text", async (HttpContext context) =>
+        app.Map("/text", async (HttpRequest request, HttpContext context) =>
         {
             await Record(context);
             return Results.Text("plain words", "text/plain");
