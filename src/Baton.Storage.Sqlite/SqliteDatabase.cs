@@ -69,7 +69,17 @@ public sealed class SqliteDatabase : IAsyncDisposable
             batch.Clear();
             while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var job)) batch.Add(job);
             if (batch.Count == 0) continue;
-            RunBatch(batch);
+            try
+            {
+                RunBatch(batch);
+            }
+            catch (Exception e)
+            {
+                // The writer thread must outlive any failure: fail this batch, keep serving the next.
+                _logger.LogError(e, "A group commit of {Count} writes failed", batch.Count);
+                TryRollback();
+                foreach (var job in batch) job.Done.TrySetException(e);
+            }
         }
     }
 
@@ -87,7 +97,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
                     batch[i].Work(_writeConnection);
                     Execute(_writeConnection, "RELEASE job;");
                 }
-                catch (Exception e) when (e is SqliteException or InvalidOperationException or ArgumentException)
+                catch (Exception e)
                 {
                     failed[i] = e;
                     Execute(_writeConnection, "ROLLBACK TO job; RELEASE job;");

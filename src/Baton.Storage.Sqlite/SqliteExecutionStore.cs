@@ -27,7 +27,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                 foreach (var taskId in removed)
                 {
                     using var delete = connection.CreateCommand();
-                    delete.CommandText = "DELETE FROM tasks WHERE task_id = $id;";
+                    delete.CommandText = "DELETE FROM task_logs WHERE task_id = $id; DELETE FROM tasks WHERE task_id = $id;";
                     delete.Parameters.AddWithValue("$id", taskId);
                     delete.ExecuteNonQuery();
                 }
@@ -38,7 +38,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                     INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, json)
                     VALUES ($id, $name, $version, $status, $correlation, $start, $end, $json)
                     ON CONFLICT (workflow_id) DO UPDATE SET
-                        workflow_version = excluded.workflow_version, status = excluded.status, correlation_id = excluded.correlation_id,
+                        workflow_name = excluded.workflow_name, workflow_version = excluded.workflow_version, status = excluded.status, correlation_id = excluded.correlation_id,
                         start_time = excluded.start_time, end_time = excluded.end_time, json = excluded.json;
                     """;
                 command.Parameters.AddWithValue("$id", id);
@@ -56,7 +56,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                 using var command = connection.CreateCommand();
                 command.CommandText = """
                     INSERT INTO tasks (task_id, workflow_id, seq, json) VALUES ($id, $workflow, $seq, $json)
-                    ON CONFLICT (task_id) DO UPDATE SET seq = excluded.seq, json = excluded.json;
+                    ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, seq = excluded.seq, json = excluded.json;
                     """;
                 command.Parameters.AddWithValue("$id", taskId);
                 command.Parameters.AddWithValue("$workflow", id);
@@ -166,7 +166,12 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
         }
         if (!string.IsNullOrEmpty(query.FreeText) && query.FreeText != "*")
         {
-            where.Append(" AND instr(json, $text) > 0");
+            // Decoded values of the id, correlation id, input and output only: never field names, escapes or other fields.
+            where.Append("""
+                 AND (instr(workflow_id, $text) > 0 OR instr(IFNULL(correlation_id, ''), $text) > 0
+                   OR EXISTS (SELECT 1 FROM json_tree(workflows.json, '$.input') WHERE type = 'text' AND instr(value, $text) > 0)
+                   OR EXISTS (SELECT 1 FROM json_tree(workflows.json, '$.output') WHERE type = 'text' AND instr(value, $text) > 0))
+                """);
             command.Parameters.AddWithValue("$text", query.FreeText);
         }
         command.CommandText = "SELECT COUNT(*) FROM workflows" + where + ";";
@@ -246,19 +251,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
     }
 
     /// <summary>The run's JSON without its tasks, which have rows of their own.</summary>
-    private static string SerializeWithoutTasks(WorkflowRun run)
-    {
-        var tasks = run.Tasks;
-        run.Tasks = [];
-        try
-        {
-            return BatonJson.Serialize(run);
-        }
-        finally
-        {
-            run.Tasks = tasks;
-        }
-    }
+    private static string SerializeWithoutTasks(WorkflowRun run) => BatonJson.Serialize(run.WithoutTasks());
 
     private static List<string> ReadStrings(SqliteCommand command)
     {

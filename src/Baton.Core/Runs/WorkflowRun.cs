@@ -43,4 +43,12 @@ public sealed class WorkflowRun
     }
 
     public TaskRun? FindTask(string taskId) => Tasks.Find(t => t.TaskId == taskId);
+
+    /// <summary>A shallow copy with an empty task list (the run's own fields, as stored apart from its tasks).</summary>
+    public WorkflowRun WithoutTasks()
+    {
+        var copy = (WorkflowRun)MemberwiseClone();
+        copy.Tasks = [];
+        return copy;
+    }
 }

@@ -113,7 +113,7 @@ public sealed class WorkflowExecutor(
         var now = run.StartTime;
         decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
         decider.Decide(run, now);
-        await CommitAsync(run, now, null, ct);
+        await CommitAsync(run, now, null);
     }
 
     // ---- reading --------------------------------------------------------------------------------------------
@@ -404,14 +404,15 @@ public sealed class WorkflowExecutor(
             AfterCommit(run);
             return;
         }
-        await CommitAsync(run, now, removedTasks?.Invoke(), ct);
+        await CommitAsync(run, now, removedTasks?.Invoke());
     }
 
-    private async Task CommitAsync(WorkflowRun run, long passStart, IReadOnlyList<string>? removedTaskIds, CancellationToken ct)
+    private async Task CommitAsync(WorkflowRun run, long passStart, IReadOnlyList<string>? removedTaskIds)
     {
         run.UpdateTime = Math.Max(run.UpdateTime, passStart);
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
-        await store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds), ct);
+        // A commit once begun is seen through: the caller going away must not skip handing the work out.
+        await store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds), CancellationToken.None);
         AfterCommit(run);
     }
 
