@@ -62,7 +62,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 mkdir -p "$tmp/data"
-dotnet "$server_dll" --urls "$server_url" --Baton:DataDir="$tmp/data" >"$tmp/server.log" 2>&1 &
+dotnet "$server_dll" --urls "$server_url" --Baton:DataDir="$tmp/data" ${BATON_SERVER_ARGS:-} >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
 echo "bench.sh: server pid $server_pid on $server_url, data in $tmp/data; waiting for /health/ready"

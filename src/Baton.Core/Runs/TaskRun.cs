@@ -35,6 +35,9 @@ public sealed class TaskRun
     public int Iteration { get; set; }
     public WorkflowTask? WorkflowTask { get; set; }
 
+    /// <summary>A deep copy, safe to hand out while the engine goes on changing the original.</summary>
+    public TaskRun Snapshot() => Json.BatonJson.Deserialize<TaskRun>(Json.BatonJson.Serialize(this))!;
+
     /// <summary>When a SCHEDULED task may be handed out (retry delay, callbackAfterSeconds); epoch ms.</summary>
     public long VisibleAfter() => Math.Max(ScheduledTime, UpdateTime) + (CallbackAfterSeconds * 1000);
 }

@@ -31,6 +31,11 @@ public sealed class WorkflowExecutor(
     ILogger<WorkflowExecutor> logger) : IDisposable
 {
     private readonly SemaphoreSlim _systemTaskSlots = new(options.Value.SystemTaskConcurrency);
+
+    // Active runs as last committed. On one node every change goes through this executor under the run's lock,
+    // so the copy here is the committed state and saves a read and a parse per step. Several nodes over one
+    // database need the store to be the only truth (or a version check) instead.
+    private readonly ConcurrentDictionary<string, WorkflowRun> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
@@ -231,6 +236,7 @@ public sealed class WorkflowExecutor(
     public async Task RemoveAsync(string workflowId, CancellationToken ct)
     {
         using var held = await locks.AcquireAsync(workflowId, ct);
+        _active.TryRemove(workflowId, out _);
         if (!await store.RemoveWorkflowAsync(workflowId, ct)) throw WorkflowNotFound(workflowId);
     }
 
@@ -267,7 +273,7 @@ public sealed class WorkflowExecutor(
                         task.StartTime = now;
                         task.UpdateTime = now;
                         run.UpdateTime = now;
-                        taken = task;
+                        taken = task.Snapshot();
                         return true;
                     }, ct, decide: false);
                 }
@@ -395,10 +401,22 @@ public sealed class WorkflowExecutor(
         bool onlyIfChanged = true)
     {
         using var held = await locks.AcquireAsync(workflowId, ct);
-        var run = await store.GetWorkflowAsync(workflowId, includeTasks: true, ct) ?? throw WorkflowNotFound(workflowId);
+        var run = _active.TryGetValue(workflowId, out var cached)
+            ? cached
+            : await store.GetWorkflowAsync(workflowId, includeTasks: true, ct) ?? throw WorkflowNotFound(workflowId);
         var now = Clock.NowMs();
-        var changed = change(run, now);
-        if (decide) decider.Decide(run, now);
+        bool changed;
+        try
+        {
+            changed = change(run, now);
+            if (decide) decider.Decide(run, now);
+        }
+        catch
+        {
+            // The change was refused part-way: forget the in-memory copy, the store still has the committed state.
+            _active.TryRemove(workflowId, out _);
+            throw;
+        }
         if (onlyIfChanged && !changed && run.UpdateTime < now && !run.Tasks.Exists(t => t.UpdateTime >= now))
         {
             AfterCommit(run);
@@ -411,8 +429,18 @@ public sealed class WorkflowExecutor(
     {
         run.UpdateTime = Math.Max(run.UpdateTime, passStart);
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
-        // A commit once begun is seen through: the caller going away must not skip handing the work out.
-        await store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds), CancellationToken.None);
+        try
+        {
+            // A commit once begun is seen through: the caller going away must not skip handing the work out.
+            await store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds), CancellationToken.None);
+        }
+        catch
+        {
+            _active.TryRemove(run.WorkflowId, out _);
+            throw;
+        }
+        if (run.Status.IsTerminal()) _active.TryRemove(run.WorkflowId, out _);
+        else _active[run.WorkflowId] = run;
         AfterCommit(run);
     }
 
@@ -429,17 +457,18 @@ public sealed class WorkflowExecutor(
             {
                 queue.Offer(task.TaskType, new QueuedTask(task.TaskId, run.WorkflowId), task.VisibleAfter());
             }
-            else if (task.VisibleAfter() <= now && systemTasks.TryGet(task.TaskType, out var handler) && handler.RunsAsync)
+            else if (task.VisibleAfter() <= now && systemTasks.TryGet(task.TaskType, out var handler) && handler.RunsAsync
+                     && _inFlight.TryAdd(task.TaskId, 0))
             {
-                Dispatch(run.WorkflowId, task, handler);
+                // The input is copied here, under the run's lock: the task runs beside later passes over the same run.
+                Dispatch(run.WorkflowId, task, (JsonObject)task.InputData.DeepClone(), handler);
             }
         }
         if (decider.NextWakeAt(run) is { } wake) timers.Schedule(run.WorkflowId, wake);
     }
 
-    private void Dispatch(string workflowId, TaskRun task, ISystemTask handler)
+    private void Dispatch(string workflowId, TaskRun task, JsonObject input, ISystemTask handler)
     {
-        if (!_inFlight.TryAdd(task.TaskId, 0)) return;
         _ = Task.Run(async () =>
         {
             var token = _stopping.Token;
@@ -450,7 +479,7 @@ public sealed class WorkflowExecutor(
                 TaskOutcome outcome;
                 try
                 {
-                    outcome = await handler.ExecuteAsync(task, task.InputData, token);
+                    outcome = await handler.ExecuteAsync(task, input, token);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
