@@ -1,0 +1,46 @@
+using System.Net;
+using Baton.EndToEnd.Infrastructure;
+
+namespace Baton.EndToEnd;
+
+[Collection(SharedServer.Name)]
+public sealed class ApiSurfaceTests(ServerFixture fixture)
+{
+    private readonly BatonClient _client = fixture.Client;
+
+    [Fact]
+    public async Task Health_endpoints_answer_up_once_the_engine_is_ready()
+    {
+        Assert.Equal("UP", (await _client.GetAsync("/health/live")).Object["status"]!.GetValue<string>());
+        Assert.Equal("UP", (await _client.GetAsync("/health/ready")).Object["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_conductor_paths()
+    {
+        var document = (await _client.GetAsync("/openapi/v1.json")).Object;
+        var paths = document["paths"]!.AsObject().Select(p => p.Key).ToHashSet();
+        foreach (var path in new[] { "/api/workflow", "/api/workflow/execute/{name}/{version}", "/api/tasks/poll/batch/{taskType}", "/api/tasks/update-v2", "/api/metadata/taskdefs" })
+        {
+            Assert.Contains(path, paths);
+        }
+    }
+
+    [Fact]
+    public async Task The_browsable_api_page_is_served()
+    {
+        var page = await _client.GetAsync("/scalar/v1");
+        page.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("text/html", page.ContentType);
+        Assert.Contains("openapi/v1.json", page.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unexpected_route_is_a_plain_404_and_no_response_carries_a_stack_trace()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/nothing-here")).Status);
+        var reply = await _client.SendRawAsync(HttpMethod.Post, "/api/tasks", "{\"taskId\": [1,2,3]}");
+        reply.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.DoesNotContain(" at Baton.", reply.Text, StringComparison.Ordinal);
+    }
+}
