@@ -3,12 +3,15 @@ using Baton.Core.Runs;
 
 namespace Baton.Engine.Execution;
 
-/// <summary>Lets a synchronous execute wait for a run to finish (or for one of its tasks to complete).</summary>
+/// <summary>
+/// Lets a synchronous execute wait for a run to finish (or for one of its tasks to complete). The waiter receives
+/// the committed run; once finished, nothing changes that object any more (a later retry or restart loads its own).
+/// </summary>
 public sealed class CompletionWaiters
 {
     private readonly ConcurrentDictionary<string, List<Waiter>> _waiters = new(StringComparer.Ordinal);
 
-    public IDisposable Register(string workflowId, string? untilTaskRef, out Task finished)
+    public IDisposable Register(string workflowId, string? untilTaskRef, out Task<WorkflowRun> finished)
     {
         var waiter = new Waiter(untilTaskRef);
         _waiters.AddOrUpdate(workflowId, _ => [waiter], (_, list) =>
@@ -31,7 +34,7 @@ public sealed class CompletionWaiters
                 if (run.Status.IsTerminal() || run.Status == WorkflowStatus.Paused ||
                     (waiter.UntilTaskRef is not null && run.LatestTask(waiter.UntilTaskRef) is { } t && t.Status.IsTerminal()))
                 {
-                    waiter.Done.TrySetResult();
+                    waiter.Done.TrySetResult(run);
                 }
             }
         }
@@ -50,7 +53,7 @@ public sealed class CompletionWaiters
     private sealed class Waiter(string? untilTaskRef)
     {
         public string? UntilTaskRef { get; } = untilTaskRef;
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<WorkflowRun> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class Registration(CompletionWaiters owner, string workflowId, Waiter waiter) : IDisposable

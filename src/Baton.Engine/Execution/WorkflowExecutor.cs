@@ -55,16 +55,14 @@ public sealed class WorkflowExecutor(
         using (waiters.Register(run.WorkflowId, untilTaskRef, out var finished))
         {
             await CreateAsync(run, ct);
-            if (!run.Status.IsTerminal())
+            try
             {
-                try
-                {
-                    await finished.WaitAsync(wait, ct);
-                }
-                catch (TimeoutException)
-                {
-                    // Answer with the run as it stands.
-                }
+                var committed = await finished.WaitAsync(wait, ct);
+                if (committed.Status.IsTerminal()) return committed;
+            }
+            catch (TimeoutException)
+            {
+                // Answer with the run as it stands.
             }
         }
         return await GetWorkflowAsync(run.WorkflowId, includeTasks: true, ct);
