@@ -109,6 +109,30 @@ public static class ExpressionSyntax
             && parsed.Segments[1] is PropertySegment { Name: "secrets" };
     }
 
+    /// <summary>
+    /// The secret references a template string makes, as written (e.g. <c>${workflow.secrets.api-token}</c>) with
+    /// the secret's name and the field path inside a JSON secret (empty for the whole value). These are the only
+    /// references that may be resolved, at hand-off, in the value this string evaluates to.
+    /// </summary>
+    public static IReadOnlyList<SecretReference> SecretReferences(string text)
+    {
+        if (!text.Contains("secrets", StringComparison.Ordinal)) return [];
+        var found = new List<SecretReference>();
+        var from = 0;
+        while (FindNext(text, from, out var open, out var close))
+        {
+            if (close < 0) break;
+            var path = text[(open + 2)..close];
+            if (TryGetSecretName(path, out var name))
+            {
+                var dot = name.IndexOf('.', StringComparison.Ordinal);
+                found.Add(new SecretReference(text[open..(close + 1)], dot < 0 ? name : name[..dot], dot < 0 ? "" : name[(dot + 1)..]));
+            }
+            from = close + 1;
+        }
+        return found;
+    }
+
     private static ReadOnlySpan<char> StripRoot(ReadOnlySpan<char> path) =>
         path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 

@@ -11,3 +11,6 @@ public interface IExpressionScope
     /// </summary>
     bool TryGetRoot(string name, out JsonNode? value);
 }
+
+/// <summary>A secret reference as written in a template, the secret it names, and the field of a JSON secret ("" for the whole value).</summary>
+public sealed record SecretReference(string Text, string Secret, string Field);

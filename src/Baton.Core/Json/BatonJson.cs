@@ -50,6 +50,8 @@ public static class BatonJson
 [JsonSerializable(typeof(IReadOnlyDictionary<string, int>))]
 [JsonSerializable(typeof(Dictionary<string, int>))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonArray))]
+[JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(PollData))]
 [JsonSerializable(typeof(List<PollData>))]
 [JsonSerializable(typeof(WorkflowStatusView))]

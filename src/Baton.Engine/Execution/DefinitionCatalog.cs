@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using Baton.Core.Definitions;
 using Baton.Core.Validation;
+using Baton.Core.Json;
 using Baton.Engine.Persistence;
+using Baton.Engine.Redaction;
+using Baton.Secrets.Redaction;
 
 namespace Baton.Engine.Execution;
 
@@ -9,7 +13,7 @@ namespace Baton.Engine.Execution;
 /// The metadata service: validates and stores definitions, and keeps task definitions in memory so the decider
 /// reads them without I/O. Single node: the cache is filled at start and updated on every write through here.
 /// </summary>
-public sealed class DefinitionCatalog(IMetadataStore store)
+public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redactor)
 {
     private readonly ConcurrentDictionary<string, TaskDef> _taskDefs = new(StringComparer.Ordinal);
 
@@ -23,7 +27,11 @@ public sealed class DefinitionCatalog(IMetadataStore store)
     public async Task SaveTaskDefsAsync(IReadOnlyList<TaskDef> defs, string? principal, CancellationToken ct)
     {
         var problems = new List<ValidationProblem>();
-        for (var i = 0; i < defs.Count; i++) DefinitionValidator.ValidateTaskDef(defs[i], $"$[{i}]", problems);
+        for (var i = 0; i < defs.Count; i++)
+        {
+            DefinitionValidator.ValidateTaskDef(defs[i], $"$[{i}]", problems);
+            SecretLiteralCheck.Check(redactor, JsonNode.Parse(BatonJson.Serialize(defs[i])), $"$[{i}]", problems);
+        }
         if (problems.Count > 0) throw new InvalidRequestException(problems);
         var now = Clock.NowMs();
         foreach (var def in defs)
@@ -65,7 +73,7 @@ public sealed class DefinitionCatalog(IMetadataStore store)
     public async Task SaveWorkflowDefsAsync(IReadOnlyList<WorkflowDef> defs, string? principal, CancellationToken ct)
     {
         var problems = new List<ValidationProblem>();
-        for (var i = 0; i < defs.Count; i++) DefinitionValidator.ValidateWorkflowDef(defs[i], $"$[{i}]", problems);
+        for (var i = 0; i < defs.Count; i++) Check(defs[i], $"$[{i}]", problems);
         if (problems.Count > 0) throw new InvalidRequestException(problems);
         foreach (var def in defs)
         {
@@ -74,11 +82,26 @@ public sealed class DefinitionCatalog(IMetadataStore store)
         }
     }
 
-    public static void Validate(WorkflowDef def, string path)
+    /// <summary>Checks a workflow definition: its shape and expressions, and that it holds no secret's value.</summary>
+    public void Validate(WorkflowDef def, string path)
     {
         var problems = new List<ValidationProblem>();
-        DefinitionValidator.ValidateWorkflowDef(def, path, problems);
+        Check(def, path, problems);
         if (problems.Count > 0) throw new InvalidRequestException(problems);
+    }
+
+    /// <summary>Refuses any JSON (a start request's input) that holds a secret's value.</summary>
+    public void CheckNoSecretValues(JsonNode? node, string path)
+    {
+        var problems = new List<ValidationProblem>();
+        SecretLiteralCheck.Check(redactor, node, path, problems);
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+    }
+
+    private void Check(WorkflowDef def, string path, List<ValidationProblem> problems)
+    {
+        DefinitionValidator.ValidateWorkflowDef(def, path, problems);
+        SecretLiteralCheck.Check(redactor, JsonNode.Parse(BatonJson.Serialize(def)), path, problems);
     }
 
     public async Task<WorkflowDef> GetWorkflowDefAsync(string name, int? version, CancellationToken ct) =>

@@ -103,7 +103,7 @@ public sealed class WorkflowDecider(
     }
 
     /// <summary>The earliest time the decider must look at this run again with no outside event, if any.</summary>
-    public long? NextWakeAt(WorkflowRun run)
+    public long? NextWakeAt(WorkflowRun run, long now)
     {
         if (run.Status != WorkflowStatus.Running) return null;
         long? next = null;
@@ -133,8 +133,10 @@ public sealed class WorkflowDecider(
                     }
                 }
             }
-            else if (task.Status == TaskStatus.Scheduled)
+            else if (task.Status == TaskStatus.Scheduled && task.VisibleAfter() > now)
             {
+                // A system task held back by a retry delay. One that is due is dispatched after the commit; a timer
+                // for it would only re-decide the run while it is in flight.
                 Consider(task.VisibleAfter());
             }
         }
@@ -315,7 +317,8 @@ public sealed class WorkflowDecider(
                     Terminate(run, task, now);
                     return true;
                 default:
-                    if (!systemTasks.TryGet(task.TaskType, out var handler) || handler.RunsAsync) continue;
+                    // Tasks that wait on I/O, or need secrets resolved (an audited, committed step), run after the commit.
+                    if (!systemTasks.TryGet(task.TaskType, out var handler) || handler.RunsAsync || SecretHandOff.NeedsSecrets(task)) continue;
                     task.StartTime = now;
                     Finish(task, RunInline(handler, task), now);
                     break;

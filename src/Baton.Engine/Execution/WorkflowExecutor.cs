@@ -5,6 +5,9 @@ using Baton.Core.Expressions;
 using Baton.Core.Runs;
 using Baton.Engine.Persistence;
 using Baton.Engine.Queue;
+using Baton.Engine.Redaction;
+using Baton.Secrets.Redaction;
+using Baton.Secrets.Service;
 using Baton.Engine.SystemTasks;
 using Baton.Engine.Timers;
 using Microsoft.Extensions.Logging;
@@ -27,6 +30,8 @@ public sealed class WorkflowExecutor(
     WorkflowTimers timers,
     CompletionWaiters waiters,
     SystemTaskRegistry systemTasks,
+    SecretHandOff handOff,
+    SecretRedactor redactor,
     IOptions<EngineOptions> options,
     ILogger<WorkflowExecutor> logger) : IDisposable
 {
@@ -73,7 +78,7 @@ public sealed class WorkflowExecutor(
         WorkflowDef def;
         if (request.WorkflowDef is { } inline)
         {
-            DefinitionCatalog.Validate(inline, "$.workflowDef");
+            definitions.Validate(inline, "$.workflowDef");
             def = inline;
         }
         else
@@ -81,6 +86,7 @@ public sealed class WorkflowExecutor(
             if (string.IsNullOrWhiteSpace(request.Name)) throw new InvalidRequestException("$.name", "name is required");
             def = await definitions.GetWorkflowDefAsync(request.Name, request.Version, ct);
         }
+        definitions.CheckNoSecretValues(request.Input, "$.input");
         var now = Clock.NowMs();
         var input = (JsonObject?)request.Input?.DeepClone() ?? [];
         if (def.InputTemplate is { } template)
@@ -279,13 +285,40 @@ public sealed class WorkflowExecutor(
                 {
                     // The run was removed while its task waited in the queue.
                 }
-                if (taken is not null) handed.Add(taken);
+                if (taken is not null && await HandOverAsync(taken, ct) is { } ready) handed.Add(ready);
             }
             remaining = deadline - DateTime.UtcNow;
             if (handed.Count > 0 || remaining <= TimeSpan.Zero) remaining = TimeSpan.Zero;
         }
         return handed;
     }
+
+    /// <summary>
+    /// Resolves the secrets a polled task's template names, in the answer only. When that fails, the task fails
+    /// with the reason (naming the secret, never a value) and the worker gets nothing.
+    /// </summary>
+    private async Task<TaskRun?> HandOverAsync(TaskRun task, CancellationToken ct)
+    {
+        if (!SecretHandOff.NeedsSecrets(task)) return task;
+        try
+        {
+            task.InputData = await handOff.ResolveAsync(task, task.InputData, task.WorkflowInstanceId.Length > 0 ? await PrincipalOfAsync(task.WorkflowInstanceId, ct) : null, ct);
+            return task;
+        }
+        catch (SecretResolutionException e)
+        {
+            await MutateAsync(task.WorkflowInstanceId, (run, now) =>
+            {
+                var current = run.FindTask(task.TaskId);
+                if (current is null || current.Status.IsTerminal()) return false;
+                return ApplyResult(run, current, TaskStatus.Failed, null, $"Task '{task.ReferenceTaskName}' was not handed over: {e.Message}", 0, null, now);
+            }, CancellationToken.None);
+            return null;
+        }
+    }
+
+    private async Task<string?> PrincipalOfAsync(string workflowId, CancellationToken ct) =>
+        _active.TryGetValue(workflowId, out var run) ? run.CreatedBy : (await store.GetWorkflowAsync(workflowId, includeTasks: false, ct))?.CreatedBy;
 
     /// <summary>Applies a worker's result. A result for a task that already finished changes nothing.</summary>
     public async Task<string> UpdateTaskAsync(TaskResult result, CancellationToken ct)
@@ -315,7 +348,7 @@ public sealed class WorkflowExecutor(
         if (result.Logs is { Count: > 0 } logs)
         {
             var now = Clock.NowMs();
-            await store.AddTaskLogsAsync([.. logs.Select(l => new TaskExecLog { Log = l.Log, TaskId = taskId, CreatedTime = l.CreatedTime > 0 ? l.CreatedTime : now })], ct);
+            await store.AddTaskLogsAsync([.. logs.Select(l => new TaskExecLog { Log = RunRedaction.Redact(redactor, l.Log), TaskId = taskId, CreatedTime = l.CreatedTime > 0 ? l.CreatedTime : now })], ct);
         }
         return taskId;
     }
@@ -364,7 +397,7 @@ public sealed class WorkflowExecutor(
     }
 
     public Task AddTaskLogAsync(string taskId, string log, CancellationToken ct) =>
-        store.AddTaskLogsAsync([new TaskExecLog { TaskId = taskId, Log = log, CreatedTime = Clock.NowMs() }], ct);
+        store.AddTaskLogsAsync([new TaskExecLog { TaskId = taskId, Log = redactor.Redact(log), CreatedTime = Clock.NowMs() }], ct);
 
     public Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken ct) => store.GetTaskLogsAsync(taskId, ct);
 
@@ -427,6 +460,7 @@ public sealed class WorkflowExecutor(
     {
         run.UpdateTime = Math.Max(run.UpdateTime, passStart);
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
+        RunRedaction.Apply(redactor, run, changedTasks);
         try
         {
             // A commit once begun is seen through: the caller going away must not skip handing the work out.
@@ -455,17 +489,18 @@ public sealed class WorkflowExecutor(
             {
                 queue.Offer(task.TaskType, new QueuedTask(task.TaskId, run.WorkflowId), task.VisibleAfter());
             }
-            else if (task.VisibleAfter() <= now && systemTasks.TryGet(task.TaskType, out var handler) && handler.RunsAsync
+            else if (task.VisibleAfter() <= now && systemTasks.TryGet(task.TaskType, out var handler)
+                     && (handler.RunsAsync || SecretHandOff.NeedsSecrets(task))
                      && _inFlight.TryAdd(task.TaskId, 0))
             {
                 // The input is copied here, under the run's lock: the task runs beside later passes over the same run.
-                Dispatch(run.WorkflowId, task, (JsonObject)task.InputData.DeepClone(), handler);
+                Dispatch(run.WorkflowId, run.CreatedBy, task, (JsonObject)task.InputData.DeepClone(), handler);
             }
         }
-        if (decider.NextWakeAt(run) is { } wake) timers.Schedule(run.WorkflowId, wake);
+        if (decider.NextWakeAt(run, now) is { } wake) timers.Schedule(run.WorkflowId, wake);
     }
 
-    private void Dispatch(string workflowId, TaskRun task, JsonObject input, ISystemTask handler)
+    private void Dispatch(string workflowId, string? principal, TaskRun task, JsonObject input, ISystemTask handler)
     {
         _ = Task.Run(async () =>
         {
@@ -477,7 +512,12 @@ public sealed class WorkflowExecutor(
                 TaskOutcome outcome;
                 try
                 {
-                    outcome = await handler.ExecuteAsync(task, input, token);
+                    var handed = await handOff.ResolveAsync(task, input, principal, token);
+                    outcome = await handler.ExecuteAsync(task, handed, token);
+                }
+                catch (SecretResolutionException e)
+                {
+                    outcome = TaskOutcome.Failed($"{task.TaskType} task '{task.ReferenceTaskName}': {e.Message}");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

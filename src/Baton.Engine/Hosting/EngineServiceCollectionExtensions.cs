@@ -9,7 +9,10 @@ namespace Baton.Engine.Hosting;
 
 public static class EngineServiceCollectionExtensions
 {
-    /// <summary>Registers the engine. A storage provider must register <c>IMetadataStore</c> and <c>IExecutionStore</c>.</summary>
+    /// <summary>
+    /// Registers the engine. A storage provider must register the persistence contracts, and the host the one
+    /// <c>SecretRedactor</c> and the <c>SecretVault</c>.
+    /// </summary>
     public static IServiceCollection AddBatonEngine(this IServiceCollection services)
     {
         services.AddOptions<EngineOptions>();
@@ -22,6 +25,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<ISystemTask, HttpTask>();
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<SystemTaskRegistry>();
+        services.AddSingleton<SecretHandOff>();
         services.AddSingleton<WorkflowDecider>();
         services.AddSingleton<WorkflowExecutor>();
         services.AddSingleton<EngineReadiness>();

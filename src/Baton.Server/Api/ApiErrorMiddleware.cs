@@ -1,4 +1,5 @@
 using Baton.Engine.Execution;
+using Baton.Secrets.Service;
 using Baton.Server.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +28,22 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         catch (ConflictException e)
         {
             await WriteAsync(context, StatusCodes.Status409Conflict, e.Message);
+        }
+        catch (SecretRequestException e)
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, "Validation failed, check below errors for detail.", [new(e.Field, e.Message)]);
+        }
+        catch (SecretNotFoundException e)
+        {
+            await WriteAsync(context, StatusCodes.Status404NotFound, e.Message);
+        }
+        catch (SecretVersionConflictException e)
+        {
+            await WriteAsync(context, StatusCodes.Status412PreconditionFailed, e.Message);
+        }
+        catch (SecretTooLargeException e)
+        {
+            await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, e.Message);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -26,10 +26,10 @@ public static class MetadataEndpoints
             return Results.Json(new BulkResponse { BulkSuccessfulResults = [.. defs.Select(d => d.Name)] }, ServerJsonContext.Readable.BulkResponse);
         }).Accepts<List<WorkflowDef>>("application/json").WithSummary("Create or update a list of workflow definitions");
 
-        group.MapPost("/workflow/validate", async (HttpRequest request) =>
+        group.MapPost("/workflow/validate", async (HttpRequest request, DefinitionCatalog catalog) =>
         {
             var def = await JsonBody.ReadAsync(request, json.WorkflowDef);
-            DefinitionCatalog.Validate(def, "$");
+            catalog.Validate(def, "$");
             return Results.Ok();
         }).Accepts<WorkflowDef>("application/json").WithSummary("Validate a workflow definition without storing it");
 

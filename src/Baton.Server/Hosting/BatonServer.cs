@@ -2,7 +2,11 @@ using System.Text.Json.Serialization;
 using Baton.Core.Json;
 using Baton.Engine;
 using Baton.Engine.Hosting;
+using Baton.Secrets;
+using Baton.Secrets.Redaction;
+using Baton.Secrets.Service;
 using Baton.Server.Api;
+using Baton.Server.Redaction;
 using Baton.Storage.Sqlite;
 using Scalar.AspNetCore;
 
@@ -14,12 +18,14 @@ public static class BatonServer
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.AddSimpleConsole(o =>
+        // One redactor for the whole process, created first so that the log can use it from the first line.
+        var redactor = new SecretRedactor(new RedactionOptions
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
+            MinimumLength = builder.Configuration.GetValue("Baton:Secrets:MinimumValueLength", 8),
         });
+        builder.Services.AddSingleton(redactor);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new RedactingLoggerProvider(redactor, Console.Out));
 
         var serverOptions = builder.Configuration.GetSection("Baton").Get<ServerOptions>() ?? new ServerOptions();
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection("Baton"));
@@ -38,6 +44,9 @@ public static class BatonServer
         Directory.CreateDirectory(dataDir);
         var sqlite = builder.Configuration.GetSection("Baton:Storage:Sqlite").Get<SqliteOptions>() ?? new SqliteOptions();
         builder.Services.AddBatonSqliteStorage(sqlite.Path ?? Path.Combine(dataDir, "baton.db"), sqlite);
+        builder.Services.Configure<SecretsOptions>(builder.Configuration.GetSection("Baton:Secrets"));
+        builder.Services.AddSingleton<SecretVault>();
+        builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
         builder.Services.AddBatonEngine();
 
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -55,6 +64,7 @@ public static class BatonServer
         }));
 
         var app = builder.Build();
+        app.UseMiddleware<ResponseRedactionMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("Baton API"));
@@ -62,6 +72,9 @@ public static class BatonServer
         app.MapMetadataEndpoints();
         app.MapWorkflowEndpoints();
         app.MapTaskEndpoints();
+        app.MapSecretEndpoints();
+        app.MapEnvironmentEndpoints();
+        app.MapAuditEndpoints();
         app.Logger.LogInformation("Baton data folder: {DataDir}", dataDir);
         return app;
     }

@@ -1,0 +1,501 @@
+using System.Text;
+using Baton.Secrets.Audit;
+using Baton.Secrets.Crypto;
+using Baton.Secrets.Redaction;
+using Baton.Secrets.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Secrets.Service;
+
+/// <summary>
+/// The secrets service: every way a secret is written, read back, resolved, deleted or tagged goes through here,
+/// and each one is audited. Values are encrypted before they reach the repository. The vault keeps the live
+/// plaintexts in memory for the one redactor, which it rebuilds after every change.
+/// </summary>
+public sealed class SecretVault(
+    ISecretRepository repository,
+    IAuditLog audit,
+    IRunManifestStore manifest,
+    SecretRedactor redactor,
+    IOptions<SecretsOptions> options,
+    ILogger<SecretVault> logger) : IDisposable
+{
+    private readonly SecretsOptions _options = options.Value;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Dictionary<(string Name, int Version), SecretValue> _live = [];
+    private readonly Lock _liveGate = new();
+    private Keyring? _keyring;
+    private SecretCipher? _cipher;
+    private MasterKey? _master;
+    private string? _masterSource;
+
+    public SecretsOptions Options => _options;
+
+    private SecretCipher Cipher => _cipher ?? throw new InvalidOperationException("The secret vault has not been initialized");
+
+    private Keyring Ring => _keyring ?? throw new InvalidOperationException("The secret vault has not been initialized");
+
+    /// <summary>The master key's fingerprint (safe to show).</summary>
+    public string MasterKeyFingerprint => _master?.Fingerprint ?? "";
+
+    // ---- start ----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Loads (or on first start creates) the master key and the keyring, then every live value for the redactor.
+    /// A keyring wrapped by another master key stops the start with a message naming the expected fingerprint.
+    /// </summary>
+    public async Task InitializeAsync(string dataDir, CancellationToken ct)
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable("BATON_MASTER_KEY");
+        MasterKeyLoad load;
+        try
+        {
+            load = !string.IsNullOrEmpty(fromEnvironment)
+                ? MasterKeySource.Load(fromEnvironment, "BATON_MASTER_KEY", null, dataDir)
+                : MasterKeySource.Load(_options.MasterKey, "setting Baton:Secrets:MasterKey", _options.MasterKeyFile, dataDir);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            throw new SecretsStartupException($"the master key cannot be loaded: {e.Message}", e);
+        }
+        _master = load.Key;
+        _masterSource = load.Source;
+        if (load.Created)
+        {
+            logger.LogWarning("Generated a new master key ({Fingerprint}) at {Source}; back it up apart from the data: without it no secret can be read",
+                load.Key.Fingerprint, load.Source);
+        }
+
+        var wrapped = await repository.LoadKeyringAsync(ct);
+        if (wrapped is null)
+        {
+            _keyring = Keyring.Create();
+            await repository.SaveKeyringAsync(_keyring.Wrap(_master), ct);
+            await AppendAsync(new AuditEvent { Action = "keyring-created", Outcome = "ok", Detail = $"master key {_master.Fingerprint}" }, ct);
+        }
+        else
+        {
+            try
+            {
+                _keyring = Keyring.Unwrap(wrapped, _master);
+            }
+            catch (WrongMasterKeyException)
+            {
+                throw new SecretsStartupException(
+                    $"The secrets keyring was sealed with master key {Keyring.WrappedBy(wrapped)}, but the master key from {load.Source} is {_master.Fingerprint}. " +
+                    "Start with the master key that sealed it (BATON_MASTER_KEY, Baton:Secrets:MasterKey or Baton:Secrets:MasterKeyFile).");
+            }
+            catch (KeyringCorruptException e)
+            {
+                throw new SecretsStartupException($"the secrets keyring does not open with master key {_master.Fingerprint}: {e.Message}", e);
+            }
+        }
+        _cipher = new SecretCipher(_keyring);
+        _cipher.KeyringChanged += () => _keyringDirty = true;
+        logger.LogInformation("Secrets: master key {Fingerprint} from {Source}, data key term {Term}", _master.Fingerprint, _masterSource, _keyring.ActiveTerm);
+
+        foreach (var version in await repository.ListLiveVersionsAsync(ct))
+        {
+            try
+            {
+                var plaintext = Cipher.Decrypt(version.Name, version.Version, version.Ciphertext!);
+                lock (_liveGate) _live[(version.Name, version.Version)] = SecretValue.FromStored(version.Kind, plaintext);
+            }
+            catch (SecretDecryptionException e)
+            {
+                logger.LogError("Secret {Secret} version {Version} does not decrypt: {Reason}", version.Name, version.Version, e.Message);
+                await AppendAsync(new AuditEvent { Action = "load", Outcome = "failed", Secret = version.Name, Version = version.Version, Detail = e.Message }, ct);
+            }
+        }
+        RebuildRedactor();
+    }
+
+    private volatile bool _keyringDirty;
+
+    // ---- writing --------------------------------------------------------------------------------------------
+
+    /// <summary>Stores a new version. <paramref name="expectedVersion"/>: check-and-set (0: must not exist yet).</summary>
+    public async Task<int> PutAsync(string name, SecretValue value, string? description, int? expectedVersion, string? principal, CancellationToken ct)
+    {
+        CheckName(name);
+        CheckValue(value);
+        await _writeGate.WaitAsync(ct);
+        try
+        {
+            var existing = await repository.GetAsync(name, ct);
+            var current = existing is { DeletedAt: null } ? existing.CurrentVersion : 0;
+            var latest = existing is null ? 0 : (await repository.ListVersionsAsync(name, ct)).Select(v => v.Version).DefaultIfEmpty(0).Max();
+            if (expectedVersion is { } expected && expected != current)
+            {
+                await AppendAsync(new AuditEvent { Action = existing is null ? "create" : "update", Outcome = "conflict", Secret = name, Principal = principal, Detail = $"expected version {expected}, current is {current}" }, ct);
+                throw new SecretVersionConflictException($"Secret '{name}' is at version {current}, not {expected}; read it again and retry");
+            }
+            var version = latest + 1;
+            var ciphertext = Cipher.Encrypt(name, version, value.ToBytes());
+            await PersistKeyringIfChangedAsync(ct);
+            var outcome = await repository.WriteVersionAsync(new SecretWrite
+            {
+                Name = name,
+                Version = version,
+                Kind = value.Kind,
+                Ciphertext = ciphertext,
+                Description = description,
+                Principal = principal,
+                At = Now(),
+                ExpectedVersion = expectedVersion ?? current,
+                KeepVersions = Math.Max(1, _options.KeepVersions),
+            }, ct);
+            if (outcome == SecretWriteOutcome.VersionConflict)
+            {
+                throw new SecretVersionConflictException($"Secret '{name}' changed while it was being written; read it again and retry");
+            }
+            lock (_liveGate) _live[(name, version)] = value;
+            await ForgetDestroyedAsync(name, ct);
+            RebuildRedactor();
+            await AppendAsync(new AuditEvent { Action = existing is null || existing.DeletedAt is not null ? "create" : "update", Outcome = "ok", Secret = name, Version = version, Principal = principal }, ct);
+            return version;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>The deliberate read-back of a value through the API; audited.</summary>
+    public async Task<SecretValue> ReadBackAsync(string name, string? principal, CancellationToken ct)
+    {
+        var record = await LiveRecordAsync(name, principal, "read", ct);
+        var value = await DecryptAsync(name, record.CurrentVersion, ct);
+        await AppendAsync(new AuditEvent { Action = "read", Outcome = "ok", Secret = name, Version = record.CurrentVersion, Principal = principal }, ct);
+        return value;
+    }
+
+    public async Task DeleteAsync(string name, string? principal, CancellationToken ct)
+    {
+        await LiveRecordAsync(name, principal, "delete", ct);
+        await repository.MarkDeletedAsync(name, principal, Now(), ct);
+        await AppendAsync(new AuditEvent { Action = "delete", Outcome = "ok", Secret = name, Principal = principal, Detail = $"restorable for {_options.RecoveryWindow.TotalDays:0.#} days" }, ct);
+    }
+
+    public async Task RestoreAsync(string name, string? principal, CancellationToken ct)
+    {
+        var record = await repository.GetAsync(name, ct);
+        if (record?.DeletedAt is null || !await repository.RestoreAsync(name, ct))
+        {
+            await AppendAsync(new AuditEvent { Action = "restore", Outcome = "not-found", Secret = name, Principal = principal }, ct);
+            throw new SecretNotFoundException($"No deleted secret named '{name}' to restore");
+        }
+        await AppendAsync(new AuditEvent { Action = "restore", Outcome = "ok", Secret = name, Principal = principal }, ct);
+    }
+
+    /// <summary>Erases one version's ciphertext for good.</summary>
+    public async Task DestroyVersionAsync(string name, int version, string? principal, CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct);
+        try
+        {
+            if (!await repository.DestroyVersionAsync(name, version, Now(), ct))
+            {
+                await AppendAsync(new AuditEvent { Action = "destroy", Outcome = "not-found", Secret = name, Version = version, Principal = principal }, ct);
+                throw new SecretNotFoundException($"Secret '{name}' has no live version {version}");
+            }
+            lock (_liveGate) _live.Remove((name, version));
+            RebuildRedactor();
+            await AppendAsync(new AuditEvent { Action = "destroy", Outcome = "ok", Secret = name, Version = version, Principal = principal }, ct);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, string? principal, CancellationToken ct)
+    {
+        CheckTags(tags);
+        await LiveRecordAsync(name, principal, "tags", ct);
+        await repository.SetTagsAsync(name, tags, ct);
+        await AppendAsync(new AuditEvent { Action = "tags", Outcome = "ok", Secret = name, Principal = principal, Detail = "set " + string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}")) }, ct);
+    }
+
+    public async Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, string? principal, CancellationToken ct)
+    {
+        CheckTags(tags);
+        await LiveRecordAsync(name, principal, "tags", ct);
+        await repository.RemoveTagsAsync(name, tags, ct);
+        await AppendAsync(new AuditEvent { Action = "tags", Outcome = "ok", Secret = name, Principal = principal, Detail = "removed " + string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}")) }, ct);
+    }
+
+    // ---- reading metadata -----------------------------------------------------------------------------------
+
+    public async Task<SecretRecord> GetRecordAsync(string name, CancellationToken ct) =>
+        await repository.GetAsync(name, ct) is { DeletedAt: null } record ? record : throw NotFound(name);
+
+    public async Task<bool> ExistsAsync(string name, CancellationToken ct) => await repository.GetAsync(name, ct) is { DeletedAt: null };
+
+    public Task<IReadOnlyList<SecretRecord>> ListAsync(bool includeDeleted, CancellationToken ct) => repository.ListAsync(includeDeleted, ct);
+
+    public async Task<IReadOnlyList<SecretVersionRecord>> VersionsAsync(string name, CancellationToken ct)
+    {
+        if (await repository.GetAsync(name, ct) is null) throw NotFound(name);
+        return [.. (await repository.ListVersionsAsync(name, ct)).Select(v => v with { Ciphertext = null })];
+    }
+
+    public Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken ct) => audit.QueryAsync(query, ct);
+
+    public Task<IReadOnlyList<ManifestEntry>> ManifestAsync(string workflowId, CancellationToken ct) => manifest.GetAsync(workflowId, ct);
+
+    public Task ClearManifestAsync(string workflowId, CancellationToken ct) => manifest.ClearAsync(workflowId, ct);
+
+    // ---- resolution at hand-off -----------------------------------------------------------------------------
+
+    /// <summary>
+    /// The one place a value leaves the vault for a task. Uses the version the run already used (retries see the
+    /// same value), writes the audit event and the manifest entry, and only then returns the value.
+    /// </summary>
+    /// <exception cref="SecretResolutionException">Missing, deleted, undecryptable, or the audit could not be written.</exception>
+    public async Task<SecretValue> ResolveAsync(string name, ResolutionContext context, CancellationToken ct)
+    {
+        var record = await repository.GetAsync(name, ct);
+        if (record is null || record.DeletedAt is not null || record.CurrentVersion == 0)
+        {
+            await TryAuditFailureAsync(name, null, context, "not-found", "no such secret", ct);
+            throw new SecretResolutionException($"secret '{name}' does not exist");
+        }
+
+        // Permission check point: the access model decides here whether context.Principal may use the secret.
+
+        var pinned = (await manifest.GetAsync(context.WorkflowId, ct)).FirstOrDefault(e => e.Secret == name);
+        var version = pinned?.Version ?? record.CurrentVersion;
+        SecretValue value;
+        try
+        {
+            value = await DecryptAsync(name, version, ct);
+        }
+        catch (SecretResolutionException e)
+        {
+            await TryAuditFailureAsync(name, version, context, "failed", e.Message, ct);
+            throw;
+        }
+        try
+        {
+            var at = Now();
+            await audit.AppendAsync(Redacted(new AuditEvent
+            {
+                Time = at, Action = "resolve", Outcome = "ok", Secret = name, Version = version, Principal = context.Principal,
+                WorkflowId = context.WorkflowId, TaskId = context.TaskId, TaskReferenceName = context.TaskReferenceName,
+            }), ct);
+            await manifest.RecordAsync(context.WorkflowId, name, version, SecretFingerprint.Of(Ring, value.ToBytes()), context.TaskReferenceName, at, ct);
+            await repository.TouchLastUsedAsync(name, at, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not record the use of secret {Secret}; the value is withheld", name);
+            throw new SecretResolutionException($"secret '{name}' was withheld: its use could not be recorded in the audit log");
+        }
+        return value;
+    }
+
+    private async Task<SecretValue> DecryptAsync(string name, int version, CancellationToken ct)
+    {
+        lock (_liveGate)
+        {
+            if (_live.TryGetValue((name, version), out var cached)) return cached;
+        }
+        var stored = await repository.GetVersionAsync(name, version, ct);
+        if (stored?.Ciphertext is null) throw new SecretResolutionException($"secret '{name}' version {version} has been destroyed");
+        try
+        {
+            return SecretValue.FromStored(stored.Kind, Cipher.Decrypt(name, version, stored.Ciphertext));
+        }
+        catch (SecretDecryptionException e)
+        {
+            throw new SecretResolutionException($"secret '{name}' version {version} cannot be decrypted: {e.Message}");
+        }
+    }
+
+    // ---- keys -----------------------------------------------------------------------------------------------
+
+    /// <summary>Starts a new data key term; older terms stay readable.</summary>
+    public async Task<int> RotateDataKeyAsync(string? principal, CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct);
+        try
+        {
+            var term = Ring.Rotate();
+            await repository.SaveKeyringAsync(Ring.Wrap(_master!), ct);
+            await AppendAsync(new AuditEvent { Action = "rotate-data-key", Outcome = "ok", Principal = principal, Detail = $"term {term.Term}" }, ct);
+            return term.Term;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Re-wraps the keyring under a new master key without re-encrypting any value. The caller gives the new key
+    /// (base64) or, when the current one came from a key file, lets the vault generate one and write that file.
+    /// </summary>
+    public async Task<string> RotateMasterKeyAsync(string? newKeyBase64, string? principal, CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct);
+        try
+        {
+            MasterKey next;
+            if (!string.IsNullOrEmpty(newKeyBase64))
+            {
+                try
+                {
+                    next = MasterKey.FromBase64(newKeyBase64);
+                }
+                catch (Exception e) when (e is FormatException or ArgumentException)
+                {
+                    throw new SecretRequestException("newMasterKey", "newMasterKey must be 32 bytes of base64");
+                }
+            }
+            else if (_masterSource?.StartsWith("key file ", StringComparison.Ordinal) == true)
+            {
+                next = MasterKey.Generate();
+                var path = _masterSource["key file ".Length..];
+                var temp = path + ".new";
+                await File.WriteAllTextAsync(temp, next.ToBase64() + "\n", ct);
+                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                await repository.SaveKeyringAsync(Ring.Wrap(next), ct);
+                File.Move(temp, path, overwrite: true);
+                return await FinishMasterRotationAsync(next, principal, ct);
+            }
+            else
+            {
+                throw new SecretRequestException("newMasterKey", $"the master key comes from {_masterSource}; give the new one as newMasterKey and put it there before the next start");
+            }
+            await repository.SaveKeyringAsync(Ring.Wrap(next), ct);
+            return await FinishMasterRotationAsync(next, principal, ct);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async Task<string> FinishMasterRotationAsync(MasterKey next, string? principal, CancellationToken ct)
+    {
+        var previous = _master!.Fingerprint;
+        _master.Dispose();
+        _master = next;
+        await AppendAsync(new AuditEvent { Action = "rotate-master-key", Outcome = "ok", Principal = principal, Detail = $"{previous} -> {next.Fingerprint}" }, ct);
+        logger.LogWarning("Master key rotated: {Previous} -> {Next}. The keyring is now sealed with the new key", previous, next.Fingerprint);
+        return next.Fingerprint;
+    }
+
+    public IReadOnlyList<KeyTerm> KeyTerms => Ring.Terms;
+
+    /// <summary>Removes for good the secrets deleted longer ago than the recovery window.</summary>
+    public async Task PurgeExpiredAsync(CancellationToken ct)
+    {
+        var before = Now() - (long)_options.RecoveryWindow.TotalMilliseconds;
+        var purged = await repository.PurgeDeletedAsync(before, ct);
+        if (purged.Count == 0) return;
+        lock (_liveGate)
+        {
+            foreach (var key in _live.Keys.Where(k => purged.Contains(k.Name)).ToList()) _live.Remove(key);
+        }
+        RebuildRedactor();
+        foreach (var name in purged) await AppendAsync(new AuditEvent { Action = "purge", Outcome = "ok", Secret = name }, ct);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private async Task<SecretRecord> LiveRecordAsync(string name, string? principal, string action, CancellationToken ct)
+    {
+        if (await repository.GetAsync(name, ct) is { DeletedAt: null } record) return record;
+        await AppendAsync(new AuditEvent { Action = action, Outcome = "not-found", Secret = name, Principal = principal }, ct);
+        throw NotFound(name);
+    }
+
+    private async Task ForgetDestroyedAsync(string name, CancellationToken ct)
+    {
+        var live = (await repository.ListVersionsAsync(name, ct)).Where(v => v.Ciphertext is not null).Select(v => v.Version).ToHashSet();
+        lock (_liveGate)
+        {
+            foreach (var key in _live.Keys.Where(k => k.Name == name && !live.Contains(k.Version)).ToList()) _live.Remove(key);
+        }
+    }
+
+    private void RebuildRedactor()
+    {
+        List<RedactionEntry> entries;
+        lock (_liveGate) entries = [.. _live.Select(e => new RedactionEntry(e.Key.Name, e.Value.Text))];
+        redactor.Reset(entries);
+    }
+
+    private async Task PersistKeyringIfChangedAsync(CancellationToken ct)
+    {
+        if (!_keyringDirty) return;
+        _keyringDirty = false;
+        await repository.SaveKeyringAsync(Ring.Wrap(_master!), ct);
+        await AppendAsync(new AuditEvent { Action = "rotate-data-key", Outcome = "ok", Detail = $"automatic, term {Ring.ActiveTerm}" }, ct);
+    }
+
+    private void CheckValue(SecretValue value)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(value.Text);
+        if (bytes > _options.MaxValueBytes)
+        {
+            throw new SecretTooLargeException($"A secret value is at most {_options.MaxValueBytes} bytes (this one is {bytes}); the limit is Baton:Secrets:MaxValueBytes");
+        }
+        if (value.Kind == SecretValue.StringKind && value.Text.Length < _options.MinimumValueLength)
+        {
+            throw new SecretRequestException("value",
+                $"A secret value needs at least {_options.MinimumValueLength} characters: shorter values cannot be masked without mangling ordinary text. " +
+                "Baton:Secrets:MinimumValueLength can lower the floor, at the cost of masking every occurrence of such short text everywhere.");
+        }
+    }
+
+    private static void CheckName(string name)
+    {
+        if (SecretName.Problem(name) is { } problem) throw new SecretRequestException("name", problem);
+    }
+
+    private static void CheckTags(IReadOnlyList<SecretTag> tags)
+    {
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(tags[i].Key)) throw new SecretRequestException($"$[{i}].key", "a tag needs a key");
+            if (tags[i].Value is null) throw new SecretRequestException($"$[{i}].value", "a tag needs a value");
+        }
+    }
+
+    private async Task TryAuditFailureAsync(string name, int? version, ResolutionContext context, string outcome, string detail, CancellationToken ct)
+    {
+        try
+        {
+            await AppendAsync(new AuditEvent
+            {
+                Action = "resolve", Outcome = outcome, Secret = name, Version = version, Principal = context.Principal,
+                WorkflowId = context.WorkflowId, TaskId = context.TaskId, TaskReferenceName = context.TaskReferenceName, Detail = detail,
+            }, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not audit a failed resolution of secret {Secret}", name);
+        }
+    }
+
+    private Task AppendAsync(AuditEvent auditEvent, CancellationToken ct) =>
+        audit.AppendAsync(Redacted(auditEvent with { Time = auditEvent.Time == 0 ? Now() : auditEvent.Time }), ct);
+
+    /// <summary>The audit log is a sink like any other: its free text passes the redactor.</summary>
+    private AuditEvent Redacted(AuditEvent auditEvent) =>
+        auditEvent.Detail is null ? auditEvent : auditEvent with { Detail = redactor.Redact(auditEvent.Detail) };
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static SecretNotFoundException NotFound(string name) => new($"No secret named '{name}'");
+
+    public void Dispose()
+    {
+        _writeGate.Dispose();
+        _master?.Dispose();
+    }
+}

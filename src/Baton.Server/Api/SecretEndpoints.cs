@@ -1,0 +1,226 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Baton.Core.Expressions;
+using Baton.Core.Json;
+using Baton.Engine.Execution;
+using Baton.Secrets.Audit;
+using Baton.Secrets.Service;
+using Baton.Secrets.Store;
+
+namespace Baton.Server.Api;
+
+/// <summary>
+/// /api/secrets in Orkes' shapes (so the Orkes SDKs work unmodified), plus Baton's additions: versions, restore,
+/// destroy, metadata, usage. No list or metadata answer ever carries a value; the one deliberate, audited
+/// read-back is GET /api/secrets/{key}.
+/// </summary>
+public static class SecretEndpoints
+{
+    public static void MapSecretEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/secrets").WithTags("Secrets");
+
+        group.MapPut("/{key}", async (string key, string? description, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+        {
+            var value = await ReadValueAsync(request, vault.Options.MaxValueBytes);
+            var version = await vault.PutAsync(key, value, description, ExpectedVersion(request), Principal(request), ct);
+            request.HttpContext.Response.Headers.ETag = $"\"{version}\"";
+            return Results.Ok();
+        }).Accepts<string>("application/json", "text/plain")
+          .WithSummary("Create or update a secret: a JSON string, a JSON object, or text/plain. If-Match: <version> makes it check-and-set (412 on conflict); the new version comes back in ETag");
+
+        group.MapGet("/{key}", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+            Results.Text((await vault.ReadBackAsync(key, Principal(request), ct)).Text, "text/plain", Encoding.UTF8))
+            .WithMetadata(new SecretValueResponse())
+            .Produces<string>(contentType: "text/plain")
+            .WithSummary("Read a secret's value back (audited); a JSON secret comes back as its JSON text");
+
+        group.MapDelete("/{key}", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+        {
+            await vault.DeleteAsync(key, Principal(request), ct);
+            return Results.Ok();
+        }).WithSummary("Delete a secret (restorable within the recovery window)");
+
+        group.MapGet("/{key}/exists", async (string key, SecretVault vault, CancellationToken ct) =>
+            Results.Json(await vault.ExistsAsync(key, ct), BatonJson.Context.Boolean))
+            .WithSummary("true when the secret exists");
+
+        group.MapPost("/", async (SecretVault vault, CancellationToken ct) => Results.Json(await NamesAsync(vault, ct), BatonJson.Context.ListString))
+            .WithSummary("Names of all secrets");
+        group.MapGet("/", async (SecretVault vault, CancellationToken ct) => Results.Json(await NamesAsync(vault, ct), BatonJson.Context.ListString))
+            .WithSummary("Names of the secrets the caller can use");
+
+        app.MapGet("/api/secrets-v2", async (SecretVault vault, CancellationToken ct) =>
+        {
+            var list = new JsonArray();
+            foreach (var record in await vault.ListAsync(includeDeleted: false, ct))
+            {
+                list.Add(new JsonObject { ["name"] = record.Name, ["tags"] = Tags(record.Tags) });
+            }
+            return Results.Json(list, BatonJson.Context.JsonArray);
+        }).WithTags("Secrets").WithSummary("Names of the secrets with their tags");
+
+        group.MapPut("/{key}/tags", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+        {
+            await vault.SetTagsAsync(key, await ReadTagsAsync(request), Principal(request), ct);
+            return Results.Ok();
+        }).Accepts<List<JsonObject>>("application/json").WithSummary("Add or replace tags: [{\"key\",\"value\"}]");
+
+        group.MapGet("/{key}/tags", async (string key, SecretVault vault, CancellationToken ct) =>
+            Results.Json(Tags((await vault.GetRecordAsync(key, ct)).Tags), BatonJson.Context.JsonArray))
+            .WithSummary("A secret's tags");
+
+        group.MapDelete("/{key}/tags", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+        {
+            await vault.RemoveTagsAsync(key, await ReadTagsAsync(request), Principal(request), ct);
+            return Results.Ok();
+        }).Accepts<List<JsonObject>>("application/json").WithSummary("Remove tags: [{\"key\",\"value\"}]");
+
+        group.MapGet("/{key}/versions", async (string key, SecretVault vault, CancellationToken ct) =>
+        {
+            var record = await vault.GetRecordAsync(key, ct);
+            var list = new JsonArray();
+            foreach (var version in await vault.VersionsAsync(key, ct))
+            {
+                list.Add(new JsonObject
+                {
+                    ["version"] = version.Version,
+                    ["current"] = version.Version == record.CurrentVersion,
+                    ["kind"] = version.Kind,
+                    ["createdBy"] = version.CreatedBy,
+                    ["createdAt"] = version.CreatedAt,
+                    ["destroyed"] = version.DestroyedAt is not null,
+                    ["destroyedAt"] = version.DestroyedAt,
+                });
+            }
+            return Results.Json(list, BatonJson.Context.JsonArray);
+        }).WithSummary("A secret's versions (metadata only, newest first)");
+
+        group.MapDelete("/{key}/versions/{version:int}", async (string key, int version, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+        {
+            await vault.DestroyVersionAsync(key, version, Principal(request), ct);
+            return Results.Ok();
+        }).WithSummary("Destroy one version for good (its ciphertext is erased)");
+
+        group.MapPost("/{key}/restore", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+        {
+            await vault.RestoreAsync(key, Principal(request), ct);
+            return Results.Ok();
+        }).WithSummary("Restore a deleted secret within the recovery window");
+
+        group.MapGet("/{key}/metadata", async (string key, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
+        {
+            var record = await vault.GetRecordAsync(key, ct);
+            return Results.Json(new JsonObject
+            {
+                ["name"] = record.Name,
+                ["description"] = record.Description,
+                ["currentVersion"] = record.CurrentVersion,
+                ["createdBy"] = record.CreatedBy,
+                ["createdAt"] = record.CreatedAt,
+                ["updatedBy"] = record.UpdatedBy,
+                ["updatedAt"] = record.UpdatedAt,
+                ["lastUsedAt"] = record.LastUsedAt,
+                ["tags"] = Tags(record.Tags),
+                ["referencedBy"] = await ReferencingDefinitionsAsync(key, catalog, ct),
+            }, BatonJson.Context.JsonObject);
+        }).WithSummary("What is known about a secret, never its value");
+
+        group.MapGet("/{key}/usage", async (string key, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
+        {
+            await vault.GetRecordAsync(key, ct);
+            var runs = new JsonArray();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var e in await vault.QueryAuditAsync(new AuditQuery { Secret = key, Action = "resolve", Limit = 500 }, ct))
+            {
+                if (e.WorkflowId is null || e.Outcome != "ok" || !seen.Add(e.WorkflowId)) continue;
+                runs.Add(new JsonObject { ["workflowId"] = e.WorkflowId, ["version"] = e.Version, ["usedAt"] = e.Time });
+                if (runs.Count == 50) break;
+            }
+            return Results.Json(new JsonObject { ["definitions"] = await ReferencingDefinitionsAsync(key, catalog, ct), ["recentRuns"] = runs }, BatonJson.Context.JsonObject);
+        }).WithSummary("Which workflow definitions reference a secret, and which recent runs used it");
+    }
+
+    private static async Task<List<string>> NamesAsync(SecretVault vault, CancellationToken ct) =>
+        [.. (await vault.ListAsync(includeDeleted: false, ct)).Select(r => r.Name)];
+
+    private static async Task<JsonArray> ReferencingDefinitionsAsync(string secret, DefinitionCatalog catalog, CancellationToken ct)
+    {
+        var found = new JsonArray();
+        foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
+        {
+            var text = BatonJson.Serialize(def);
+            if (ExpressionSyntax.SecretReferences(text).Any(r => r.Secret == secret))
+            {
+                found.Add(new JsonObject { ["name"] = def.Name, ["version"] = def.Version });
+            }
+        }
+        return found;
+    }
+
+    internal static JsonArray Tags(IReadOnlyList<SecretTag> tags) =>
+        new([.. tags.Select(t => (JsonNode?)new JsonObject { ["key"] = t.Key, ["value"] = t.Value })]);
+
+    /// <summary>Reads a value body: a JSON string or object (what the Orkes SDKs send), or raw text/plain.</summary>
+    internal static async Task<SecretValue> ReadValueAsync(HttpRequest request, int maxBytes)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        if (Encoding.UTF8.GetByteCount(body) > maxBytes + 64 * 1024)
+        {
+            throw new SecretTooLargeException($"A secret value is at most {maxBytes} bytes; the limit is Baton:Secrets:MaxValueBytes");
+        }
+        var isJson = request.ContentType is null || request.ContentType.Contains("json", StringComparison.OrdinalIgnoreCase);
+        if (!SecretValue.TryParseBody(body, isJson, out var value, out var problem)) throw new SecretRequestException("$", problem!);
+        return value!;
+    }
+
+    /// <summary>Reads <c>[{"key","value"}]</c>; anything else is a 400 naming the element at fault.</summary>
+    internal static async Task<List<SecretTag>> ReadTagsAsync(HttpRequest request)
+    {
+        JsonNode? node;
+        try
+        {
+            node = await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidRequestException("$", JsonBody.Describe(e));
+        }
+        if (node is not JsonArray array) throw new InvalidRequestException("$", "tags are a JSON array of {\"key\", \"value\"} objects");
+        var tags = new List<SecretTag>();
+        var problems = new List<Core.Validation.ValidationProblem>();
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject tag)
+            {
+                problems.Add(new($"$[{i}]", "a tag is an object {\"key\", \"value\"}"));
+                continue;
+            }
+            var key = tag["key"] is JsonValue k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : null;
+            var value = tag["value"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+            if (string.IsNullOrWhiteSpace(key)) problems.Add(new($"$[{i}].key", "key is required (a string)"));
+            if (value is null) problems.Add(new($"$[{i}].value", "value is required (a string)"));
+            if (key is not null && value is not null) tags.Add(new SecretTag(key, value));
+        }
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+        return tags;
+    }
+
+    private static int? ExpectedVersion(HttpRequest request)
+    {
+        var header = request.Headers.IfMatch.ToString();
+        if (string.IsNullOrEmpty(header)) return null;
+        var trimmed = header.Trim().TrimStart('W', '/').Trim('"');
+        return int.TryParse(trimmed, System.Globalization.CultureInfo.InvariantCulture, out var version) && version >= 0
+            ? version
+            : throw new InvalidRequestException("If-Match", "If-Match holds the version the write expects, e.g. If-Match: \"3\" (0: must not exist yet)");
+    }
+
+    /// <summary>Who is calling. Until sign-in exists every call is anonymous.</summary>
+    internal static string? Principal(HttpRequest request) => request.HttpContext.User.Identity?.Name;
+}
+
+/// <summary>Marks the one endpoint whose answer is a secret value on purpose: the response filter lets it through.</summary>
+public sealed class SecretValueResponse;
