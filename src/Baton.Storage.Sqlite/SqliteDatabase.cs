@@ -38,6 +38,8 @@ public sealed class SqliteDatabase : IAsyncDisposable
         Execute(_writeConnection, "PRAGMA journal_mode=WAL;");
         Execute(_writeConnection, $"PRAGMA synchronous={SynchronousMode(options.Synchronous)};");
         Execute(_writeConnection, "PRAGMA foreign_keys=ON;");
+        // Deleted content (a destroyed secret version's ciphertext) is overwritten with zeros, not left in free space.
+        Execute(_writeConnection, "PRAGMA secure_delete=ON;");
         SqliteSchema.Migrate(_writeConnection);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "baton-sqlite-writer" };
         _writer.Start();

@@ -41,6 +41,67 @@ internal static class SqliteSchema
             queue_name TEXT NOT NULL, domain TEXT NOT NULL, json TEXT NOT NULL,
             PRIMARY KEY (queue_name, domain)) WITHOUT ROWID;
         """,
+        """
+        CREATE TABLE secret_keyring (id INTEGER PRIMARY KEY CHECK (id = 1), wrapped BLOB NOT NULL);
+        CREATE TABLE secrets (
+            name TEXT PRIMARY KEY,
+            description TEXT,
+            current_version INTEGER NOT NULL,
+            created_by TEXT,
+            created_at INTEGER NOT NULL,
+            updated_by TEXT,
+            updated_at INTEGER NOT NULL,
+            last_used_at INTEGER,
+            deleted_at INTEGER,
+            deleted_by TEXT);
+        CREATE INDEX secrets_by_deleted ON secrets (deleted_at) WHERE deleted_at IS NOT NULL;
+        CREATE TABLE secret_versions (
+            name TEXT NOT NULL REFERENCES secrets (name),
+            version INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            ciphertext BLOB,
+            created_by TEXT,
+            created_at INTEGER NOT NULL,
+            destroyed_at INTEGER,
+            PRIMARY KEY (name, version));
+        CREATE TABLE secret_tags (
+            name TEXT NOT NULL REFERENCES secrets (name), key TEXT NOT NULL, value TEXT NOT NULL,
+            PRIMARY KEY (name, key)) WITHOUT ROWID;
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            secret TEXT,
+            version INTEGER,
+            principal TEXT,
+            workflow_id TEXT,
+            task_id TEXT,
+            task_reference_name TEXT,
+            detail TEXT);
+        CREATE INDEX audit_by_time ON audit_log (time);
+        CREATE INDEX audit_by_secret ON audit_log (secret, time) WHERE secret IS NOT NULL;
+        CREATE INDEX audit_by_principal ON audit_log (principal, time) WHERE principal IS NOT NULL;
+        CREATE INDEX audit_by_workflow ON audit_log (workflow_id, time) WHERE workflow_id IS NOT NULL;
+        CREATE INDEX audit_by_action ON audit_log (action, time);
+        CREATE TABLE run_secrets (
+            workflow_id TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            first_used_at INTEGER NOT NULL,
+            UNIQUE (workflow_id, secret, version));
+        CREATE TABLE run_secret_tasks (
+            workflow_id TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            task_reference_name TEXT NOT NULL,
+            UNIQUE (workflow_id, secret, version, task_reference_name));
+        CREATE TABLE environment_values (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE environment_tags (
+            name TEXT NOT NULL REFERENCES environment_values (name), key TEXT NOT NULL, value TEXT NOT NULL,
+            PRIMARY KEY (name, key)) WITHOUT ROWID;
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

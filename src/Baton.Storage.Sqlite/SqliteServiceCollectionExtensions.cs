@@ -1,4 +1,6 @@
 using Baton.Engine.Persistence;
+using Baton.Secrets.Audit;
+using Baton.Secrets.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -12,6 +14,10 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton(sp => new SqliteDatabase(path, options, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
         services.AddSingleton<IMetadataStore, SqliteMetadataStore>();
         services.AddSingleton<IExecutionStore, SqliteExecutionStore>();
+        services.AddSingleton<ISecretRepository, SqliteSecretRepository>();
+        services.AddSingleton<IAuditLog, SqliteAuditLog>();
+        services.AddSingleton<IRunManifestStore, SqliteRunManifestStore>();
+        services.AddSingleton<IEnvironmentStore, SqliteEnvironmentStore>();
         return services;
     }
 }

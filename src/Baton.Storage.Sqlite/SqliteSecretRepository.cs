@@ -1,0 +1,277 @@
+using Baton.Secrets.Store;
+using Microsoft.Data.Sqlite;
+using static Baton.Storage.Sqlite.SqliteCommands;
+
+namespace Baton.Storage.Sqlite;
+
+/// <summary>
+/// Secrets in SQLite: metadata in <c>secrets</c>, ciphertext in <c>secret_versions</c>. A destroyed version keeps
+/// its row (so its number is never reused) but its ciphertext is set to NULL, and secure_delete zeroes the old bytes.
+/// </summary>
+public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRepository
+{
+    private const string SecretColumns =
+        "name, description, current_version, created_by, created_at, updated_by, updated_at, last_used_at, deleted_at, deleted_by";
+
+    private const string VersionColumns = "name, version, kind, ciphertext, created_by, created_at, destroyed_at";
+
+    public Task<byte[]?> LoadKeyringAsync(CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var command = Create(connection, "SELECT wrapped FROM secret_keyring WHERE id = 1;");
+        return Task.FromResult(command.ExecuteScalar() as byte[]);
+    }
+
+    public Task SaveKeyringAsync(byte[] wrapped, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(wrapped);
+        var copy = wrapped.ToArray();
+        return database.WriteAsync(connection => Execute(connection,
+            "INSERT INTO secret_keyring (id, wrapped) VALUES (1, $wrapped) ON CONFLICT (id) DO UPDATE SET wrapped = excluded.wrapped;",
+            ("$wrapped", copy)), ct);
+    }
+
+    public Task<SecretRecord?> GetAsync(string name, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var records = ReadSecrets(connection, $"SELECT {SecretColumns} FROM secrets WHERE name = $name;", ("$name", name));
+        if (records.Count == 0) return Task.FromResult<SecretRecord?>(null);
+        var tags = ReadTags(connection, "SELECT name, key, value FROM secret_tags WHERE name = $name ORDER BY key;", ("$name", name));
+        return Task.FromResult<SecretRecord?>(WithTags(records[0], tags));
+    }
+
+    public Task<IReadOnlyList<SecretRecord>> ListAsync(bool includeDeleted, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var filter = includeDeleted ? "" : " WHERE deleted_at IS NULL";
+        var records = ReadSecrets(connection, $"SELECT {SecretColumns} FROM secrets{filter} ORDER BY name;");
+        var tags = ReadTags(connection, "SELECT name, key, value FROM secret_tags ORDER BY name, key;");
+        return Task.FromResult<IReadOnlyList<SecretRecord>>(records.Select(r => WithTags(r, tags)).ToList());
+    }
+
+    public async Task<SecretWriteOutcome> WriteVersionAsync(SecretWrite write, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentOutOfRangeException.ThrowIfLessThan(write.KeepVersions, 1);
+        var ciphertext = write.Ciphertext.ToArray();
+        var outcome = SecretWriteOutcome.VersionConflict;
+        await database.WriteAsync(connection => outcome = Write(connection, write, ciphertext), ct);
+        return outcome;
+    }
+
+    private static SecretWriteOutcome Write(SqliteConnection connection, SecretWrite write, byte[] ciphertext)
+    {
+        bool exists, live;
+        long current;
+        using (var read = Create(connection, "SELECT current_version, deleted_at IS NULL FROM secrets WHERE name = $name;", ("$name", write.Name)))
+        using (var reader = read.ExecuteReader())
+        {
+            exists = reader.Read();
+            live = exists && reader.GetBoolean(1);
+            current = exists ? reader.GetInt64(0) : 0;
+        }
+        if (write.ExpectedVersion is { } expected && (expected == 0 ? live : !live || current != expected))
+        {
+            return SecretWriteOutcome.VersionConflict;
+        }
+        if (Scalar(connection, "SELECT 1 FROM secret_versions WHERE name = $name AND version = $version;",
+                ("$name", write.Name), ("$version", write.Version)) is not null)
+        {
+            return SecretWriteOutcome.VersionConflict;
+        }
+
+        Execute(connection, exists
+                ? """
+                  UPDATE secrets SET description = COALESCE($description, description), current_version = $version,
+                      updated_by = $principal, updated_at = $at, deleted_at = NULL, deleted_by = NULL
+                  WHERE name = $name;
+                  """
+                : """
+                  INSERT INTO secrets (name, description, current_version, created_by, created_at, updated_by, updated_at)
+                  VALUES ($name, $description, $version, $principal, $at, $principal, $at);
+                  """,
+            ("$name", write.Name), ("$description", write.Description), ("$version", write.Version), ("$principal", write.Principal), ("$at", write.At));
+        Execute(connection, """
+            INSERT INTO secret_versions (name, version, kind, ciphertext, created_by, created_at)
+            VALUES ($name, $version, $kind, $ciphertext, $principal, $at);
+            """,
+            ("$name", write.Name), ("$version", write.Version), ("$kind", write.Kind), ("$ciphertext", ciphertext),
+            ("$principal", write.Principal), ("$at", write.At));
+        Execute(connection, """
+            UPDATE secret_versions SET ciphertext = NULL, destroyed_at = $at
+            WHERE name = $name AND ciphertext IS NOT NULL AND version <> $version AND version NOT IN (
+                SELECT version FROM secret_versions WHERE name = $name AND ciphertext IS NOT NULL ORDER BY version DESC LIMIT $keep);
+            """,
+            ("$name", write.Name), ("$version", write.Version), ("$at", write.At), ("$keep", write.KeepVersions));
+        return SecretWriteOutcome.Written;
+    }
+
+    public Task<SecretVersionRecord?> GetVersionAsync(string name, int version, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        var versions = ReadVersions(connection, $"SELECT {VersionColumns} FROM secret_versions WHERE name = $name AND version = $version;",
+            ("$name", name), ("$version", version));
+        return Task.FromResult(versions.FirstOrDefault());
+    }
+
+    public Task<IReadOnlyList<SecretVersionRecord>> ListVersionsAsync(string name, CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        return Task.FromResult<IReadOnlyList<SecretVersionRecord>>(ReadVersions(connection,
+            $"SELECT {VersionColumns} FROM secret_versions WHERE name = $name ORDER BY version DESC;", ("$name", name)));
+    }
+
+    public Task<IReadOnlyList<SecretVersionRecord>> ListLiveVersionsAsync(CancellationToken ct = default)
+    {
+        using var connection = database.OpenRead();
+        return Task.FromResult<IReadOnlyList<SecretVersionRecord>>(ReadVersions(connection,
+            $"SELECT {VersionColumns} FROM secret_versions WHERE ciphertext IS NOT NULL ORDER BY name, version DESC;"));
+    }
+
+    public async Task<bool> MarkDeletedAsync(string name, string? principal, long at, CancellationToken ct = default)
+    {
+        var changed = 0;
+        await database.WriteAsync(connection => changed = Execute(connection,
+            "UPDATE secrets SET deleted_at = $at, deleted_by = $principal WHERE name = $name AND deleted_at IS NULL;",
+            ("$name", name), ("$principal", principal), ("$at", at)), ct);
+        return changed > 0;
+    }
+
+    public async Task<bool> RestoreAsync(string name, CancellationToken ct = default)
+    {
+        var changed = 0;
+        await database.WriteAsync(connection => changed = Execute(connection,
+            "UPDATE secrets SET deleted_at = NULL, deleted_by = NULL WHERE name = $name AND deleted_at IS NOT NULL;",
+            ("$name", name)), ct);
+        return changed > 0;
+    }
+
+    public async Task<IReadOnlyList<string>> PurgeDeletedAsync(long deletedBefore, CancellationToken ct = default)
+    {
+        var purged = new List<string>();
+        await database.WriteAsync(connection =>
+        {
+            purged.Clear();
+            using (var select = Create(connection, "SELECT name FROM secrets WHERE deleted_at < $before ORDER BY name;", ("$before", deletedBefore)))
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read()) purged.Add(reader.GetString(0));
+            }
+            Execute(connection, """
+                DELETE FROM secret_tags WHERE name IN (SELECT name FROM secrets WHERE deleted_at < $before);
+                DELETE FROM secret_versions WHERE name IN (SELECT name FROM secrets WHERE deleted_at < $before);
+                DELETE FROM secrets WHERE deleted_at < $before;
+                """, ("$before", deletedBefore));
+        }, ct);
+        return purged;
+    }
+
+    public async Task<bool> DestroyVersionAsync(string name, int version, long at, CancellationToken ct = default)
+    {
+        var destroyed = false;
+        await database.WriteAsync(connection =>
+        {
+            destroyed = Execute(connection,
+                "UPDATE secret_versions SET ciphertext = NULL, destroyed_at = $at WHERE name = $name AND version = $version AND ciphertext IS NOT NULL;",
+                ("$name", name), ("$version", version), ("$at", at)) > 0;
+            if (!destroyed) return;
+            Execute(connection, """
+                UPDATE secrets SET current_version = COALESCE(
+                    (SELECT MAX(version) FROM secret_versions WHERE name = $name AND ciphertext IS NOT NULL), 0)
+                WHERE name = $name AND current_version = $version;
+                """, ("$name", name), ("$version", version));
+        }, ct);
+        return destroyed;
+    }
+
+    public Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default)
+    {
+        var rows = tags.ToList();
+        return database.WriteAsync(connection =>
+        {
+            foreach (var tag in rows)
+            {
+                Execute(connection, """
+                    INSERT INTO secret_tags (name, key, value) SELECT $name, $key, $value WHERE EXISTS (SELECT 1 FROM secrets WHERE name = $name)
+                    ON CONFLICT (name, key) DO UPDATE SET value = excluded.value;
+                    """, ("$name", name), ("$key", tag.Key), ("$value", tag.Value));
+            }
+        }, ct);
+    }
+
+    public Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default)
+    {
+        var rows = tags.ToList();
+        return database.WriteAsync(connection =>
+        {
+            foreach (var tag in rows)
+            {
+                Execute(connection, "DELETE FROM secret_tags WHERE name = $name AND key = $key AND ($value IS NULL OR value = $value);",
+                    ("$name", name), ("$key", tag.Key), ("$value", tag.Value));
+            }
+        }, ct);
+    }
+
+    public Task TouchLastUsedAsync(string name, long at, CancellationToken ct = default) =>
+        database.WriteAsync(connection => Execute(connection,
+            "UPDATE secrets SET last_used_at = MAX(COALESCE(last_used_at, $at), $at) WHERE name = $name;",
+            ("$name", name), ("$at", at)), ct);
+
+    private static List<SecretRecord> ReadSecrets(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        using var command = Create(connection, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var records = new List<SecretRecord>();
+        while (reader.Read())
+        {
+            records.Add(new SecretRecord
+            {
+                Name = reader.GetString(0),
+                Description = reader.GetStringOrNull(1),
+                CurrentVersion = reader.GetInt32(2),
+                CreatedBy = reader.GetStringOrNull(3),
+                CreatedAt = reader.GetInt64(4),
+                UpdatedBy = reader.GetStringOrNull(5),
+                UpdatedAt = reader.GetInt64(6),
+                LastUsedAt = reader.GetInt64OrNull(7),
+                DeletedAt = reader.GetInt64OrNull(8),
+                DeletedBy = reader.GetStringOrNull(9),
+            });
+        }
+        return records;
+    }
+
+    private static ILookup<string, SecretTag> ReadTags(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        using var command = Create(connection, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string Name, SecretTag Tag)>();
+        while (reader.Read()) rows.Add((reader.GetString(0), new SecretTag(reader.GetString(1), reader.GetString(2))));
+        return rows.ToLookup(r => r.Name, r => r.Tag, StringComparer.Ordinal);
+    }
+
+    private static SecretRecord WithTags(SecretRecord record, ILookup<string, SecretTag> tags) => record with { Tags = tags[record.Name].ToList() };
+
+    private static List<SecretVersionRecord> ReadVersions(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        using var command = Create(connection, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var versions = new List<SecretVersionRecord>();
+        while (reader.Read())
+        {
+            versions.Add(new SecretVersionRecord
+            {
+                Name = reader.GetString(0),
+                Version = reader.GetInt32(1),
+                Kind = reader.GetString(2),
+                Ciphertext = reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
+                CreatedBy = reader.GetStringOrNull(4),
+                CreatedAt = reader.GetInt64(5),
+                DestroyedAt = reader.GetInt64OrNull(6),
+            });
+        }
+        return versions;
+    }
+}
