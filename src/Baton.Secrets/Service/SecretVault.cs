@@ -359,8 +359,13 @@ public sealed class SecretVault(
                 next = MasterKey.Generate();
                 var path = _masterSource["key file ".Length..];
                 var temp = path + ".new";
-                await File.WriteAllTextAsync(temp, next.ToBase64() + "\n", ct);
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                await using (var stream = new FileStream(temp, fileOptions))
+                await using (var writer = new StreamWriter(stream))
+                {
+                    await writer.WriteAsync(next.ToBase64() + "\n");
+                }
                 await repository.SaveKeyringAsync(Ring.Wrap(next), ct);
                 File.Move(temp, path, overwrite: true);
                 return await FinishMasterRotationAsync(next, principal, ct);
