@@ -91,6 +91,9 @@ public sealed class SecretVault(
                 throw new SecretsStartupException($"the secrets keyring does not open with master key {_master.Fingerprint}: {e.Message}", e);
             }
         }
+        // Purpose keys are created in memory on first ask: ask at start and persist, so fingerprints stay stable.
+        _ = _keyring.PurposeKey(SecretFingerprint.Purpose);
+        await repository.SaveKeyringAsync(_keyring.Wrap(_master), ct);
         _cipher = new SecretCipher(_keyring);
         _cipher.KeyringChanged += () => _keyringDirty = true;
         logger.LogInformation("Secrets: master key {Fingerprint} from {Source}, data key term {Term}", _master.Fingerprint, _masterSource, _keyring.ActiveTerm);
