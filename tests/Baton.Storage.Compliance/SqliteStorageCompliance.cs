@@ -24,9 +24,29 @@ public sealed class SqliteStorageCompliance : StorageComplianceSuite
         return Task.CompletedTask;
     }
 
+    /// <summary>Scans the database file and whatever sits beside it (the -wal and -shm files) byte by byte.</summary>
+    protected override async Task<bool> StorageAtRestContainsAsync(byte[] bytes)
+    {
+        foreach (var file in Directory.EnumerateFiles(_folder))
+        {
+            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            if (copy.GetBuffer().AsSpan(0, (int)copy.Length).IndexOf(bytes) >= 0) return true;
+        }
+        return false;
+    }
+
     private StoreSession Open()
     {
         var database = new SqliteDatabase(DatabasePath, new SqliteOptions(), NullLogger<SqliteDatabase>.Instance);
-        return new StoreSession(new SqliteMetadataStore(database), new SqliteExecutionStore(database), database);
+        return new StoreSession(
+            new SqliteMetadataStore(database),
+            new SqliteExecutionStore(database),
+            new SqliteSecretRepository(database),
+            new SqliteAuditLog(database),
+            new SqliteRunManifestStore(database),
+            new SqliteEnvironmentStore(database),
+            database);
     }
 }

@@ -1,4 +1,6 @@
 using Baton.Engine.Persistence;
+using Baton.Secrets.Audit;
+using Baton.Secrets.Store;
 
 namespace Baton.Storage.Compliance;
 
@@ -12,6 +14,10 @@ public abstract partial class StorageComplianceSuite : IAsyncLifetime
 
     protected IMetadataStore Metadata => Session.Metadata;
     protected IExecutionStore Executions => Session.Executions;
+    protected ISecretRepository Secrets => Session.Secrets;
+    protected IAuditLog Audit => Session.Audit;
+    protected IRunManifestStore Manifests => Session.Manifests;
+    protected IEnvironmentStore EnvironmentValues => Session.EnvironmentValues;
 
     private StoreSession Session => _session ?? throw new InvalidOperationException("The store is not open.");
 
@@ -26,6 +32,12 @@ public abstract partial class StorageComplianceSuite : IAsyncLifetime
 
     /// <summary>Deletes the database once the last session is closed.</summary>
     protected abstract Task DropStoresAsync();
+
+    /// <summary>
+    /// Whether <paramref name="bytes"/> occur anywhere in what the provider keeps at rest (data files, logs, free
+    /// space): proves an erased ciphertext is really gone, not merely hidden. Called right after a reopen.
+    /// </summary>
+    protected abstract Task<bool> StorageAtRestContainsAsync(byte[] bytes);
 
     /// <summary>Closes the database and opens it again: proves an acknowledged write is durable, not just cached.</summary>
     protected async Task ReopenStoresAsync()
