@@ -222,5 +222,8 @@ public static class SecretEndpoints
     internal static string? Principal(HttpRequest request) => request.HttpContext.User.Identity?.Name;
 }
 
-/// <summary>Marks the one endpoint whose answer is a secret value on purpose: the response filter lets it through.</summary>
+/// <summary>
+/// Marks the endpoints whose answer carries secret values on purpose: the audited read-back, and the worker poll
+/// answers (the hand-off to a worker). The response filter lets their 200 answers through.
+/// </summary>
 public sealed class SecretValueResponse;

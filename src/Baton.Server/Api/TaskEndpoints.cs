@@ -20,7 +20,7 @@ public static class TaskEndpoints
         {
             var tasks = await executor.PollAsync(taskType, workerid, domain, 1, PollWait(timeout, 100), ct);
             return tasks.Count == 0 ? Results.NoContent() : Results.Json(tasks[0], json.TaskRun);
-        }).Produces<TaskRun>().Produces(StatusCodes.Status204NoContent)
+        }).Produces<TaskRun>().Produces(StatusCodes.Status204NoContent).WithMetadata(new SecretValueResponse())
           .WithSummary("Take one scheduled task of a type (waits up to timeout ms, default 100); 204 when none");
 
         group.MapGet("/poll/batch/{taskType}", async (string taskType, string? workerid, string? domain, int? count, int? timeout, WorkflowExecutor executor, CancellationToken ct) =>
@@ -28,7 +28,7 @@ public static class TaskEndpoints
             if (count is < 1 or > 1000) throw new InvalidRequestException("count", "count must be between 1 and 1000");
             var tasks = await executor.PollAsync(taskType, workerid, domain, count ?? 1, PollWait(timeout, 100), ct);
             return Results.Json(tasks, json.IReadOnlyListTaskRun);
-        }).Produces<List<TaskRun>>()
+        }).Produces<List<TaskRun>>().WithMetadata(new SecretValueResponse())
           .WithSummary("Take up to count scheduled tasks of a type, waiting up to timeout ms for the first; [] when none");
 
         group.MapPost("/", async (HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
@@ -45,7 +45,7 @@ public static class TaskEndpoints
             var done = await executor.GetTaskAsync(result.TaskId!, ct);
             var next = await executor.PollAsync(done.TaskType, result.WorkerId, done.Domain, 1, TimeSpan.Zero, ct);
             return next.Count == 0 ? Results.NoContent() : Results.Json(next[0], json.TaskRun);
-        }).Accepts<TaskResult>("application/json").Produces<TaskRun>().Produces(StatusCodes.Status204NoContent)
+        }).Accepts<TaskResult>("application/json").Produces<TaskRun>().Produces(StatusCodes.Status204NoContent).WithMetadata(new SecretValueResponse())
           .WithSummary("Report a task's result and take the next task of the same type; 204 when none");
 
         group.MapPost("/{workflowId}/{taskRefName}/{status}", async (string workflowId, string taskRefName, string status, string? workerid,
