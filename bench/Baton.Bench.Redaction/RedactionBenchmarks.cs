@@ -6,6 +6,7 @@ namespace Baton.Bench.Redaction;
 
 /// <summary>Redacting about 1 MB of run data with 10,000 secrets (and all their encodings) registered.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class RedactionBenchmarks
 {
     private const int Secrets = 10_000;
@@ -44,6 +45,7 @@ public class RedactionBenchmarks
 
 /// <summary>Rebuilding after one secret changed, with 10,000 registered; and a first build from nothing.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class ResetBenchmarks
 {
     private const int Secrets = 10_000;
