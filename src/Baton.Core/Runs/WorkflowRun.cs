@@ -32,6 +32,12 @@ public sealed class WorkflowRun
     public string? Event { get; set; }
     public WorkflowDef WorkflowDefinition { get; set; } = new();
 
+    /// <summary>
+    /// Variables a SET_VARIABLE set from a template naming secrets: variable → the references as written. The
+    /// variable holds the references, never a value; a later task that reads it may resolve them at hand-off.
+    /// </summary>
+    public Dictionary<string, List<string>>? SecretVariables { get; set; }
+
     /// <summary>The latest attempt of each task reference name.</summary>
     public TaskRun? LatestTask(string referenceTaskName)
     {

@@ -131,6 +131,11 @@ public static class DefinitionValidator
                     problems.Add(new($"{path}.expression", $"value-param expression '{task.Expression}' names no input parameter of the task"));
                 }
                 break;
+            case TaskTypes.UpdateSecret:
+                var secrets = input?["_secrets"] as JsonObject;
+                RequireString(secrets, "secretKey", $"{path}.inputParameters._secrets", problems);
+                if (secrets?["secretValue"] is null) problems.Add(new($"{path}.inputParameters._secrets.secretValue", "secretValue is required"));
+                break;
             case TaskTypes.Terminate:
                 var status = StringAt(input, "terminationStatus");
                 if (status is null || !TerminationStatuses.Contains(status))

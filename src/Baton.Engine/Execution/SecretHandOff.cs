@@ -7,77 +7,149 @@ using Baton.Secrets.Service;
 
 namespace Baton.Engine.Execution;
 
+/// <summary>What a task gets at hand-off, prepared under the run's lock: its input, and which secret references may be resolved where.</summary>
+public sealed record HandOffPlan(JsonObject Input, IReadOnlyDictionary<string, IReadOnlyList<SecretReference>> Allowed, string? Principal);
+
 /// <summary>
 /// Resolves <c>${workflow.secrets.NAME}</c> in a task's input at the moment the task is handed over (a system
-/// task about to run, a worker's poll answer), in a copy that is never stored. Only the references the
-/// definition's template wrote in a field are resolved in that field: data that merely contains such text (a
-/// workflow input, a previous task's output) can never turn itself into a secret reference.
+/// task about to run, a worker's poll answer), in a copy that is never stored. In two steps:
+/// <list type="number">
+/// <item><see cref="Prepare"/>, under the run's lock: copies the stored input, evaluates the <c>_secrets</c>
+/// input again from the definition (it is masked at rest, as Orkes does), and works out, field by field, which
+/// references may be resolved: those the definition's template wrote in that field, and those carried by a
+/// variable that a SET_VARIABLE set from such a template. Data that merely contains reference text (a workflow
+/// input, a task output) can never turn itself into a reference.</item>
+/// <item><see cref="ResolveAsync"/>: asks the vault for each value (audited and recorded before it is given) and
+/// substitutes it.</item>
+/// </list>
 /// </summary>
 public sealed class SecretHandOff(SecretVault vault)
 {
+    /// <summary>The input key whose subtree is masked at rest and evaluated again at hand-off (Orkes' convention).</summary>
+    public const string SecretsInputKey = "_secrets";
+
     private static readonly ConcurrentDictionary<string, IReadOnlyList<SecretReference>> ReferenceCache = new(StringComparer.Ordinal);
 
-    /// <summary>True when the task's template names at least one secret.</summary>
-    public static bool NeedsSecrets(TaskRun task) => task.WorkflowTask?.InputParameters is { } template && HasReferences(template);
+    /// <summary>True when the task needs anything done at hand-off.</summary>
+    public static bool NeedsHandOff(WorkflowRun run, TaskRun task) =>
+        task.WorkflowTask?.InputParameters is { } template
+        && (template.ContainsKey(SecretsInputKey) || HasReferences(template, run.SecretVariables));
 
-    /// <summary>A copy of <paramref name="input"/> with the template's secret references replaced by their values.</summary>
-    /// <exception cref="SecretResolutionException">A secret is missing, deleted, undecryptable, lacks the field, or is empty.</exception>
-    public async Task<JsonObject> ResolveAsync(TaskRun task, JsonObject input, string? principal, CancellationToken ct)
+    public static HandOffPlan Prepare(WorkflowRun run, TaskRun task, JsonObject? environment)
     {
-        var resolved = (JsonObject)input.DeepClone();
-        if (task.WorkflowTask?.InputParameters is not { } template || !HasReferences(template)) return resolved;
-        var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, principal);
-        var values = new Dictionary<string, SecretValue>(StringComparer.Ordinal);
-        await ResolveObjectAsync(template, resolved, context, values, ct);
-        return resolved;
-    }
-
-    private async Task ResolveObjectAsync(JsonObject template, JsonObject target, ResolutionContext context, Dictionary<string, SecretValue> values, CancellationToken ct)
-    {
-        foreach (var (key, templateChild) in template)
+        var input = (JsonObject)task.InputData.DeepClone();
+        var allowed = new Dictionary<string, IReadOnlyList<SecretReference>>(StringComparer.Ordinal);
+        if (task.WorkflowTask?.InputParameters is { } template)
         {
-            if (templateChild is null || !target.TryGetPropertyValue(key, out var targetChild)) continue;
-            var result = await ResolveNodeAsync(templateChild, targetChild, context, values, ct);
-            if (!ReferenceEquals(result, targetChild)) target[key] = result;
+            if (template[SecretsInputKey] is { } secretsTemplate)
+            {
+                input[SecretsInputKey] = ParameterEvaluator.Evaluate(secretsTemplate, new WorkflowScope(run, task.TaskId, environment));
+            }
+            Collect(template, "", run.SecretVariables, allowed);
         }
+        return new HandOffPlan(input, allowed, run.CreatedBy);
     }
 
-    private async Task<JsonNode?> ResolveNodeAsync(JsonNode template, JsonNode? target, ResolutionContext context, Dictionary<string, SecretValue> values, CancellationToken ct)
+    /// <summary>The plan's input with every allowed reference replaced by its value.</summary>
+    /// <exception cref="SecretResolutionException">A secret is missing, deleted, undecryptable, lacks the field, or is empty.</exception>
+    public async Task<JsonObject> ResolveAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
+    {
+        if (plan.Allowed.Count == 0) return plan.Input;
+        var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
+        var values = new Dictionary<string, SecretValue>(StringComparer.Ordinal);
+        foreach (var (pointer, references) in plan.Allowed)
+        {
+            if (Locate(plan.Input, pointer) is not (var parent, var key, var index)) continue;
+            var current = key is not null ? ((JsonObject)parent)[key] : ((JsonArray)parent)[index];
+            if (current is not JsonValue value || value.GetValueKind() != JsonValueKind.String) continue;
+            var replaced = await SubstituteAsync(value.GetValue<string>(), references, context, values, ct);
+            if (key is not null) ((JsonObject)parent)[key] = replaced;
+            else ((JsonArray)parent)[index] = replaced;
+        }
+        return plan.Input;
+    }
+
+    /// <summary>
+    /// Which references the definition allows in each field. A field whose template is exactly one reference gets
+    /// the typed value; one that reads a secret-carrying variable may resolve that variable's references.
+    /// </summary>
+    private static void Collect(JsonNode? template, string pointer, Dictionary<string, List<string>>? secretVariables, Dictionary<string, IReadOnlyList<SecretReference>> allowed)
     {
         switch (template)
         {
-            case JsonObject templateObject when target is JsonObject targetObject:
-                await ResolveObjectAsync(templateObject, targetObject, context, values, ct);
-                return targetObject;
-            case JsonArray templateArray when target is JsonArray targetArray:
-                for (var i = 0; i < templateArray.Count && i < targetArray.Count; i++)
+            case JsonObject obj:
+                foreach (var (key, child) in obj)
                 {
-                    if (templateArray[i] is not { } item) continue;
-                    var current = targetArray[i];
-                    var result = await ResolveNodeAsync(item, current, context, values, ct);
-                    if (!ReferenceEquals(result, current)) targetArray[i] = result;
+                    if (pointer.Length == 0 && key == SecretsInputKey)
+                    {
+                        // Evaluated again at hand-off: every string in it may resolve what it names.
+                        CollectEvaluated(child, "/" + SecretsInputKey, allowed);
+                        continue;
+                    }
+                    Collect(child, $"{pointer}/{Escape(key)}", secretVariables, allowed);
                 }
-                return targetArray;
-            case JsonValue templateValue when templateValue.GetValueKind() == JsonValueKind.String
-                                            && target is JsonValue targetValue && targetValue.GetValueKind() == JsonValueKind.String:
-                var references = References(templateValue.GetValue<string>());
-                if (references.Count == 0) return target;
-                var text = targetValue.GetValue<string>();
-                if (references.Count == 1 && text == references[0].Text && templateValue.GetValue<string>() == references[0].Text)
-                {
-                    // The whole field is one reference: the typed value (a string, or a JSON secret or field).
-                    return await ValueOfAsync(references[0], context, values, ct);
-                }
-                foreach (var reference in references)
-                {
-                    var value = await ValueOfAsync(reference, context, values, ct);
-                    var replacement = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value!.ToJsonString();
-                    text = text.Replace(reference.Text, replacement, StringComparison.Ordinal);
-                }
-                return JsonValue.Create(text);
-            default:
-                return target;
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++) Collect(array[i], $"{pointer}/{i}", secretVariables, allowed);
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                var text = value.GetValue<string>();
+                var references = new List<SecretReference>(References(text));
+                if (secretVariables is { Count: > 0 }) references.AddRange(CarriedByVariables(text, secretVariables));
+                if (references.Count > 0) allowed[pointer] = references;
+                break;
         }
+    }
+
+    private static void CollectEvaluated(JsonNode? template, string pointer, Dictionary<string, IReadOnlyList<SecretReference>> allowed)
+    {
+        switch (template)
+        {
+            case JsonObject obj:
+                foreach (var (key, child) in obj) CollectEvaluated(child, $"{pointer}/{Escape(key)}", allowed);
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++) CollectEvaluated(array[i], $"{pointer}/{i}", allowed);
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String && References(value.GetValue<string>()) is { Count: > 0 } references:
+                allowed[pointer] = references;
+                break;
+        }
+    }
+
+    /// <summary>References held by the variables a template string reads (<c>${workflow.variables.NAME...}</c>).</summary>
+    private static IEnumerable<SecretReference> CarriedByVariables(string text, Dictionary<string, List<string>> secretVariables)
+    {
+        if (!text.Contains("variables", StringComparison.Ordinal)) yield break;
+        foreach (var reference in ExpressionSyntax.Analyze(text, []))
+        {
+            const string prefix = "workflow.variables.";
+            var path = reference.Path.StartsWith("$.", StringComparison.Ordinal) ? reference.Path[2..] : reference.Path;
+            if (!path.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var name = path[prefix.Length..].Split('.', '[')[0];
+            if (!secretVariables.TryGetValue(name, out var carried)) continue;
+            foreach (var item in carried)
+            {
+                foreach (var secretReference in References(item)) yield return secretReference;
+            }
+        }
+    }
+
+    private async Task<JsonNode?> SubstituteAsync(string text, IReadOnlyList<SecretReference> references, ResolutionContext context, Dictionary<string, SecretValue> values, CancellationToken ct)
+    {
+        if (references.Count >= 1 && text == references[0].Text && references.All(r => r.Text == text))
+        {
+            // The whole field is one reference: the typed value (a string, or a JSON secret or field).
+            return await ValueOfAsync(references[0], context, values, ct);
+        }
+        foreach (var reference in references.DistinctBy(r => r.Text))
+        {
+            if (!text.Contains(reference.Text, StringComparison.Ordinal)) continue;
+            var value = await ValueOfAsync(reference, context, values, ct);
+            var replacement = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value.ToJsonString();
+            text = text.Replace(reference.Text, replacement, StringComparison.Ordinal);
+        }
+        return JsonValue.Create(text);
     }
 
     private async Task<JsonNode> ValueOfAsync(SecretReference reference, ResolutionContext context, Dictionary<string, SecretValue> values, CancellationToken ct)
@@ -101,15 +173,49 @@ public sealed class SecretHandOff(SecretVault vault)
         return node.Parent is null ? node : node.DeepClone();
     }
 
-    private static bool HasReferences(JsonNode? template) => template switch
+    private static (JsonNode Parent, string? Key, int Index)? Locate(JsonObject root, string pointer)
     {
-        JsonObject obj => obj.Any(p => HasReferences(p.Value)),
-        JsonArray array => array.Any(HasReferences),
-        JsonValue value when value.GetValueKind() == JsonValueKind.String => References(value.GetValue<string>()).Count > 0,
+        JsonNode? parent = null;
+        JsonNode? current = root;
+        string? key = null;
+        var index = -1;
+        foreach (var raw in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var part = raw.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            parent = current;
+            switch (current)
+            {
+                case JsonObject obj when obj.TryGetPropertyValue(part, out var child):
+                    key = part;
+                    index = -1;
+                    current = child;
+                    break;
+                case JsonArray array when int.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out var i) && i >= 0 && i < array.Count:
+                    key = null;
+                    index = i;
+                    current = array[i];
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return parent is null ? null : (parent, key, index);
+    }
+
+    private static string Escape(string key) => key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+
+    private static bool HasReferences(JsonNode? template, Dictionary<string, List<string>>? secretVariables) => template switch
+    {
+        JsonObject obj => obj.Any(p => HasReferences(p.Value, secretVariables)),
+        JsonArray array => array.Any(item => HasReferences(item, secretVariables)),
+        JsonValue value when value.GetValueKind() == JsonValueKind.String =>
+            References(value.GetValue<string>()).Count > 0
+            || (secretVariables is { Count: > 0 } && CarriedByVariables(value.GetValue<string>(), secretVariables).Any()),
         _ => false,
     };
 
-    private static IReadOnlyList<SecretReference> References(string text)
+    /// <summary>The secret references a template string makes, cached by text.</summary>
+    public static IReadOnlyList<SecretReference> References(string text)
     {
         if (!text.Contains("${", StringComparison.Ordinal)) return [];
         if (ReferenceCache.TryGetValue(text, out var cached)) return cached;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Baton.Core.Definitions;
 using Baton.Core.Expressions;
 using Baton.Core.Runs;
+using Baton.Engine.Environment;
 using Baton.Engine.Scripting;
 using Baton.Engine.SystemTasks;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ public sealed class WorkflowDecider(
     DefinitionCatalog definitions,
     SystemTaskRegistry systemTasks,
     JavaScriptEvaluator scripts,
+    EnvironmentValues environment,
     ILogger<WorkflowDecider> logger)
 {
     private const int MaxStepsPerDecide = 10_000;
@@ -49,7 +51,7 @@ public sealed class WorkflowDecider(
     {
         var id = NewId();
         var def = TaskDefinitionOf(workflowTask);
-        var scope = new WorkflowScope(run, id);
+        var scope = new WorkflowScope(run, id, environment.Document);
         var input = ParameterEvaluator.EvaluateObject(workflowTask.InputParameters, scope);
         if (def?.InputTemplate is { } template)
         {
@@ -86,7 +88,7 @@ public sealed class WorkflowDecider(
     }
 
     /// <summary>Ends the run: cancels what is still pending, computes the output unless one is given.</summary>
-    public static void EndWorkflow(WorkflowRun run, WorkflowStatus status, string? reason, long now, JsonObject? output = null)
+    public void EndWorkflow(WorkflowRun run, WorkflowStatus status, string? reason, long now, JsonObject? output = null)
     {
         foreach (var task in run.Tasks)
         {
@@ -150,7 +152,7 @@ public sealed class WorkflowDecider(
     private TaskDef? TaskDefinitionOf(WorkflowTask? workflowTask) =>
         workflowTask is null ? null : workflowTask.TaskDefinition ?? definitions.TaskDef(workflowTask.Name);
 
-    private static bool CheckWorkflowTimeout(WorkflowRun run, long now)
+    private bool CheckWorkflowTimeout(WorkflowRun run, long now)
     {
         var def = run.WorkflowDefinition;
         if (def.TimeoutSeconds <= 0 || def.TimeoutPolicy == TimeoutPolicies.AlertOnly) return false;
@@ -307,7 +309,11 @@ public sealed class WorkflowDecider(
                     Finish(task, EvaluateSwitch(task), now);
                     break;
                 case TaskTypes.SetVariable:
-                    foreach (var (key, value) in task.InputData) run.Variables[key] = value?.DeepClone();
+                    foreach (var (key, value) in task.InputData)
+                    {
+                        run.Variables[key] = value?.DeepClone();
+                        RecordSecretVariable(run, key, task.WorkflowTask?.InputParameters?[key]);
+                    }
                     Finish(task, TaskOutcome.Completed([]), now);
                     break;
                 case TaskTypes.Noop:
@@ -318,7 +324,7 @@ public sealed class WorkflowDecider(
                     return true;
                 default:
                     // Tasks that wait on I/O, or need secrets resolved (an audited, committed step), run after the commit.
-                    if (!systemTasks.TryGet(task.TaskType, out var handler) || handler.RunsAsync || SecretHandOff.NeedsSecrets(task)) continue;
+                    if (!systemTasks.TryGet(task.TaskType, out var handler) || handler.RunsAsync || SecretHandOff.NeedsHandOff(run, task)) continue;
                     task.StartTime = now;
                     Finish(task, RunInline(handler, task), now);
                     break;
@@ -332,13 +338,44 @@ public sealed class WorkflowDecider(
     {
         try
         {
-            return handler.ExecuteAsync(task, task.InputData, CancellationToken.None).GetAwaiter().GetResult();
+            return handler.ExecuteAsync(new SystemTaskContext(task, task.InputData, null), CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Whatever a task does wrong must end that task, never the decider's pass over the run.
             logger.LogError(e, "{TaskType} task {TaskId} failed unexpectedly", task.TaskType, task.TaskId);
             return TaskOutcome.Failed($"{task.TaskType} task '{task.ReferenceTaskName}' failed inside the server; see the server log");
+        }
+    }
+
+    /// <summary>A variable set from a template that names secrets carries those references (never a value).</summary>
+    private static void RecordSecretVariable(WorkflowRun run, string key, JsonNode? template)
+    {
+        var references = new List<string>();
+        Gather(template, references);
+        if (references.Count > 0)
+        {
+            (run.SecretVariables ??= [])[key] = references;
+        }
+        else
+        {
+            run.SecretVariables?.Remove(key);
+        }
+
+        static void Gather(JsonNode? node, List<string> found)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (_, child) in obj) Gather(child, found);
+                    break;
+                case JsonArray array:
+                    foreach (var item in array) Gather(item, found);
+                    break;
+                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                    found.AddRange(SecretHandOff.References(value.GetValue<string>()).Select(r => r.Text));
+                    break;
+            }
         }
     }
 
@@ -382,7 +419,7 @@ public sealed class WorkflowDecider(
         _ => node.ToJsonString(),
     };
 
-    private static void Terminate(WorkflowRun run, TaskRun task, long now)
+    private void Terminate(WorkflowRun run, TaskRun task, long now)
     {
         var statusText = task.InputData["terminationStatus"]?.ToString() ?? "COMPLETED";
         var status = statusText switch
@@ -405,7 +442,7 @@ public sealed class WorkflowDecider(
         EndWorkflow(run, status, reason, now, output ?? ComputeOutput(run));
     }
 
-    private static void CompleteIfDone(WorkflowRun run, long now)
+    private void CompleteIfDone(WorkflowRun run, long now)
     {
         foreach (var task in run.Tasks)
         {
@@ -420,11 +457,11 @@ public sealed class WorkflowDecider(
         EndWorkflow(run, WorkflowStatus.Completed, null, now);
     }
 
-    private static JsonObject ComputeOutput(WorkflowRun run)
+    private JsonObject ComputeOutput(WorkflowRun run)
     {
         if (run.WorkflowDefinition.OutputParameters is { } parameters)
         {
-            return ParameterEvaluator.EvaluateObject(parameters, new WorkflowScope(run));
+            return ParameterEvaluator.EvaluateObject(parameters, new WorkflowScope(run, null, environment.Document));
         }
         var last = run.Tasks.LastOrDefault(t => t.Status.IsTerminal() && t.Status != TaskStatus.Canceled) ?? run.Tasks.LastOrDefault();
         return last is null ? [] : (JsonObject)last.OutputData.DeepClone();

@@ -32,6 +32,7 @@ public sealed class WorkflowExecutor(
     SystemTaskRegistry systemTasks,
     SecretHandOff handOff,
     SecretRedactor redactor,
+    Environment.EnvironmentValues environment,
     IOptions<EngineOptions> options,
     ILogger<WorkflowExecutor> logger) : IDisposable
 {
@@ -144,7 +145,7 @@ public sealed class WorkflowExecutor(
         MutateAsync(workflowId, (run, now) =>
         {
             if (run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is already {run.Status.WireName()}; only a running or paused workflow can be terminated");
-            WorkflowDecider.EndWorkflow(run, WorkflowStatus.Terminated, string.IsNullOrEmpty(reason) ? "Terminated by request" : reason, now);
+            decider.EndWorkflow(run, WorkflowStatus.Terminated, string.IsNullOrEmpty(reason) ? "Terminated by request" : reason, now);
             return true;
         }, ct);
 
@@ -264,6 +265,7 @@ public sealed class WorkflowExecutor(
             foreach (var item in items)
             {
                 TaskRun? taken = null;
+                HandOffPlan? plan = null;
                 try
                 {
                     await MutateAsync(item.WorkflowId, (run, now) =>
@@ -278,6 +280,7 @@ public sealed class WorkflowExecutor(
                         task.UpdateTime = now;
                         run.UpdateTime = now;
                         taken = task.Snapshot();
+                        if (SecretHandOff.NeedsHandOff(run, task)) plan = SecretHandOff.Prepare(run, task, environment.Document);
                         return true;
                     }, ct, decide: false);
                 }
@@ -285,7 +288,7 @@ public sealed class WorkflowExecutor(
                 {
                     // The run was removed while its task waited in the queue.
                 }
-                if (taken is not null && await HandOverAsync(taken, ct) is { } ready) handed.Add(ready);
+                if (taken is not null && await HandOverAsync(taken, plan, ct) is { } ready) handed.Add(ready);
             }
             remaining = deadline - DateTime.UtcNow;
             if (handed.Count > 0 || remaining <= TimeSpan.Zero) remaining = TimeSpan.Zero;
@@ -297,12 +300,12 @@ public sealed class WorkflowExecutor(
     /// Resolves the secrets a polled task's template names, in the answer only. When that fails, the task fails
     /// with the reason (naming the secret, never a value) and the worker gets nothing.
     /// </summary>
-    private async Task<TaskRun?> HandOverAsync(TaskRun task, CancellationToken ct)
+    private async Task<TaskRun?> HandOverAsync(TaskRun task, HandOffPlan? plan, CancellationToken ct)
     {
-        if (!SecretHandOff.NeedsSecrets(task)) return task;
+        if (plan is null) return task;
         try
         {
-            task.InputData = await handOff.ResolveAsync(task, task.InputData, task.WorkflowInstanceId.Length > 0 ? await PrincipalOfAsync(task.WorkflowInstanceId, ct) : null, ct);
+            task.InputData = await handOff.ResolveAsync(task, plan, ct);
             return task;
         }
         catch (SecretResolutionException e)
@@ -316,9 +319,6 @@ public sealed class WorkflowExecutor(
             return null;
         }
     }
-
-    private async Task<string?> PrincipalOfAsync(string workflowId, CancellationToken ct) =>
-        _active.TryGetValue(workflowId, out var run) ? run.CreatedBy : (await store.GetWorkflowAsync(workflowId, includeTasks: false, ct))?.CreatedBy;
 
     /// <summary>Applies a worker's result. A result for a task that already finished changes nothing.</summary>
     public async Task<string> UpdateTaskAsync(TaskResult result, CancellationToken ct)
@@ -490,17 +490,17 @@ public sealed class WorkflowExecutor(
                 queue.Offer(task.TaskType, new QueuedTask(task.TaskId, run.WorkflowId), task.VisibleAfter());
             }
             else if (task.VisibleAfter() <= now && systemTasks.TryGet(task.TaskType, out var handler)
-                     && (handler.RunsAsync || SecretHandOff.NeedsSecrets(task))
+                     && (handler.RunsAsync || SecretHandOff.NeedsHandOff(run, task))
                      && _inFlight.TryAdd(task.TaskId, 0))
             {
-                // The input is copied here, under the run's lock: the task runs beside later passes over the same run.
-                Dispatch(run.WorkflowId, run.CreatedBy, task, (JsonObject)task.InputData.DeepClone(), handler);
+                // Prepared here, under the run's lock: the task runs beside later passes over the same run.
+                Dispatch(run.WorkflowId, task, SecretHandOff.Prepare(run, task, environment.Document), handler);
             }
         }
         if (decider.NextWakeAt(run, now) is { } wake) timers.Schedule(run.WorkflowId, wake);
     }
 
-    private void Dispatch(string workflowId, string? principal, TaskRun task, JsonObject input, ISystemTask handler)
+    private void Dispatch(string workflowId, TaskRun task, HandOffPlan plan, ISystemTask handler)
     {
         _ = Task.Run(async () =>
         {
@@ -512,8 +512,8 @@ public sealed class WorkflowExecutor(
                 TaskOutcome outcome;
                 try
                 {
-                    var handed = await handOff.ResolveAsync(task, input, principal, token);
-                    outcome = await handler.ExecuteAsync(task, handed, token);
+                    var handed = await handOff.ResolveAsync(task, plan, token);
+                    outcome = await handler.ExecuteAsync(new SystemTaskContext(task, handed, plan.Principal), token);
                 }
                 catch (SecretResolutionException e)
                 {
@@ -531,6 +531,11 @@ public sealed class WorkflowExecutor(
                     WorkflowDecider.Finish(current, outcome, now);
                     current.StartTime = started;
                     run.UpdateTime = now;
+                    if (outcome.RedactWholeRun)
+                    {
+                        // Rewrite every task of the run: the redactor now knows a value an earlier output may hold.
+                        foreach (var other in run.Tasks) other.UpdateTime = now;
+                    }
                     return true;
                 }, token);
             }

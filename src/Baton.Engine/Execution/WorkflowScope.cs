@@ -6,10 +6,11 @@ namespace Baton.Engine.Execution;
 
 /// <summary>
 /// What <c>${...}</c> expressions of a run can read: <c>workflow</c> (input, variables, metadata), each task
-/// reference's latest attempt (input, output, metadata) and <c>CPEWF_TASK_ID</c>. Nothing else: never the
+/// reference's latest attempt (input, output, metadata), <c>CPEWF_TASK_ID</c> and, under <c>workflow.env</c>, the
+/// environment values. Nothing else: never the
 /// server's environment. Documents are built on first use and cached for the scope's short life.
 /// </summary>
-public sealed class WorkflowScope(WorkflowRun run, string? currentTaskId = null) : IExpressionScope
+public sealed class WorkflowScope(WorkflowRun run, string? currentTaskId = null, JsonObject? environment = null) : IExpressionScope
 {
     private readonly Dictionary<string, JsonNode?> _cache = new(StringComparer.Ordinal);
 
@@ -24,6 +25,7 @@ public sealed class WorkflowScope(WorkflowRun run, string? currentTaskId = null)
         if (name == "workflow")
         {
             value = WorkflowDocument(run);
+            if (environment is not null) ((JsonObject)value)["env"] = environment.DeepClone();
         }
         else if (run.LatestTask(name) is { } task)
         {

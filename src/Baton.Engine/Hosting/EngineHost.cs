@@ -14,6 +14,7 @@ namespace Baton.Engine.Hosting;
 public sealed class EngineHost(
     IExecutionStore store,
     DefinitionCatalog definitions,
+    Environment.EnvironmentValues environment,
     WorkflowExecutor executor,
     WorkflowTimers timers,
     EngineReadiness readiness,
@@ -22,6 +23,7 @@ public sealed class EngineHost(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await definitions.LoadAsync(cancellationToken);
+        await environment.LoadAsync(cancellationToken);
         var active = await store.GetActiveWorkflowIdsAsync(cancellationToken);
         foreach (var id in active)
         {

@@ -24,8 +24,10 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<JavaScriptEvaluator>();
         services.AddSingleton<ISystemTask, HttpTask>();
         services.AddSingleton<ISystemTask, InlineTask>();
+        services.AddSingleton<ISystemTask, UpdateSecretTask>();
         services.AddSingleton<SystemTaskRegistry>();
         services.AddSingleton<SecretHandOff>();
+        services.AddSingleton<Environment.EnvironmentValues>();
         services.AddSingleton<WorkflowDecider>();
         services.AddSingleton<WorkflowExecutor>();
         services.AddSingleton<EngineReadiness>();

@@ -14,17 +14,38 @@ public static class RunRedaction
 {
     public static void Apply(SecretRedactor redactor, WorkflowRun run, IEnumerable<TaskRun> changedTasks)
     {
-        if (redactor.PatternCount == 0) return;
-        RedactInPlace(redactor, run.Output);
-        RedactInPlace(redactor, run.Variables);
-        RedactInPlace(redactor, run.Input);
-        run.ReasonForIncompletion = Redact(redactor, run.ReasonForIncompletion);
+        if (redactor.PatternCount > 0)
+        {
+            RedactInPlace(redactor, run.Output);
+            RedactInPlace(redactor, run.Variables);
+            RedactInPlace(redactor, run.Input);
+            run.ReasonForIncompletion = Redact(redactor, run.ReasonForIncompletion);
+        }
         foreach (var task in changedTasks)
         {
+            MaskSecretsInput(task.InputData);
+            if (redactor.PatternCount == 0) continue;
             RedactInPlace(redactor, task.InputData);
             RedactInPlace(redactor, task.OutputData);
             task.ReasonForIncompletion = Redact(redactor, task.ReasonForIncompletion);
         }
+    }
+
+    /// <summary>
+    /// The <c>_secrets</c> input (Orkes' convention, UPDATE_SECRET's new value) is masked whole at rest; the task
+    /// gets it evaluated again from its definition at hand-off.
+    /// </summary>
+    private static void MaskSecretsInput(JsonObject input)
+    {
+        if (input[Execution.SecretHandOff.SecretsInputKey] is { } secrets) input[Execution.SecretHandOff.SecretsInputKey] = Masked(secrets);
+
+        static JsonNode? Masked(JsonNode? node) => node switch
+        {
+            JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, Masked(p.Value)))),
+            JsonArray array => new JsonArray([.. array.Select(Masked)]),
+            null => null,
+            _ => JsonValue.Create(SecretRedactor.Mask),
+        };
     }
 
     public static string? Redact(SecretRedactor redactor, string? text) => text is null ? null : redactor.Redact(text);

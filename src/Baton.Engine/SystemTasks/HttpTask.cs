@@ -40,8 +40,9 @@ public sealed class HttpTask : ISystemTask, IDisposable
     public string Type => TaskTypes.Http;
     public bool RunsAsync => true;
 
-    public async Task<TaskOutcome> ExecuteAsync(TaskRun task, JsonObject input, CancellationToken ct)
+    public async Task<TaskOutcome> ExecuteAsync(SystemTaskContext context, CancellationToken ct)
     {
+        var (task, input) = (context.Task, context.Input);
         var spec = input["http_request"] as JsonObject ?? input;
         if (!TryBuildRequest(spec, out var request, out var problem, out var readTimeoutMs))
         {

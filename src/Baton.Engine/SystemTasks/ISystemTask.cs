@@ -13,13 +13,19 @@ public interface ISystemTask
     /// The others run inside the decider, in the same commit as their scheduling.</summary>
     bool RunsAsync { get; }
 
-    /// <param name="task">The task as stored (its input holds references, never resolved values).</param>
-    /// <param name="input">The input to act on, as handed off for this execution only; never persisted.</param>
-    Task<TaskOutcome> ExecuteAsync(TaskRun task, JsonObject input, CancellationToken ct);
+    Task<TaskOutcome> ExecuteAsync(SystemTaskContext context, CancellationToken ct);
 }
 
+/// <summary>One execution of a system task.</summary>
+/// <param name="Task">The task as stored (its input holds references, never resolved values).</param>
+/// <param name="Input">The input to act on, as handed over for this execution only; never persisted.</param>
+/// <param name="Principal">Who started the run.</param>
+public sealed record SystemTaskContext(TaskRun Task, JsonObject Input, string? Principal);
+
 /// <summary>How a system task execution ended.</summary>
-public sealed record TaskOutcome(TaskStatus Status, JsonObject Output, string? Reason = null)
+/// <param name="RedactWholeRun">The task taught the redactor a new value (UPDATE_SECRET): every stored part of
+/// the run passes the redactor again before this outcome is committed.</param>
+public sealed record TaskOutcome(TaskStatus Status, JsonObject Output, string? Reason = null, bool RedactWholeRun = false)
 {
     public static TaskOutcome Completed(JsonObject output) => new(TaskStatus.Completed, output);
     public static TaskOutcome Failed(string reason, JsonObject? output = null) => new(TaskStatus.Failed, output ?? [], reason);

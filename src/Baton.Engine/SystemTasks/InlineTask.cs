@@ -11,8 +11,9 @@ public sealed class InlineTask(JavaScriptEvaluator scripts) : ISystemTask
     public string Type => TaskTypes.Inline;
     public bool RunsAsync => false;
 
-    public Task<TaskOutcome> ExecuteAsync(TaskRun task, JsonObject input, CancellationToken ct)
+    public Task<TaskOutcome> ExecuteAsync(SystemTaskContext context, CancellationToken ct)
     {
+        var (task, input) = (context.Task, context.Input);
         var evaluator = input["evaluatorType"]?.GetValueKind() == System.Text.Json.JsonValueKind.String
             ? input["evaluatorType"]!.GetValue<string>() : "javascript";
         if (evaluator is not ("javascript" or "graaljs"))

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Baton.Engine.Persistence;
+using Baton.Secrets.Store;
+
+namespace Baton.Engine.Environment;
+
+/// <summary>
+/// Environment values (Orkes): what <c>${workflow.env.NAME}</c> reads when a task is scheduled, and the writes of
+/// /api/environment. They are not secrets: resolved values are stored in task inputs and not masked. Kept in
+/// memory for the decider (single node; refreshed on every write through here).
+/// </summary>
+public sealed class EnvironmentValues(IEnvironmentStore store)
+{
+    private volatile JsonObject _document = [];
+
+    public async Task LoadAsync(CancellationToken ct) => _document = Build(await store.ListAsync(ct));
+
+    /// <summary>name → value: a JSON object when the value is one (so <c>.field</c> reads work), otherwise the text.</summary>
+    public JsonObject Document => _document;
+
+    public Task<EnvironmentValue?> GetAsync(string name, CancellationToken ct) => store.GetAsync(name, ct);
+
+    public Task<IReadOnlyList<EnvironmentValue>> ListAsync(CancellationToken ct) => store.ListAsync(ct);
+
+    public async Task PutAsync(string name, string value, CancellationToken ct)
+    {
+        await store.PutAsync(name, value, ct);
+        await LoadAsync(ct);
+    }
+
+    public async Task<string?> DeleteAsync(string name, CancellationToken ct)
+    {
+        var deleted = await store.DeleteAsync(name, ct);
+        await LoadAsync(ct);
+        return deleted;
+    }
+
+    public Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct) => store.SetTagsAsync(name, tags, ct);
+
+    public Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct) => store.RemoveTagsAsync(name, tags, ct);
+
+    private static JsonObject Build(IReadOnlyList<EnvironmentValue> values)
+    {
+        var document = new JsonObject();
+        foreach (var value in values) document[value.Name] = Parse(value.Value);
+        return document;
+    }
+
+    private static JsonNode? Parse(string value)
+    {
+        if (value.Length > 0 && value.TrimStart().StartsWith('{'))
+        {
+            try
+            {
+                if (JsonNode.Parse(value) is JsonObject obj) return obj;
+            }
+            catch (JsonException)
+            {
+                // Not JSON after all: the text itself.
+            }
+        }
+        return JsonValue.Create(value);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Baton.EndToEnd.Infrastructure;
+
+namespace Baton.EndToEnd;
+
+/// <summary>Secrets moving through a run: variables, rotation inside a workflow, and environment values.</summary>
+[Collection(SharedServer.Name)]
+public sealed class SecretFlowTests(ServerFixture fixture)
+{
+    private readonly BatonClient _client = fixture.Client;
+    private readonly EchoPeer _peer = fixture.Peer;
+
+    private static string NewValue() => "val-" + Convert.ToHexString(Guid.NewGuid().ToByteArray());
+
+    private async Task<string> SecretAsync(string value, string? name = null)
+    {
+        name ??= Defs.Unique("f").Replace('_', '-');
+        using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await _client.Http.PutAsync(new Uri($"/api/secrets/{name}", UriKind.Relative), content)).StatusCode);
+        return name;
+    }
+
+    private async Task<JsonObject> ExecuteAsync(JsonObject def, JsonObject? input = null)
+    {
+        await _client.RegisterWorkflowAsync(def);
+        var reply = await _client.PostAsync($"/api/workflow/execute/{def["name"]}/1", new JsonObject { ["input"] = input ?? new JsonObject() });
+        reply.ShouldBe(HttpStatusCode.OK);
+        return reply.Object;
+    }
+
+    private JsonObject Received(string marker) =>
+        _peer.Requests.LastOrDefault(r => r["headers"]!["x-marker"]?.GetValue<string>() == marker)
+        ?? throw new Xunit.Sdk.XunitException($"the peer received no request marked {marker}");
+
+    [Fact]
+    public async Task A_variable_set_from_a_secret_reference_holds_the_reference_and_a_later_task_gets_the_value()
+    {
+        var value = NewValue();
+        var secret = await SecretAsync(value);
+        var marker = Guid.NewGuid().ToString("N");
+        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("setvar"),
+            Defs.Parse($$"""{ "name": "keep", "taskReferenceName": "keep", "type": "SET_VARIABLE", "inputParameters": { "auth": "Bearer ${workflow.secrets.{{secret}}}" } }"""),
+            Defs.Http("use", $"{_peer.BaseUrl}/echo", headers: new JsonObject { ["Authorization"] = "${workflow.variables.auth}", ["X-Marker"] = marker })));
+
+        Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
+        Assert.Equal($"Bearer {value}", Received(marker)["headers"]!["authorization"]!.GetValue<string>());
+        Assert.Equal($"Bearer ${{workflow.secrets.{secret}}}", run["variables"]!["auth"]!.GetValue<string>());
+        Assert.DoesNotContain(value, (await _client.GetAsync($"/api/workflow/{run["workflowId"]}")).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_secret_rotates_a_token_from_an_earlier_output_and_that_output_is_redacted_in_the_store()
+    {
+        var secret = Defs.Unique("rotated").Replace('_', '-');
+        await SecretAsync(NewValue(), secret);
+        var fresh = NewValue();
+        var marker = Guid.NewGuid().ToString("N");
+        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("refresh"),
+            Defs.Http("login", $"{_peer.BaseUrl}/echo", "POST", body: new JsonObject { ["access_token"] = "${workflow.input.issued}" }),
+            Defs.Parse($$"""
+                { "name": "store", "taskReferenceName": "store", "type": "UPDATE_SECRET",
+                  "inputParameters": { "_secrets": { "secretKey": "{{secret}}", "secretValue": "${login.output.response.body.body.access_token}" } } }
+                """),
+            Defs.Http("use", $"{_peer.BaseUrl}/echo", headers: new JsonObject { ["X-Token"] = $"${{workflow.secrets.{secret}}}", ["X-Marker"] = marker })),
+            new JsonObject { ["issued"] = fresh });
+
+        Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
+        Assert.Equal(fresh, Received(marker)["headers"]!["x-token"]!.GetValue<string>());
+        var stored = await _client.GetAsync($"/api/workflow/{run["workflowId"]}");
+        Assert.DoesNotContain(fresh, stored.Text, StringComparison.Ordinal);
+        Assert.Equal("***", stored.Object["tasks"]![1]!["inputData"]!["_secrets"]!["secretValue"]!.GetValue<string>());
+        Assert.Equal(2, (await _client.GetAsync($"/api/secrets/{secret}/versions")).Array.Count);
+    }
+
+    [Fact]
+    public async Task Update_secret_without_a_value_fails_with_a_terminal_error_naming_the_field()
+    {
+        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("noval"), Defs.Parse("""
+            { "name": "store", "taskReferenceName": "store", "type": "UPDATE_SECRET",
+              "inputParameters": { "_secrets": { "secretKey": "never-written", "secretValue": "${workflow.input.missing}" } } }
+            """)));
+        Assert.Equal("FAILED", run["status"]!.GetValue<string>());
+        Assert.Equal("FAILED_WITH_TERMINAL_ERROR", run["tasks"]![0]!["status"]!.GetValue<string>());
+        Assert.Contains("secretValue", run["tasks"]![0]!["reasonForIncompletion"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Environment_values_are_resolved_when_a_task_is_scheduled_and_a_json_value_reads_by_field()
+    {
+        var plain = Defs.Unique("region").Replace('_', '-');
+        var json = Defs.Unique("db").Replace('_', '-');
+        (await _client.SendRawAsync(HttpMethod.Put, $"/api/environment/{plain}", "eu-west-1", "text/plain")).ShouldBe(HttpStatusCode.OK);
+        (await _client.SendRawAsync(HttpMethod.Put, $"/api/environment/{json}", """{"host":"db.internal","port":5432}""", "text/plain")).ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("eu-west-1", (await _client.GetAsync($"/api/environment/{plain}")).Text);
+        Assert.Contains((await _client.GetAsync("/api/environment")).Array, e => e!["name"]!.GetValue<string>() == json);
+
+        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("env"), Defs.Inline("read", "$.r + ':' + $.h + ':' + $.p",
+            new JsonObject { ["r"] = $"${{workflow.env.{plain}}}", ["h"] = $"${{workflow.env.{json}.host}}", ["p"] = $"${{workflow.env.{json}.port}}" })));
+        Assert.Equal("eu-west-1:db.internal:5432", run["tasks"]![0]!["outputData"]!["result"]!.GetValue<string>());
+        Assert.Equal("eu-west-1", run["tasks"]![0]!["inputData"]!["r"]!.GetValue<string>());
+
+        var deleted = await _client.DeleteAsync($"/api/environment/{plain}");
+        Assert.Equal("eu-west-1", deleted.Text);
+        (await _client.GetAsync($"/api/environment/{plain}")).ShouldBe(HttpStatusCode.NotFound);
+    }
+}
