@@ -105,4 +105,38 @@ public sealed class SecretFlowTests(ServerFixture fixture)
         Assert.Equal("eu-west-1", deleted.Text);
         (await _client.GetAsync($"/api/environment/{plain}")).ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task A_script_over_a_secret_is_quarantined_shown_as_masked_and_still_usable_by_a_later_task()
+    {
+        var value = NewValue();
+        var secret = await SecretAsync(value);
+        var marker = Guid.NewGuid().ToString("N");
+        const string script = """
+            (function(){
+              var s = $.key;
+              return { raw: s, upper: s.toUpperCase(), reversed: s.split('').reverse().join(''), sliced: s.slice(2, -2), joined: 'x-' + s + '-y' };
+            })()
+            """;
+        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("quarantine"),
+            Defs.Inline("calc", script, new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" }),
+            Defs.Http("send", $"{_peer.BaseUrl}/echo", "POST", body: new JsonObject { ["u"] = "${calc.output.result.upper}", ["r"] = "${calc.output.result.reversed}" },
+                headers: new JsonObject { ["X-Marker"] = marker })));
+
+        Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
+        var received = Received(marker)["body"]!;
+        var upper = value.ToUpperInvariant();
+        var reversed = new string(value.Reverse().ToArray());
+        Assert.Equal(upper, received["u"]!.GetValue<string>());
+        Assert.Equal(reversed, received["r"]!.GetValue<string>());
+
+        var stored = await _client.GetAsync($"/api/workflow/{run["workflowId"]}");
+        var calc = stored.Object["tasks"]![0]!;
+        Assert.Equal("***", calc["outputData"]!["result"]!["upper"]!.GetValue<string>());
+        Assert.NotNull(calc["sealedOutput"]);
+        foreach (var form in new[] { value, upper, reversed, value[2..^2] })
+        {
+            Assert.DoesNotContain(form, stored.Text, StringComparison.Ordinal);
+        }
+    }
 }

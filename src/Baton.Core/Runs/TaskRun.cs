@@ -35,6 +35,13 @@ public sealed class TaskRun
     public int Iteration { get; set; }
     public WorkflowTask? WorkflowTask { get; set; }
 
+    /// <summary>
+    /// A quarantined output: a script whose input held a secret produced it, so it may hold a form of the secret
+    /// the redactor cannot recognise. Encrypted (base64 ciphertext); <see cref="OutputData"/> shows *** instead,
+    /// and later tasks get the real values only at their hand-off.
+    /// </summary>
+    public string? SealedOutput { get; set; }
+
     /// <summary>A deep copy, safe to hand out while the engine goes on changing the original.</summary>
     public TaskRun Snapshot() => Json.BatonJson.Deserialize<TaskRun>(Json.BatonJson.Serialize(this))!;
 

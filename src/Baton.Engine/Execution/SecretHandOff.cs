@@ -8,7 +8,8 @@ using Baton.Secrets.Service;
 namespace Baton.Engine.Execution;
 
 /// <summary>What a task gets at hand-off, prepared under the run's lock: its input, and which secret references may be resolved where.</summary>
-public sealed record HandOffPlan(JsonObject Input, IReadOnlyDictionary<string, IReadOnlyList<SecretReference>> Allowed, string? Principal);
+/// <param name="SealOutput">The task is a script whose input holds secret material: its output is quarantined.</param>
+public sealed record HandOffPlan(JsonObject Input, IReadOnlyDictionary<string, IReadOnlyList<SecretReference>> Allowed, string? Principal, bool SealOutput);
 
 /// <summary>
 /// Resolves <c>${workflow.secrets.NAME}</c> in a task's input at the moment the task is handed over (a system
@@ -33,12 +34,14 @@ public sealed class SecretHandOff(SecretVault vault)
     /// <summary>True when the task needs anything done at hand-off.</summary>
     public static bool NeedsHandOff(WorkflowRun run, TaskRun task) =>
         task.WorkflowTask?.InputParameters is { } template
-        && (template.ContainsKey(SecretsInputKey) || HasReferences(template, run.SecretVariables));
+        && (template.ContainsKey(SecretsInputKey) || HasReferences(template, run.SecretVariables) || ReadsSealed(template, run));
 
-    public static HandOffPlan Prepare(WorkflowRun run, TaskRun task, JsonObject? environment)
+    /// <summary>Builds the hand-off of a task; call it under the run's lock.</summary>
+    public HandOffPlan Prepare(WorkflowRun run, TaskRun task, JsonObject? environment)
     {
         var input = (JsonObject)task.InputData.DeepClone();
         var allowed = new Dictionary<string, IReadOnlyList<SecretReference>>(StringComparer.Ordinal);
+        var seal = false;
         if (task.WorkflowTask?.InputParameters is { } template)
         {
             if (template[SecretsInputKey] is { } secretsTemplate)
@@ -46,8 +49,64 @@ public sealed class SecretHandOff(SecretVault vault)
                 input[SecretsInputKey] = ParameterEvaluator.Evaluate(secretsTemplate, new WorkflowScope(run, task.TaskId, environment));
             }
             Collect(template, "", run.SecretVariables, allowed);
+            var readsSealed = ReadsSealed(template, run);
+            if (readsSealed) Unseal(template, "", input, new UnsealingScope(run, task.TaskId, environment, vault));
+            seal = task.TaskType == Core.Definitions.TaskTypes.Inline && (allowed.Count > 0 || readsSealed);
         }
-        return new HandOffPlan(input, allowed, run.CreatedBy);
+        return new HandOffPlan(input, allowed, run.CreatedBy, seal);
+    }
+
+    /// <summary>Fields whose template reads a quarantined output are evaluated again, with the real values.</summary>
+    private static void Unseal(JsonNode? template, string pointer, JsonObject input, UnsealingScope scope)
+    {
+        switch (template)
+        {
+            case JsonObject obj:
+                foreach (var (key, child) in obj) Unseal(child, $"{pointer}/{Escape(key)}", input, scope);
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++) Unseal(array[i], $"{pointer}/{i}", input, scope);
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String && ReadsSealed(value.GetValue<string>(), scope.Run):
+                if (Locate(input, pointer) is not (var parent, var field, var index)) return;
+                var evaluated = ParameterEvaluator.EvaluateString(value.GetValue<string>(), scope);
+                if (field is not null) ((JsonObject)parent)[field] = evaluated;
+                else ((JsonArray)parent)[index] = evaluated;
+                break;
+        }
+    }
+
+    private static bool ReadsSealed(JsonNode? template, WorkflowRun run) => template switch
+    {
+        _ when !run.Tasks.Exists(t => t.SealedOutput is not null) => false,
+        JsonObject obj => obj.Any(p => ReadsSealed(p.Value, run)),
+        JsonArray array => array.Any(item => ReadsSealed(item, run)),
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => ReadsSealed(value.GetValue<string>(), run),
+        _ => false,
+    };
+
+    private static bool ReadsSealed(string text, WorkflowRun run) =>
+        text.Contains("${", StringComparison.Ordinal)
+        && ExpressionSyntax.Analyze(text, []).Any(r => run.LatestTask(r.Root)?.SealedOutput is not null);
+
+    /// <summary>The run's scope, except that quarantined task outputs read as their real values.</summary>
+    private sealed class UnsealingScope(WorkflowRun run, string taskId, JsonObject? environment, SecretVault vault) : IExpressionScope
+    {
+        private readonly WorkflowScope _inner = new(run, taskId, environment);
+
+        public WorkflowRun Run => run;
+
+        public bool TryGetRoot(string name, out JsonNode? value)
+        {
+            if (run.LatestTask(name) is { SealedOutput: { } sealedOutput } task)
+            {
+                var document = WorkflowScope.TaskDocument(task);
+                document["output"] = JsonNode.Parse(vault.Unseal(run.WorkflowId, task.TaskId, sealedOutput));
+                value = document;
+                return true;
+            }
+            return _inner.TryGetRoot(name, out value);
+        }
     }
 
     /// <summary>The plan's input with every allowed reference replaced by its value.</summary>

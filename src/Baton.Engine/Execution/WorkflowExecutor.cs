@@ -31,6 +31,7 @@ public sealed class WorkflowExecutor(
     CompletionWaiters waiters,
     SystemTaskRegistry systemTasks,
     SecretHandOff handOff,
+    SecretVault vault,
     SecretRedactor redactor,
     Environment.EnvironmentValues environment,
     IOptions<EngineOptions> options,
@@ -280,7 +281,7 @@ public sealed class WorkflowExecutor(
                         task.UpdateTime = now;
                         run.UpdateTime = now;
                         taken = task.Snapshot();
-                        if (SecretHandOff.NeedsHandOff(run, task)) plan = SecretHandOff.Prepare(run, task, environment.Document);
+                        if (SecretHandOff.NeedsHandOff(run, task)) plan = handOff.Prepare(run, task, environment.Document);
                         return true;
                     }, ct, decide: false);
                 }
@@ -471,8 +472,15 @@ public sealed class WorkflowExecutor(
             _active.TryRemove(run.WorkflowId, out _);
             throw;
         }
-        if (run.Status.IsTerminal()) _active.TryRemove(run.WorkflowId, out _);
-        else _active[run.WorkflowId] = run;
+        if (run.Status.IsTerminal())
+        {
+            _active.TryRemove(run.WorkflowId, out _);
+            vault.ForgetDerivedValues(run.WorkflowId);
+        }
+        else
+        {
+            _active[run.WorkflowId] = run;
+        }
         AfterCommit(run);
     }
 
@@ -494,7 +502,7 @@ public sealed class WorkflowExecutor(
                      && _inFlight.TryAdd(task.TaskId, 0))
             {
                 // Prepared here, under the run's lock: the task runs beside later passes over the same run.
-                Dispatch(run.WorkflowId, task, SecretHandOff.Prepare(run, task, environment.Document), handler);
+                Dispatch(run.WorkflowId, task, handOff.Prepare(run, task, environment.Document), handler);
             }
         }
         if (decider.NextWakeAt(run, now) is { } wake) timers.Schedule(run.WorkflowId, wake);
@@ -528,6 +536,7 @@ public sealed class WorkflowExecutor(
                 {
                     var current = run.FindTask(task.TaskId);
                     if (current is null || current.Status.IsTerminal()) return false;
+                    if (plan.SealOutput && outcome.Output.Count > 0) outcome = Quarantine(run.WorkflowId, task.TaskId, outcome, current);
                     WorkflowDecider.Finish(current, outcome, now);
                     current.StartTime = started;
                     run.UpdateTime = now;
@@ -557,6 +566,34 @@ public sealed class WorkflowExecutor(
                 _inFlight.TryRemove(task.TaskId, out _);
             }
         });
+    }
+
+    /// <summary>
+    /// Seals a script's output whose input held secret material: the task keeps the ciphertext and shows ***,
+    /// and the output's strings join the redactor while the run is active.
+    /// </summary>
+    private TaskOutcome Quarantine(string workflowId, string taskId, TaskOutcome outcome, TaskRun task)
+    {
+        task.SealedOutput = vault.Seal(workflowId, taskId, System.Text.Encoding.UTF8.GetBytes(outcome.Output.ToJsonString()));
+        vault.AddDerivedValues(workflowId, Strings(outcome.Output));
+        return outcome with { Output = (JsonObject)Masked(outcome.Output)! };
+
+        static JsonNode? Masked(JsonNode? node) => node switch
+        {
+            JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, Masked(p.Value)))),
+            JsonArray array => new JsonArray([.. array.Select(Masked)]),
+            null => null,
+            _ => JsonValue.Create(SecretRedactor.Mask),
+        };
+
+        static IEnumerable<string> Strings(JsonNode? node) => node switch
+        {
+            JsonObject obj => obj.SelectMany(p => Strings(p.Value)),
+            JsonArray array => array.SelectMany(Strings),
+            JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.String => [value.GetValue<string>()],
+            JsonValue value => [value.ToJsonString()],
+            _ => [],
+        };
     }
 
     private static NotFoundException WorkflowNotFound(string workflowId) => new($"No workflow with id '{workflowId}'");

@@ -24,6 +24,7 @@ public sealed class SecretVault(
     private readonly SecretsOptions _options = options.Value;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Dictionary<(string Name, int Version), SecretValue> _live = [];
+    private readonly Dictionary<string, List<string>> _derived = new(StringComparer.Ordinal);
     private readonly Lock _liveGate = new();
     private Keyring? _keyring;
     private SecretCipher? _cipher;
@@ -317,6 +318,49 @@ public sealed class SecretVault(
         }
     }
 
+    // ---- quarantine -----------------------------------------------------------------------------------------
+
+    /// <summary>Encrypts a quarantined task output, bound to its run and task.</summary>
+    public string Seal(string workflowId, string taskId, ReadOnlySpan<byte> plaintext) =>
+        Convert.ToBase64String(Cipher.Encrypt(SealName(workflowId, taskId), 0, plaintext));
+
+    /// <exception cref="SecretResolutionException">The sealed output does not decrypt (tampered or moved).</exception>
+    public byte[] Unseal(string workflowId, string taskId, string sealedOutput)
+    {
+        try
+        {
+            return Cipher.Decrypt(SealName(workflowId, taskId), 0, Convert.FromBase64String(sealedOutput));
+        }
+        catch (Exception e) when (e is SecretDecryptionException or FormatException)
+        {
+            throw new SecretResolutionException($"the quarantined output of task {taskId} cannot be decrypted: {e.Message}");
+        }
+    }
+
+    private static string SealName(string workflowId, string taskId) => $"sealed/{workflowId}/{taskId}";
+
+    /// <summary>
+    /// Values derived from secrets (a quarantined output's strings) that the redactor must mask while the run is
+    /// active: a later task may send them somewhere that echoes them.
+    /// </summary>
+    public void AddDerivedValues(string workflowId, IEnumerable<string> values)
+    {
+        lock (_liveGate)
+        {
+            if (!_derived.TryGetValue(workflowId, out var list)) _derived[workflowId] = list = [];
+            list.AddRange(values.Where(v => v.Length >= _options.MinimumValueLength));
+        }
+        RebuildRedactor();
+    }
+
+    /// <summary>The run ended: its derived values were masked wherever they were stored; the redactor lets them go.</summary>
+    public void ForgetDerivedValues(string workflowId)
+    {
+        bool removed;
+        lock (_liveGate) removed = _derived.Remove(workflowId);
+        if (removed) RebuildRedactor();
+    }
+
     // ---- keys -----------------------------------------------------------------------------------------------
 
     /// <summary>Starts a new data key term; older terms stay readable.</summary>
@@ -433,7 +477,14 @@ public sealed class SecretVault(
     private void RebuildRedactor()
     {
         List<RedactionEntry> entries;
-        lock (_liveGate) entries = [.. _live.Select(e => new RedactionEntry(e.Key.Name, e.Value.Text))];
+        lock (_liveGate)
+        {
+            entries = [.. _live.Select(e => new RedactionEntry(e.Key.Name, e.Value.Text))];
+            foreach (var (workflowId, values) in _derived)
+            {
+                entries.AddRange(values.Select(v => new RedactionEntry($"a value derived from secrets in run {workflowId}", v)));
+            }
+        }
         redactor.Reset(entries);
     }
 
