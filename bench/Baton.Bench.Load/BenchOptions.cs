@@ -17,6 +17,8 @@ internal sealed class BenchOptions
           --warmup S            warm-up seconds, not counted (default 5)
           --wait-seconds S      waitForSeconds for execute (default 10)
           --peer-only           measure only the echo peer (the ceiling) and exit
+          --compare-secrets K   in one run, alternate the plain workflow and one whose HTTP headers all
+                                come from K secrets (plain, secrets, plain, secrets) and report the ratio
           --skip-peer           do not measure the echo peer
           --server-pid PID      sample the server's VmRSS/VmHWM (idle before, every 250 ms during)
           --json FILE           also write the numbers as JSON
@@ -40,6 +42,8 @@ internal sealed class BenchOptions
     public int WaitForSeconds { get; private set; } = 10;
 
     public bool PeerOnly { get; private set; }
+
+    public int CompareSecrets { get; private set; }
 
     public bool SkipPeer { get; private set; }
 
@@ -93,6 +97,7 @@ internal sealed class BenchOptions
                 case "--warmup": options.WarmupSeconds = ParseInt(name, Value(), 0, 3600); break;
                 case "--wait-seconds": options.WaitForSeconds = ParseInt(name, Value(), 1, 300); break;
                 case "--peer-only": options.PeerOnly = true; break;
+                case "--compare-secrets": options.CompareSecrets = ParseInt(name, Value(), 1, 64); break;
                 case "--skip-peer": options.SkipPeer = true; break;
                 case "--server-pid": options.ServerPid = ParseInt(name, Value(), 1, int.MaxValue); break;
                 case "--json": options.JsonPath = Value(); break;

@@ -11,24 +11,28 @@ internal static class BenchWorkflow
     public const string Name = "bench_three_step";
     public const int Version = 1;
 
+    /// <summary>The secret-header variant, registered beside version 1 by --compare-secrets.</summary>
+    public const int SecretsVersion = 2;
+
     public static string SecretName(int i) => $"bench-secret-{i}";
 
     public static string SecretHeader(int i) => $"X-Secret-{i}";
 
-    public static JsonObject Build(Uri echoUri, int secretHeaders)
+    public static JsonObject Build(Uri echoUri, int secretHeaders, int version = Version)
     {
         ArgumentNullException.ThrowIfNull(echoUri);
         return new JsonObject
         {
             ["name"] = Name,
             ["description"] = "Baton load benchmark: HTTP, INLINE, HTTP",
-            ["version"] = Version,
+            ["version"] = version,
             ["schemaVersion"] = 2,
             ["ownerEmail"] = "bench@baton.local",
             ["timeoutSeconds"] = 0,
             ["inputParameters"] = new JsonArray("n"),
             ["tasks"] = new JsonArray(
-                HttpTask("call_one", echoUri, secretHeaders, new JsonObject { ["X-Step"] = "one" }, new JsonObject { ["n"] = "${workflow.input.n}" }),
+                // With secrets every header comes from a secret; without, one literal header stands in.
+                HttpTask("call_one", echoUri, secretHeaders, secretHeaders > 0 ? new JsonObject() : new JsonObject { ["X-Step"] = "one" }, new JsonObject { ["n"] = "${workflow.input.n}" }),
                 new JsonObject
                 {
                     ["name"] = "transform",

@@ -18,8 +18,8 @@ namespace Baton.Bench.Load;
 /// The local HTTP peer the workflow's HTTP tasks call: GET/POST /echo answers
 /// {"method","path","query","headers","body"} with the request's JSON body echoed as JSON.
 /// Kept lean (no routing, no logging, one buffer per response) because measured alone it is
-/// the ceiling for this workload. With required headers (the secret-header variant) a request
-/// missing one gets 400, so a server that does not substitute secrets fails the workflow.
+/// the ceiling for this workload. /echo-secure also checks the required headers (the secret-header
+/// variant): a request missing one gets 400, so a server that does not substitute secrets fails.
 /// </summary>
 internal sealed class EchoPeer : IAsyncDisposable
 {
@@ -33,6 +33,9 @@ internal sealed class EchoPeer : IAsyncDisposable
     }
 
     public Uri EchoUri { get; private set; } = null!;
+
+    /// <summary>Like <see cref="EchoUri"/>, but a request without every required header gets 400.</summary>
+    public Uri SecureEchoUri => new(EchoUri, "/echo-secure");
 
     public static async Task<EchoPeer> StartAsync(
         IReadOnlyDictionary<string, string> requiredHeaders,
@@ -68,7 +71,8 @@ internal sealed class EchoPeer : IAsyncDisposable
     {
         var request = context.Request;
         var response = context.Response;
-        if (!string.Equals(request.Path.Value, "/echo", StringComparison.Ordinal))
+        var secure = string.Equals(request.Path.Value, "/echo-secure", StringComparison.Ordinal);
+        if (!secure && !string.Equals(request.Path.Value, "/echo", StringComparison.Ordinal))
         {
             response.StatusCode = StatusCodes.Status404NotFound;
             return;
@@ -81,7 +85,7 @@ internal sealed class EchoPeer : IAsyncDisposable
             return;
         }
 
-        foreach (var (name, expected) in requiredHeaders)
+        foreach (var (name, expected) in secure ? requiredHeaders : [])
         {
             if (!string.Equals(request.Headers[name].ToString(), expected, StringComparison.Ordinal))
             {

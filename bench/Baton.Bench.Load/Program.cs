@@ -66,7 +66,7 @@ internal static class Program
     private static async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         // Secret-header variant: header name → random value; the peer rejects requests without them.
-        var secretHeaders = Enumerable.Range(1, options.SecretHeaders).ToDictionary(
+        var secretHeaders = Enumerable.Range(1, Math.Max(options.SecretHeaders, options.CompareSecrets)).ToDictionary(
             BenchWorkflow.SecretHeader,
             _ => RandomNumberGenerator.GetString(SecretAlphabet, 32),
             StringComparer.OrdinalIgnoreCase);
@@ -96,7 +96,11 @@ internal static class Program
         if (!options.PeerOnly)
         {
             var api = new BatonApi(http, options.Server!) { Token = options.Token };
-            await PrepareServerAsync(api, options, peer.EchoUri, secretHeaders, cancellationToken);
+            await PrepareServerAsync(api, options, peer, secretHeaders, cancellationToken);
+            if (options.CompareSecrets > 0)
+            {
+                return await CompareSecretsAsync(api, options, warmup, duration, drain, cancellationToken);
+            }
 
             execute = new ExecuteOperation(api, options.WaitForSeconds);
             if (await execute.RunOnceAsync(1, cancellationToken) is { } failure)
@@ -152,7 +156,7 @@ internal static class Program
     private static async Task PrepareServerAsync(
         BatonApi api,
         BenchOptions options,
-        Uri echoUri,
+        EchoPeer peer,
         Dictionary<string, string> secretHeaders,
         CancellationToken cancellationToken)
     {
@@ -161,13 +165,54 @@ internal static class Program
             api.Token = await api.ObtainTokenAsync(options.KeyId, options.KeySecret!, cancellationToken);
         }
 
-        for (var i = 1; i <= options.SecretHeaders; i++)
+        for (var i = 1; i <= secretHeaders.Count; i++)
         {
             // The same random value the echo peer expects in header X-Secret-i.
             await api.PutSecretAsync(BenchWorkflow.SecretName(i), secretHeaders[BenchWorkflow.SecretHeader(i)], cancellationToken);
         }
 
-        await api.RegisterWorkflowAsync(BenchWorkflow.Build(echoUri, options.SecretHeaders), cancellationToken);
+        await api.RegisterWorkflowAsync(
+            BenchWorkflow.Build(options.SecretHeaders > 0 ? peer.SecureEchoUri : peer.EchoUri, options.SecretHeaders), cancellationToken);
+        if (options.CompareSecrets > 0)
+        {
+            await api.RegisterWorkflowAsync(
+                BenchWorkflow.Build(peer.SecureEchoUri, options.CompareSecrets, BenchWorkflow.SecretsVersion), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The secrets-cost comparison: the plain workflow and the one whose headers all come from secrets, in the
+    /// same run, alternating so that drift on a shared machine falls on both: plain, secrets, plain, secrets.
+    /// </summary>
+    private static async Task<int> CompareSecretsAsync(BatonApi api, BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
+    {
+        var plain = new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.Version);
+        var secret = new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.SecretsVersion);
+        foreach (var (operation, label) in new[] { (plain, "plain"), (secret, "secrets") })
+        {
+            if (await operation.RunOnceAsync(1, cancellationToken) is { } failure)
+            {
+                throw new BenchSetupException($"first {label} run failed ({failure}): {operation.ErrorSamples.GetValueOrDefault(failure, "")}");
+            }
+        }
+        var rates = new Dictionary<string, List<LoadResult>> { ["plain"] = [], ["secrets"] = [] };
+        var errors = 0L;
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var (operation, label) in new[] { (plain, "plain"), (secret, "secrets") })
+            {
+                var result = await LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken);
+                rates[label].Add(result);
+                errors += result.ErrorCount;
+                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{label,-8} round {round + 1}: {result.PerSecond,8:F1} wf/s  p50 {result.Latency.PercentileMicros(50) / 1000.0:F2} ms  p99 {result.Latency.PercentileMicros(99) / 1000.0:F2} ms  errors {result.ErrorCount}"));
+            }
+        }
+        var plainRate = rates["plain"].Average(r => r.PerSecond);
+        var secretRate = rates["secrets"].Average(r => r.PerSecond);
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"secrets ({options.CompareSecrets} headers, every header from a secret) ran at {secretRate / plainRate * 100:F1} % of the plain rate ({secretRate:F1} vs {plainRate:F1} wf/s); target >= 95 %"));
+        return errors > 0 ? 1 : 0;
     }
 
     /// <summary>Reads idle memory, then samples every 250 ms while <paramref name="run"/> goes on.</summary>

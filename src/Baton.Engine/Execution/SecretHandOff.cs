@@ -9,7 +9,14 @@ namespace Baton.Engine.Execution;
 
 /// <summary>What a task gets at hand-off, prepared under the run's lock: its input, and which secret references may be resolved where.</summary>
 /// <param name="SealOutput">The task is a script whose input holds secret material: its output is quarantined.</param>
-public sealed record HandOffPlan(JsonObject Input, IReadOnlyDictionary<string, IReadOnlyList<SecretReference>> Allowed, string? Principal, bool SealOutput);
+public sealed record HandOffPlan(JsonObject Input, IReadOnlyDictionary<string, IReadOnlyList<SecretReference>> Allowed, string? Principal, bool SealOutput)
+{
+    /// <summary>The secrets this hand-off will use, by name.</summary>
+    public IReadOnlyList<string> SecretNames { get; } = [.. Allowed.Values.SelectMany(r => r).Select(r => r.Secret).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>Versions whose use was already recorded (audit and manifest) in the commit that scheduled the task.</summary>
+    public IReadOnlyDictionary<string, int>? Recorded { get; set; }
+}
 
 /// <summary>
 /// Resolves <c>${workflow.secrets.NAME}</c> in a task's input at the moment the task is handed over (a system
@@ -115,7 +122,7 @@ public sealed class SecretHandOff(SecretVault vault)
     {
         if (plan.Allowed.Count == 0) return plan.Input;
         var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
-        var values = new Dictionary<string, SecretValue>(StringComparer.Ordinal);
+        var values = Recorded(plan) ?? new Dictionary<string, SecretValue>(await vault.ResolveAsync(plan.SecretNames, context, ct), StringComparer.Ordinal);
         foreach (var (pointer, references) in plan.Allowed)
         {
             if (Locate(plan.Input, pointer) is not (var parent, var key, var index)) continue;
@@ -126,6 +133,27 @@ public sealed class SecretHandOff(SecretVault vault)
             else ((JsonArray)parent)[index] = replaced;
         }
         return plan.Input;
+    }
+
+    /// <summary>The values whose use was recorded with the scheduling commit, when all are still live.</summary>
+    private Dictionary<string, SecretValue>? Recorded(HandOffPlan plan)
+    {
+        if (plan.Recorded is not { } versions) return null;
+        var values = new Dictionary<string, SecretValue>(StringComparer.Ordinal);
+        foreach (var name in plan.SecretNames)
+        {
+            if (!versions.TryGetValue(name, out var version) || vault.RecordedValue(name, version) is not { } value) return null;
+            values[name] = value;
+        }
+        return values;
+    }
+
+    /// <summary>Records the plan's resolutions ahead of the hand-off (see <see cref="SecretVault.RecordResolutionsAsync"/>).</summary>
+    public async Task RecordAheadAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
+    {
+        if (plan.SecretNames.Count == 0) return;
+        var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
+        plan.Recorded = await vault.RecordResolutionsAsync(plan.SecretNames, context, ct);
     }
 
     /// <summary>
@@ -215,7 +243,7 @@ public sealed class SecretHandOff(SecretVault vault)
     {
         if (!values.TryGetValue(reference.Secret, out var secret))
         {
-            secret = await vault.ResolveAsync(reference.Secret, context, ct);
+            secret = (await vault.ResolveAsync([reference.Secret], context, ct))[reference.Secret];
             values[reference.Secret] = secret;
         }
         var node = reference.Field.Length == 0 ? secret.AsNode() : secret.Field(reference.Field);

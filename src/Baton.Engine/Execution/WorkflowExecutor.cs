@@ -451,7 +451,7 @@ public sealed class WorkflowExecutor(
         }
         if (onlyIfChanged && !changed && run.UpdateTime < now && !run.Tasks.Exists(t => t.UpdateTime >= now))
         {
-            AfterCommit(run);
+            AfterCommit(run, SelectDispatches(run));
             return;
         }
         await CommitAsync(run, now, removedTasks?.Invoke());
@@ -462,14 +462,19 @@ public sealed class WorkflowExecutor(
         run.UpdateTime = Math.Max(run.UpdateTime, passStart);
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
         RunRedaction.Apply(redactor, run, changedTasks);
+        var dispatches = SelectDispatches(run);
         try
         {
             // A commit once begun is seen through: the caller going away must not skip handing the work out.
-            await store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds), CancellationToken.None);
+            var save = store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds), CancellationToken.None);
+            // The secret resolutions of the tasks about to be handed over are recorded (audit, manifest) beside the
+            // commit, so they share its group commit instead of each waiting for one of their own.
+            await Task.WhenAll([save, .. dispatches.Select(d => handOff.RecordAheadAsync(d.Task, d.Plan, CancellationToken.None))]);
         }
         catch
         {
             _active.TryRemove(run.WorkflowId, out _);
+            foreach (var dispatch in dispatches) _inFlight.TryRemove(dispatch.Task.TaskId, out _);
             throw;
         }
         if (run.Status.IsTerminal())
@@ -481,31 +486,42 @@ public sealed class WorkflowExecutor(
         {
             _active[run.WorkflowId] = run;
         }
-        AfterCommit(run);
+        AfterCommit(run, dispatches);
     }
 
-    /// <summary>Hands out what the committed state asks for: worker queue entries, system task runs, a timer.</summary>
-    private void AfterCommit(WorkflowRun run)
+    private sealed record PendingDispatch(TaskRun Task, HandOffPlan Plan, ISystemTask Handler);
+
+    /// <summary>The system tasks due to run now, each prepared under the run's lock and marked in flight.</summary>
+    private List<PendingDispatch> SelectDispatches(WorkflowRun run)
     {
-        waiters.OnCommitted(run);
-        if (run.Status != WorkflowStatus.Running) return;
+        var due = new List<PendingDispatch>();
+        if (run.Status != WorkflowStatus.Running) return due;
         var now = Clock.NowMs();
         foreach (var task in run.Tasks)
         {
-            if (task.Status != TaskStatus.Scheduled) continue;
-            if (WorkflowDecider.IsWorkerTask(task))
+            if (task.Status != TaskStatus.Scheduled || WorkflowDecider.IsWorkerTask(task) || task.VisibleAfter() > now) continue;
+            if (!systemTasks.TryGet(task.TaskType, out var handler) || !(handler.RunsAsync || SecretHandOff.NeedsHandOff(run, task))) continue;
+            if (!_inFlight.TryAdd(task.TaskId, 0)) continue;
+            // Prepared here, under the run's lock: the task runs beside later passes over the same run.
+            due.Add(new PendingDispatch(task, handOff.Prepare(run, task, environment.Document), handler));
+        }
+        return due;
+    }
+
+    /// <summary>Hands out what the committed state asks for: worker queue entries, system task runs, a timer.</summary>
+    private void AfterCommit(WorkflowRun run, List<PendingDispatch> dispatches)
+    {
+        waiters.OnCommitted(run);
+        if (run.Status != WorkflowStatus.Running) return;
+        foreach (var task in run.Tasks)
+        {
+            if (task.Status == TaskStatus.Scheduled && WorkflowDecider.IsWorkerTask(task))
             {
                 queue.Offer(task.TaskType, new QueuedTask(task.TaskId, run.WorkflowId), task.VisibleAfter());
             }
-            else if (task.VisibleAfter() <= now && systemTasks.TryGet(task.TaskType, out var handler)
-                     && (handler.RunsAsync || SecretHandOff.NeedsHandOff(run, task))
-                     && _inFlight.TryAdd(task.TaskId, 0))
-            {
-                // Prepared here, under the run's lock: the task runs beside later passes over the same run.
-                Dispatch(run.WorkflowId, task, handOff.Prepare(run, task, environment.Document), handler);
-            }
         }
-        if (decider.NextWakeAt(run, now) is { } wake) timers.Schedule(run.WorkflowId, wake);
+        foreach (var dispatch in dispatches) Dispatch(run.WorkflowId, dispatch.Task, dispatch.Plan, dispatch.Handler);
+        if (decider.NextWakeAt(run, Clock.NowMs()) is { } wake) timers.Schedule(run.WorkflowId, wake);
     }
 
     private void Dispatch(string workflowId, TaskRun task, HandOffPlan plan, ISystemTask handler)

@@ -254,11 +254,24 @@ public sealed class SecretVault(
     // ---- resolution at hand-off -----------------------------------------------------------------------------
 
     /// <summary>
-    /// The one place a value leaves the vault for a task. Uses the version the run already used (retries see the
-    /// same value), writes the audit event and the manifest entry, and only then returns the value.
+    /// The one place values leave the vault for a task. Uses the version the run already used (retries see the
+    /// same value), writes the audit events and the manifest entries, and only then returns the values. The
+    /// secrets of one hand-off are resolved together, so their records share one group commit.
     /// </summary>
     /// <exception cref="SecretResolutionException">Missing, deleted, undecryptable, or the audit could not be written.</exception>
-    public async Task<SecretValue> ResolveAsync(string name, ResolutionContext context, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, SecretValue>> ResolveAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
+    {
+        var resolved = await ResolveAllAsync(names, context, ct);
+        return resolved.ToDictionary(r => r.Name, r => r.Value, StringComparer.Ordinal);
+    }
+
+    private async Task<(string Name, int Version, SecretValue Value)[]> ResolveAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
+    {
+        var pins = await manifest.GetAsync(context.WorkflowId, ct);
+        return await Task.WhenAll(names.Select(name => ResolveOneAsync(name, pins, context, ct)));
+    }
+
+    private async Task<(string Name, int Version, SecretValue Value)> ResolveOneAsync(string name, IReadOnlyList<ManifestEntry> pins, ResolutionContext context, CancellationToken ct)
     {
         var record = await repository.GetAsync(name, ct);
         if (record is null || record.DeletedAt is not null || record.CurrentVersion == 0)
@@ -269,7 +282,7 @@ public sealed class SecretVault(
 
         // Permission check point: the access model decides here whether context.Principal may use the secret.
 
-        var pinned = (await manifest.GetAsync(context.WorkflowId, ct)).FirstOrDefault(e => e.Secret == name);
+        var pinned = pins.FirstOrDefault(e => e.Secret == name);
         var version = pinned?.Version ?? record.CurrentVersion;
         SecretValue value;
         try
@@ -284,20 +297,63 @@ public sealed class SecretVault(
         try
         {
             var at = Now();
-            await audit.AppendAsync(Redacted(new AuditEvent
+            var writes = new List<Task>
             {
-                Time = at, Action = "resolve", Outcome = "ok", Secret = name, Version = version, Principal = context.Principal,
-                WorkflowId = context.WorkflowId, TaskId = context.TaskId, TaskReferenceName = context.TaskReferenceName,
-            }), ct);
-            await manifest.RecordAsync(context.WorkflowId, name, version, SecretFingerprint.Of(Ring, value.ToBytes()), context.TaskReferenceName, at, ct);
-            await repository.TouchLastUsedAsync(name, at, ct);
+                audit.AppendAsync(Redacted(new AuditEvent
+                {
+                    Time = at, Action = "resolve", Outcome = "ok", Secret = name, Version = version, Principal = context.Principal,
+                    WorkflowId = context.WorkflowId, TaskId = context.TaskId, TaskReferenceName = context.TaskReferenceName,
+                }), ct),
+            };
+            if (pinned is null || !pinned.TaskReferenceNames.Contains(context.TaskReferenceName))
+            {
+                writes.Add(manifest.RecordAsync(context.WorkflowId, name, version, SecretFingerprint.Of(Ring, value.ToBytes()), context.TaskReferenceName, at, ct));
+            }
+            if (ShouldStampLastUsed(name, at)) writes.Add(repository.TouchLastUsedAsync(name, at, ct));
+            // Issued together, the writes share one group commit; the value is returned only once all are durable.
+            await Task.WhenAll(writes);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "Could not record the use of secret {Secret}; the value is withheld", name);
             throw new SecretResolutionException($"secret '{name}' was withheld: its use could not be recorded in the audit log");
         }
-        return value;
+        return (name, version, value);
+    }
+
+    /// <summary>
+    /// Records, ahead of a hand-off, which version of each secret a task will get: the audit events and manifest
+    /// entries, durable when this returns (issued beside the commit that schedules the task, they share its group
+    /// commit). The hand-off then takes the values from memory with <see cref="RecordedValue"/>. Null when any
+    /// secret cannot be given: the hand-off then goes the full way and fails with the reason.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>?> RecordResolutionsAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
+    {
+        try
+        {
+            return (await ResolveAllAsync(names, context, ct)).ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
+        }
+        catch (SecretResolutionException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A value whose use <see cref="RecordResolutionsAsync"/> recorded; null when it is no longer live.</summary>
+    public SecretValue? RecordedValue(string name, int version)
+    {
+        lock (_liveGate) return _live.TryGetValue((name, version), out var value) ? value : null;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _lastUsedStamped = new(StringComparer.Ordinal);
+
+    /// <summary>"Last used" is stamped at most once a minute per secret: it is for people, not for the audit.</summary>
+    private bool ShouldStampLastUsed(string name, long at)
+    {
+        var previous = _lastUsedStamped.GetValueOrDefault(name);
+        if (at - previous < 60_000) return false;
+        _lastUsedStamped[name] = at;
+        return true;
     }
 
     private async Task<SecretValue> DecryptAsync(string name, int version, CancellationToken ct)
