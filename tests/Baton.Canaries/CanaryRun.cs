@@ -260,7 +260,8 @@ public sealed class CanaryRun : IAsyncLifetime
             }
         }
 
-        var fail = await PollAsync(FailType, 0);
+        // This one through the batch poll, the other route a worker takes.
+        var fail = await PollAsync(FailType, 0, batch: true);
         await ReportAsync(fail, "FAILED", new JsonObject { ["tried"] = Shape("random").Value },
             $"cannot log in with {Shape("json").ScalarValue} / {Shape("random").Value}", null);
     }
@@ -269,17 +270,19 @@ public sealed class CanaryRun : IAsyncLifetime
     /// Polls one task as a worker would. The answer is kept raw: if it is not valid JSON (a value masked inside it,
     /// say), the ids are still read from the text so the run can go on and the other paths still get exercised.
     /// </summary>
-    private async Task<(string TaskId, string WorkflowId)> PollAsync(string taskType, int attempt)
+    private async Task<(string TaskId, string WorkflowId)> PollAsync(string taskType, int attempt, bool batch = false)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            var reply = await Client.GetAsync($"/api/tasks/poll/{taskType}?workerid=canary-worker&timeout=500");
-            if (reply.Status != HttpStatusCode.OK) continue;
+            var reply = await Client.GetAsync(batch
+                ? $"/api/tasks/poll/batch/{taskType}?workerid=canary-worker&count=1&timeout=500"
+                : $"/api/tasks/poll/{taskType}?workerid=canary-worker&timeout=500");
+            if (reply.Status != HttpStatusCode.OK || reply.Text is "" or "[]") continue;
             JsonObject? task;
             try
             {
-                task = reply.Json as JsonObject;
+                task = batch ? reply.Json?[0] as JsonObject : reply.Json as JsonObject;
             }
             catch (System.Text.Json.JsonException)
             {

@@ -131,7 +131,7 @@ public sealed class CanaryTests(CanaryRun run) : IClassFixture<CanaryRun>
         }
         var fail = Input($"{run.FailType}/0");
         if (fail is not null && (Text(fail, "v") != run.Shape("random").Value || Text(fail, "j") != run.Shape("json").ScalarValue))
-            problems.Add($"the failing task did not receive the real values: {_scanner.Mask(fail.ToJsonString())}");
+            problems.Add($"the failing task (batch poll) did not receive the real values: {_scanner.Mask(fail.ToJsonString())}");
         Assert.True(problems.Count == 0, "Positive control failed:\n" + string.Join('\n', problems));
     }
 
