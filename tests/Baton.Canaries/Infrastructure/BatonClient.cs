@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Baton.Canaries.Infrastructure;
+
+/// <summary>
+/// A thin HTTP client for the Baton API that keeps tests readable: JSON in, status and JSON out. Every answer is
+/// recorded (method, path, body) so a canary scan can read every byte the API ever sent back.
+/// </summary>
+public sealed class BatonClient(string baseUrl) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+
+    public HttpClient Http => _http;
+
+    /// <summary>Every answer this client received, in order.</summary>
+    public ConcurrentQueue<Exchange> Exchanges { get; } = new();
+
+    public Task<Reply> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
+    public Task<Reply> PostAsync(string path, JsonNode? body = null) => SendAsync(HttpMethod.Post, path, body);
+    public Task<Reply> PutAsync(string path, JsonNode? body = null) => SendAsync(HttpMethod.Put, path, body);
+    public Task<Reply> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
+
+    public async Task<Reply> SendRawAsync(HttpMethod method, string path, string body, string contentType = "application/json")
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        // As curl does for large bodies: the server can refuse before the body is sent.
+        request.Headers.ExpectContinue = body.Length > 1024 * 1024;
+        return Record(method, path, await ReplyOf(await _http.SendAsync(request)));
+    }
+
+    public async Task<Reply> SendAsync(HttpMethod method, string path, JsonNode? body)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+        return Record(method, path, await ReplyOf(await _http.SendAsync(request)));
+    }
+
+    private Reply Record(HttpMethod method, string path, Reply reply)
+    {
+        Exchanges.Enqueue(new Exchange(method.Method, path, reply));
+        return reply;
+    }
+
+    private static async Task<Reply> ReplyOf(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            return new Reply(response.StatusCode, response.Content.Headers.ContentType?.MediaType, text);
+        }
+    }
+
+    // ---- conveniences over the Conductor API ----
+
+    public async Task RegisterWorkflowAsync(JsonObject def)
+    {
+        var reply = await PostAsync("/api/metadata/workflow?overwrite=true", def);
+        reply.ShouldBe(HttpStatusCode.OK);
+    }
+
+    public async Task<string> StartAsync(string name, JsonObject? input = null, string? correlationId = null)
+    {
+        var request = new JsonObject { ["name"] = name, ["input"] = input ?? new JsonObject(), ["correlationId"] = correlationId };
+        var reply = await PostAsync("/api/workflow", request);
+        reply.ShouldBe(HttpStatusCode.OK);
+        return reply.Text;
+    }
+
+    public async Task<JsonObject> GetWorkflowAsync(string id)
+    {
+        var reply = await GetAsync($"/api/workflow/{id}");
+        reply.ShouldBe(HttpStatusCode.OK);
+        return reply.Object;
+    }
+
+    /// <summary>Polls the run until its status is one of <paramref name="statuses"/> (bounded wait).</summary>
+    public async Task<JsonObject> WaitForStatusAsync(string id, params string[] statuses)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonObject run;
+        do
+        {
+            run = await GetWorkflowAsync(id);
+            if (statuses.Contains(run["status"]!.GetValue<string>())) return run;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"Workflow {id} stayed {run["status"]}, expected {string.Join("/", statuses)}: {run.ToJsonString()}");
+    }
+
+    /// <summary>Polls one task of a type, waiting for it to be queued (bounded).</summary>
+    public async Task<JsonObject> PollTaskAsync(string taskType, string workerId = "test-worker")
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var reply = await GetAsync($"/api/tasks/poll/{taskType}?workerid={workerId}&timeout=500");
+            if (reply.Status == HttpStatusCode.OK) return reply.Object;
+        }
+        throw new TimeoutException($"No {taskType} task was handed out within 30 s");
+    }
+
+    public async Task CompleteTaskAsync(JsonObject task, JsonObject? output = null, string status = "COMPLETED", string? reason = null)
+    {
+        var result = new JsonObject
+        {
+            ["workflowInstanceId"] = task["workflowInstanceId"]!.GetValue<string>(),
+            ["taskId"] = task["taskId"]!.GetValue<string>(),
+            ["status"] = status,
+            ["outputData"] = output ?? new JsonObject(),
+            ["reasonForIncompletion"] = reason,
+        };
+        var reply = await PostAsync("/api/tasks", result);
+        reply.ShouldBe(HttpStatusCode.OK);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>One request this client made and the answer it got.</summary>
+public sealed record Exchange(string Method, string Path, Reply Reply);
+
+/// <summary>An HTTP answer.</summary>
+public sealed record Reply(HttpStatusCode Status, string? ContentType, string Text)
+{
+    public JsonNode? Json => Text.Length == 0 ? null : JsonNode.Parse(Text);
+    public JsonObject Object => Json as JsonObject ?? throw new InvalidOperationException($"Not a JSON object: {Text}");
+    public JsonArray Array => Json as JsonArray ?? throw new InvalidOperationException($"Not a JSON array: {Text}");
+
+    public void ShouldBe(HttpStatusCode expected)
+    {
+        if (Status != expected) throw new Xunit.Sdk.XunitException($"Expected {(int)expected} but got {(int)Status}: {Text}");
+    }
+}
