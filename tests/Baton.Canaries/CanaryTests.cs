@@ -147,9 +147,12 @@ public sealed class CanaryTests(CanaryRun run) : IClassFixture<CanaryRun>
     {
         foreach (var canary in run.Canaries)
         {
-            var length = TaskOf(run.Finished[$"inline_{canary.Shape}"], "length")["outputData"]?["result"];
+            var report = run.Peer.Requests.LastOrDefault(r => r["path"]?.GetValue<string>() == "/echo/inline-report"
+                && r["query"]?.GetValue<string>() == $"?shape={canary.Shape}");
+            var length = report?["body"]?["length"];
             Assert.True(length is JsonValue l && l.GetValue<double>() == canary.ScalarValue.Length,
-                $"INLINE 'length' for the {canary.Shape} canary was {length?.ToJsonString() ?? "null"}, expected the real value's length {canary.ScalarValue.Length}");
+                $"INLINE 'length' for the {canary.Shape} canary reached the peer as {length?.ToJsonString() ?? "nothing"}, expected the real value's length {canary.ScalarValue.Length}");
+            Assert.Equal("***", TaskOf(run.Finished[$"inline_{canary.Shape}"], "length")["outputData"]?["result"]?.GetValue<string>());
         }
         // The scripts, run on a non-secret input, give exactly what the scan computes with the framework.
         var check = run.Finished["base64_check"];

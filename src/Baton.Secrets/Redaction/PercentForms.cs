@@ -16,6 +16,31 @@ internal static class PercentForms
         var form = WebUtility.UrlEncode(value);
         AddWithHexCases(forms, form);
         AddWithHexCases(forms, form.Replace("+", "%20", StringComparison.Ordinal));
+
+        // A value written into a URL's path or query as it is: System.Uri (and most clients) escape only what a URI
+        // cannot hold, and leave reserved characters such as & + / = literal.
+        AddWithHexCases(forms, UriEscaped(value));
+    }
+
+    /// <summary>Percent-encodes the UTF-8 bytes of every character a URI cannot carry literally; the rest stays.</summary>
+    internal static string UriEscaped(string value)
+    {
+        var builder = new System.Text.StringBuilder(value.Length);
+        Span<byte> bytes = stackalloc byte[4];
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:@/?[]#".Contains(c, StringComparison.Ordinal))
+            {
+                builder.Append(c);
+                continue;
+            }
+            var length = char.IsHighSurrogate(c) && i + 1 < value.Length
+                ? System.Text.Encoding.UTF8.GetBytes(value.AsSpan(i++, 2), bytes)
+                : System.Text.Encoding.UTF8.GetBytes(value.AsSpan(i, 1), bytes);
+            for (var b = 0; b < length; b++) builder.Append('%').Append(bytes[b].ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return builder.ToString();
     }
 
     private static void AddWithHexCases(ICollection<string> forms, string encoded)
