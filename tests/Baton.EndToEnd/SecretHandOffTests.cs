@@ -197,4 +197,27 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
         start.ShouldBe(HttpStatusCode.BadRequest);
         Assert.Contains("$.input.pw", start.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_restarted_run_resolves_afresh_and_gets_the_new_version()
+    {
+        var first = NewValue();
+        var secret = await SecretAsync(first);
+        var type = Defs.Unique("restart_worker");
+        var name = Defs.Unique("afresh");
+        await _client.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(type, "work", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" })));
+        var id = await _client.StartAsync(name);
+        var attempt = await _client.PollTaskAsync(type);
+        Assert.Equal(first, attempt["inputData"]!["key"]!.GetValue<string>());
+        await _client.CompleteTaskAsync(attempt);
+        await _client.WaitForStatusAsync(id, "COMPLETED");
+
+        var second = NewValue();
+        using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(second), Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await _client.Http.PutAsync(new Uri($"/api/secrets/{secret}", UriKind.Relative), content)).StatusCode);
+        (await _client.PostAsync($"/api/workflow/{id}/restart")).ShouldBe(HttpStatusCode.OK);
+        var again = await _client.PollTaskAsync(type);
+        Assert.Equal(second, again["inputData"]!["key"]!.GetValue<string>());
+        Assert.Equal(2, Assert.Single((await _client.GetAsync($"/api/workflow/{id}/secrets")).Array)!["version"]!.GetValue<int>());
+    }
 }

@@ -236,7 +236,7 @@ public sealed class WorkflowExecutor(
             run.UpdateTime = now;
             decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
             return true;
-        }, ct, () => removed);
+        }, ct, () => removed, beforeCommit: () => vault.ClearManifestAsync(workflowId, ct));
     }
 
     public async Task RemoveAsync(string workflowId, CancellationToken ct)
@@ -430,7 +430,8 @@ public sealed class WorkflowExecutor(
         CancellationToken ct,
         Func<IReadOnlyList<string>?>? removedTasks = null,
         bool decide = true,
-        bool onlyIfChanged = true)
+        bool onlyIfChanged = true,
+        Func<Task>? beforeCommit = null)
     {
         using var held = await locks.AcquireAsync(workflowId, ct);
         var run = _active.TryGetValue(workflowId, out var cached)
@@ -454,6 +455,8 @@ public sealed class WorkflowExecutor(
             AfterCommit(run, SelectDispatches(run));
             return;
         }
+        // A restart forgets which secret versions the run used, so it resolves afresh.
+        if (beforeCommit is not null) await beforeCommit();
         await CommitAsync(run, now, removedTasks?.Invoke());
     }
 
