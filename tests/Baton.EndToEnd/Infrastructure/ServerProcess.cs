@@ -13,7 +13,7 @@ public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
     private readonly Lock _outputGate = new();
-    private readonly string[] _extraArgs;
+    private string[] _extraArgs;
     private Process? _process;
 
     private ServerProcess(string dataDir, string[] extraArgs)
@@ -40,6 +40,13 @@ public sealed class ServerProcess : IAsyncDisposable
         var server = new ServerProcess(dataDir, extraArgs);
         await server.LaunchAsync();
         return server;
+    }
+
+    /// <summary>Starts the server again on the same data folder, with other extra arguments.</summary>
+    public Task LaunchAsync(params string[] extraArgs)
+    {
+        _extraArgs = extraArgs;
+        return LaunchAsync();
     }
 
     public async Task LaunchAsync()
