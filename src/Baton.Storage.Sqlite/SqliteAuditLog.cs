@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Baton.Secrets.Audit;
 using static Baton.Storage.Sqlite.SqliteCommands;
 
@@ -10,14 +11,16 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
     public Task AppendAsync(AuditEvent auditEvent, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
-        var e = auditEvent;
-        return database.WriteAsync(connection => Execute(connection, """
-            INSERT INTO audit_log (time, action, outcome, secret, version, principal, workflow_id, task_id, task_reference_name, detail)
-            VALUES ($time, $action, $outcome, $secret, $version, $principal, $workflow, $task, $reference, $detail);
-            """,
-            ("$time", e.Time), ("$action", e.Action), ("$outcome", e.Outcome), ("$secret", e.Secret), ("$version", e.Version),
-            ("$principal", e.Principal), ("$workflow", e.WorkflowId), ("$task", e.TaskId), ("$reference", e.TaskReferenceName),
-            ("$detail", e.Detail)), ct);
+        return AppendAllAsync([auditEvent], ct);
+    }
+
+    public Task AppendAllAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvents);
+        var events = auditEvents.ToList();
+        return database.WriteAsync(connection => InsertRows(connection,
+            "INSERT INTO audit_log (time, action, outcome, secret, version, principal, workflow_id, task_id, task_reference_name, detail)", "",
+            events, e => [e.Time, e.Action, e.Outcome, e.Secret, e.Version, e.Principal, e.WorkflowId, e.TaskId, e.TaskReferenceName, e.Detail]), ct);
     }
 
     public Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken ct = default)

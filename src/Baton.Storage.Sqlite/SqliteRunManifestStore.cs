@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Baton.Secrets.Store;
 using static Baton.Storage.Sqlite.SqliteCommands;
 
@@ -10,18 +11,22 @@ namespace Baton.Storage.Sqlite;
 public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManifestStore
 {
     public Task RecordAsync(string workflowId, string secret, int version, string fingerprint, string taskReferenceName, long at, CancellationToken ct = default) =>
-        database.WriteAsync(connection =>
+        RecordAllAsync([new ManifestRecord(workflowId, secret, version, fingerprint, taskReferenceName, at)], ct);
+
+    public Task RecordAllAsync(IReadOnlyList<ManifestRecord> records, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var all = records.ToList();
+        return database.WriteAsync(connection =>
         {
-            (string, object?)[] key = [("$workflow", workflowId), ("$secret", secret), ("$version", version)];
-            Execute(connection, """
-                INSERT INTO run_secrets (workflow_id, secret, version, fingerprint, first_used_at) VALUES ($workflow, $secret, $version, $fingerprint, $at)
-                ON CONFLICT (workflow_id, secret, version) DO NOTHING;
-                """, [.. key, ("$fingerprint", fingerprint), ("$at", at)]);
-            Execute(connection, """
-                INSERT INTO run_secret_tasks (workflow_id, secret, version, task_reference_name) VALUES ($workflow, $secret, $version, $task)
-                ON CONFLICT (workflow_id, secret, version, task_reference_name) DO NOTHING;
-                """, [.. key, ("$task", taskReferenceName)]);
+            InsertRows(connection, "INSERT INTO run_secrets (workflow_id, secret, version, fingerprint, first_used_at)",
+                "ON CONFLICT (workflow_id, secret, version) DO NOTHING",
+                all, r => [r.WorkflowId, r.Secret, r.Version, r.Fingerprint, r.At]);
+            InsertRows(connection, "INSERT INTO run_secret_tasks (workflow_id, secret, version, task_reference_name)",
+                "ON CONFLICT (workflow_id, secret, version, task_reference_name) DO NOTHING",
+                all, r => [r.WorkflowId, r.Secret, r.Version, r.TaskReferenceName]);
         }, ct);
+    }
 
     public Task<IReadOnlyList<ManifestEntry>> GetAsync(string workflowId, CancellationToken ct = default)
     {

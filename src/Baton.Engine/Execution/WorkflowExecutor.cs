@@ -483,7 +483,7 @@ public sealed class WorkflowExecutor(
         if (run.Status.IsTerminal())
         {
             _active.TryRemove(run.WorkflowId, out _);
-            vault.ForgetDerivedValues(run.WorkflowId);
+            vault.RunEnded(run.WorkflowId);
         }
         else
         {

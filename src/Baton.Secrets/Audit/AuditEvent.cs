@@ -34,5 +34,7 @@ public sealed record AuditQuery
 public interface IAuditLog
 {
     Task AppendAsync(AuditEvent auditEvent, CancellationToken ct = default);
+    /// <summary>Appends several events in one write (all or none), in order.</summary>
+    Task AppendAllAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken ct = default);
     Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken ct = default);
 }

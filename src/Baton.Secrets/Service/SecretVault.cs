@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Crypto;
@@ -99,6 +100,10 @@ public sealed class SecretVault(
         _cipher.KeyringChanged += () => _keyringDirty = true;
         logger.LogInformation("Secrets: master key {Fingerprint} from {Source}, data key term {Term}", _master.Fingerprint, _masterSource, _keyring.ActiveTerm);
 
+        foreach (var record in await repository.ListAsync(includeDeleted: false, ct))
+        {
+            if (record.CurrentVersion > 0) _currentVersions[record.Name] = record.CurrentVersion;
+        }
         foreach (var version in await repository.ListLiveVersionsAsync(ct))
         {
             try
@@ -155,6 +160,7 @@ public sealed class SecretVault(
                 throw new SecretVersionConflictException($"Secret '{name}' changed while it was being written; read it again and retry");
             }
             lock (_liveGate) _live[(name, version)] = value;
+            await RefreshCurrentAsync(name, ct);
             await ForgetDestroyedAsync(name, ct);
             RebuildRedactor();
             await AppendAsync(new AuditEvent { Action = existing is null || existing.DeletedAt is not null ? "create" : "update", Outcome = "ok", Secret = name, Version = version, Principal = principal }, ct);
@@ -179,6 +185,7 @@ public sealed class SecretVault(
     {
         await LiveRecordAsync(name, principal, "delete", ct);
         await repository.MarkDeletedAsync(name, principal, Now(), ct);
+        await RefreshCurrentAsync(name, ct);
         await AppendAsync(new AuditEvent { Action = "delete", Outcome = "ok", Secret = name, Principal = principal, Detail = $"restorable for {_options.RecoveryWindow.TotalDays:0.#} days" }, ct);
     }
 
@@ -190,6 +197,7 @@ public sealed class SecretVault(
             await AppendAsync(new AuditEvent { Action = "restore", Outcome = "not-found", Secret = name, Principal = principal }, ct);
             throw new SecretNotFoundException($"No deleted secret named '{name}' to restore");
         }
+        await RefreshCurrentAsync(name, ct);
         await AppendAsync(new AuditEvent { Action = "restore", Outcome = "ok", Secret = name, Principal = principal }, ct);
     }
 
@@ -205,6 +213,7 @@ public sealed class SecretVault(
                 throw new SecretNotFoundException($"Secret '{name}' has no live version {version}");
             }
             lock (_liveGate) _live.Remove((name, version));
+            await RefreshCurrentAsync(name, ct);
             RebuildRedactor();
             await AppendAsync(new AuditEvent { Action = "destroy", Outcome = "ok", Secret = name, Version = version, Principal = principal }, ct);
         }
@@ -249,7 +258,11 @@ public sealed class SecretVault(
 
     public Task<IReadOnlyList<ManifestEntry>> ManifestAsync(string workflowId, CancellationToken ct) => manifest.GetAsync(workflowId, ct);
 
-    public Task ClearManifestAsync(string workflowId, CancellationToken ct) => manifest.ClearAsync(workflowId, ct);
+    public async Task ClearManifestAsync(string workflowId, CancellationToken ct)
+    {
+        _pins.TryRemove(workflowId, out _);
+        await manifest.ClearAsync(workflowId, ct);
+    }
 
     // ---- resolution at hand-off -----------------------------------------------------------------------------
 
@@ -267,58 +280,106 @@ public sealed class SecretVault(
 
     private async Task<(string Name, int Version, SecretValue Value)[]> ResolveAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
     {
-        var pins = await manifest.GetAsync(context.WorkflowId, ct);
-        return await Task.WhenAll(names.Select(name => ResolveOneAsync(name, pins, context, ct)));
-    }
-
-    private async Task<(string Name, int Version, SecretValue Value)> ResolveOneAsync(string name, IReadOnlyList<ManifestEntry> pins, ResolutionContext context, CancellationToken ct)
-    {
-        var record = await repository.GetAsync(name, ct);
-        if (record is null || record.DeletedAt is not null || record.CurrentVersion == 0)
+        var pins = await PinsAsync(context.WorkflowId, ct);
+        var resolved = new List<(string Name, int Version, SecretValue Value)>(names.Count);
+        var events = new List<AuditEvent>(names.Count);
+        var records = new List<ManifestRecord>();
+        var at = Now();
+        foreach (var name in names)
         {
-            await TryAuditFailureAsync(name, null, context, "not-found", "no such secret", ct);
-            throw new SecretResolutionException($"secret '{name}' does not exist");
-        }
-
-        // Permission check point: the access model decides here whether context.Principal may use the secret.
-
-        var pinned = pins.FirstOrDefault(e => e.Secret == name);
-        var version = pinned?.Version ?? record.CurrentVersion;
-        SecretValue value;
-        try
-        {
-            value = await DecryptAsync(name, version, ct);
-        }
-        catch (SecretResolutionException e)
-        {
-            await TryAuditFailureAsync(name, version, context, "failed", e.Message, ct);
-            throw;
-        }
-        try
-        {
-            var at = Now();
-            var writes = new List<Task>
+            if (CurrentVersion(name) is not { } current)
             {
-                audit.AppendAsync(Redacted(new AuditEvent
-                {
-                    Time = at, Action = "resolve", Outcome = "ok", Secret = name, Version = version, Principal = context.Principal,
-                    WorkflowId = context.WorkflowId, TaskId = context.TaskId, TaskReferenceName = context.TaskReferenceName,
-                }), ct),
-            };
-            if (pinned is null || !pinned.TaskReferenceNames.Contains(context.TaskReferenceName))
-            {
-                writes.Add(manifest.RecordAsync(context.WorkflowId, name, version, SecretFingerprint.Of(Ring, value.ToBytes()), context.TaskReferenceName, at, ct));
+                await TryAuditFailureAsync(name, null, context, "not-found", "no such secret", ct);
+                throw new SecretResolutionException($"secret '{name}' does not exist");
             }
-            if (ShouldStampLastUsed(name, at)) writes.Add(repository.TouchLastUsedAsync(name, at, ct));
-            // Issued together, the writes share one group commit; the value is returned only once all are durable.
+
+            // Permission check point: the access model decides here whether context.Principal may use the secret.
+
+            var pinned = pins.GetValueOrDefault(name);
+            var version = pinned?.Version ?? current;
+            SecretValue value;
+            try
+            {
+                value = await DecryptAsync(name, version, ct);
+            }
+            catch (SecretResolutionException e)
+            {
+                await TryAuditFailureAsync(name, version, context, "failed", e.Message, ct);
+                throw;
+            }
+            resolved.Add((name, version, value));
+            events.Add(Redacted(new AuditEvent
+            {
+                Time = at, Action = "resolve", Outcome = "ok", Secret = name, Version = version, Principal = context.Principal,
+                WorkflowId = context.WorkflowId, TaskId = context.TaskId, TaskReferenceName = context.TaskReferenceName,
+            }));
+            if (pinned is null || !pinned.Has(context.TaskReferenceName))
+            {
+                records.Add(new ManifestRecord(context.WorkflowId, name, version, SecretFingerprint.Of(Ring, value.ToBytes()), context.TaskReferenceName, at));
+            }
+        }
+        try
+        {
+            // Two writes for the whole hand-off, issued together: they share a group commit, and the values are
+            // returned only once both are durable.
+            var writes = new List<Task> { audit.AppendAllAsync(events, ct) };
+            if (records.Count > 0) writes.Add(manifest.RecordAllAsync(records, ct));
+            writes.AddRange(resolved.Where(r => ShouldStampLastUsed(r.Name, at)).Select(r => repository.TouchLastUsedAsync(r.Name, at, ct)));
             await Task.WhenAll(writes);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "Could not record the use of secret {Secret}; the value is withheld", name);
-            throw new SecretResolutionException($"secret '{name}' was withheld: its use could not be recorded in the audit log");
+            logger.LogError(e, "Could not record the use of secrets by task {TaskId}; the values are withheld", context.TaskId);
+            throw new SecretResolutionException($"secret '{resolved[0].Name}' was withheld: its use could not be recorded in the audit log");
         }
-        return (name, version, value);
+        foreach (var record in records)
+        {
+            pins.GetOrAdd(record.Secret, _ => new Pin(record.Version)).Add(record.TaskReferenceName);
+        }
+        return [.. resolved];
+    }
+
+    /// <summary>Which version of a secret a run uses, and by which tasks: the manifest, kept in memory for active runs.</summary>
+    private sealed class Pin(int version)
+    {
+        private readonly HashSet<string> _tasks = new(StringComparer.Ordinal);
+
+        public int Version { get; } = version;
+
+        public bool Has(string task)
+        {
+            lock (_tasks) return _tasks.Contains(task);
+        }
+
+        public void Add(string task)
+        {
+            lock (_tasks) _tasks.Add(task);
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Pin>> _pins = new(StringComparer.Ordinal);
+
+    private async Task<ConcurrentDictionary<string, Pin>> PinsAsync(string workflowId, CancellationToken ct)
+    {
+        if (_pins.TryGetValue(workflowId, out var cached)) return cached;
+        var loaded = new ConcurrentDictionary<string, Pin>(StringComparer.Ordinal);
+        foreach (var entry in await manifest.GetAsync(workflowId, ct))
+        {
+            var pin = loaded.GetOrAdd(entry.Secret, _ => new Pin(entry.Version));
+            foreach (var task in entry.TaskReferenceNames) pin.Add(task);
+        }
+        return _pins.GetOrAdd(workflowId, loaded);
+    }
+
+    /// <summary>Current versions of the secrets that can be used (not deleted, with a live version), kept in memory.</summary>
+    private readonly ConcurrentDictionary<string, int> _currentVersions = new(StringComparer.Ordinal);
+
+    private int? CurrentVersion(string name) => _currentVersions.TryGetValue(name, out var version) ? version : null;
+
+    private async Task RefreshCurrentAsync(string name, CancellationToken ct)
+    {
+        if (await repository.GetAsync(name, ct) is { DeletedAt: null, CurrentVersion: > 0 } record) _currentVersions[name] = record.CurrentVersion;
+        else _currentVersions.TryRemove(name, out _);
     }
 
     /// <summary>
@@ -345,7 +406,7 @@ public sealed class SecretVault(
         lock (_liveGate) return _live.TryGetValue((name, version), out var value) ? value : null;
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _lastUsedStamped = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _lastUsedStamped = new(StringComparer.Ordinal);
 
     /// <summary>"Last used" is stamped at most once a minute per secret: it is for people, not for the audit.</summary>
     private bool ShouldStampLastUsed(string name, long at)
@@ -409,9 +470,13 @@ public sealed class SecretVault(
         RebuildRedactor();
     }
 
-    /// <summary>The run ended: its derived values were masked wherever they were stored; the redactor lets them go.</summary>
-    public void ForgetDerivedValues(string workflowId)
+    /// <summary>
+    /// The run ended: its derived values were masked wherever they were stored, so the redactor lets them go, and
+    /// its manifest pins leave memory (a retry of the run reads them back from the store).
+    /// </summary>
+    public void RunEnded(string workflowId)
     {
+        _pins.TryRemove(workflowId, out _);
         bool removed;
         lock (_liveGate) removed = _derived.Remove(workflowId);
         if (removed) RebuildRedactor();
@@ -509,7 +574,11 @@ public sealed class SecretVault(
             foreach (var key in _live.Keys.Where(k => purged.Contains(k.Name)).ToList()) _live.Remove(key);
         }
         RebuildRedactor();
-        foreach (var name in purged) await AppendAsync(new AuditEvent { Action = "purge", Outcome = "ok", Secret = name }, ct);
+        foreach (var name in purged)
+        {
+            _currentVersions.TryRemove(name, out _);
+            await AppendAsync(new AuditEvent { Action = "purge", Outcome = "ok", Secret = name }, ct);
+        }
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
