@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Canaries.Canaries;
-using Baton.Canaries.Infrastructure;
+using Baton.Testing;
 
 namespace Baton.Canaries;
 

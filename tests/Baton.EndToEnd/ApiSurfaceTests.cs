@@ -1,5 +1,6 @@
 using System.Net;
 using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
 
 namespace Baton.EndToEnd;
 

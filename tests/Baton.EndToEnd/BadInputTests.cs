@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
 
 namespace Baton.EndToEnd;
 

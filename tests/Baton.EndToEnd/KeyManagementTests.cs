@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
 using Microsoft.Data.Sqlite;
 
 namespace Baton.EndToEnd;
@@ -24,11 +25,6 @@ public sealed class KeyManagementTests : IAsyncLifetime
         await _peer.DisposeAsync();
     }
 
-    private static async Task PutSecretAsync(BatonClient client, string name, string value)
-    {
-        using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
-        Assert.Equal(HttpStatusCode.OK, (await client.Http.PutAsync(new Uri($"/api/secrets/{name}", UriKind.Relative), content)).StatusCode);
-    }
 
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -61,7 +57,7 @@ public sealed class KeyManagementTests : IAsyncLifetime
     {
         using var client = new BatonClient(_server.BaseUrl);
         var name = "tampered-" + Guid.NewGuid().ToString("N")[..8];
-        await PutSecretAsync(client, name, "value-" + Guid.NewGuid().ToString("N"));
+        await client.PutSecretAsync(name, "value-" + Guid.NewGuid().ToString("N"));
         await _server.KillAsync();
         await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_server.DataDir, "baton.db")}"))
         {
@@ -90,7 +86,7 @@ public sealed class KeyManagementTests : IAsyncLifetime
         using var client = new BatonClient(_server.BaseUrl);
         var name = "rotate-" + Guid.NewGuid().ToString("N")[..8];
         var value = "value-" + Guid.NewGuid().ToString("N");
-        await PutSecretAsync(client, name, value);
+        await client.PutSecretAsync(name, value);
         var before = (await client.GetAsync("/api/admin/keys")).Object;
         var afterData = (await client.PostAsync("/api/admin/keys/rotate")).Object;
         var afterMaster = (await client.PostAsync("/api/admin/keys/master/rotate")).Object;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
 
 namespace Baton.EndToEnd;
 
@@ -14,38 +15,21 @@ public sealed class SecretFlowTests(ServerFixture fixture)
 
     private static string NewValue() => "val-" + Convert.ToHexString(Guid.NewGuid().ToByteArray());
 
-    private async Task<string> SecretAsync(string value, string? name = null)
-    {
-        name ??= Defs.Unique("f").Replace('_', '-');
-        using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
-        Assert.Equal(HttpStatusCode.OK, (await _client.Http.PutAsync(new Uri($"/api/secrets/{name}", UriKind.Relative), content)).StatusCode);
-        return name;
-    }
 
-    private async Task<JsonObject> ExecuteAsync(JsonObject def, JsonObject? input = null)
-    {
-        await _client.RegisterWorkflowAsync(def);
-        var reply = await _client.PostAsync($"/api/workflow/execute/{def["name"]}/1", new JsonObject { ["input"] = input ?? new JsonObject() });
-        reply.ShouldBe(HttpStatusCode.OK);
-        return reply.Object;
-    }
 
-    private JsonObject Received(string marker) =>
-        _peer.Requests.LastOrDefault(r => r["headers"]!["x-marker"]?.GetValue<string>() == marker)
-        ?? throw new Xunit.Sdk.XunitException($"the peer received no request marked {marker}");
 
     [Fact]
     public async Task A_variable_set_from_a_secret_reference_holds_the_reference_and_a_later_task_gets_the_value()
     {
         var value = NewValue();
-        var secret = await SecretAsync(value);
+        var secret = await _client.NewSecretAsync(value);
         var marker = Guid.NewGuid().ToString("N");
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("setvar"),
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("setvar"),
             Defs.Parse($$"""{ "name": "keep", "taskReferenceName": "keep", "type": "SET_VARIABLE", "inputParameters": { "auth": "Bearer ${workflow.secrets.{{secret}}}" } }"""),
             Defs.Http("use", $"{_peer.BaseUrl}/echo", headers: new JsonObject { ["Authorization"] = "${workflow.variables.auth}", ["X-Marker"] = marker })));
 
         Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
-        Assert.Equal($"Bearer {value}", Received(marker)["headers"]!["authorization"]!.GetValue<string>());
+        Assert.Equal($"Bearer {value}", _peer.Received(marker)["headers"]!["authorization"]!.GetValue<string>());
         Assert.Equal($"Bearer ${{workflow.secrets.{secret}}}", run["variables"]!["auth"]!.GetValue<string>());
         Assert.DoesNotContain(value, (await _client.GetAsync($"/api/workflow/{run["workflowId"]}")).Text, StringComparison.Ordinal);
     }
@@ -54,10 +38,10 @@ public sealed class SecretFlowTests(ServerFixture fixture)
     public async Task Update_secret_rotates_a_token_from_an_earlier_output_and_that_output_is_redacted_in_the_store()
     {
         var secret = Defs.Unique("rotated").Replace('_', '-');
-        await SecretAsync(NewValue(), secret);
+        await _client.PutSecretAsync(secret, NewValue());
         var fresh = NewValue();
         var marker = Guid.NewGuid().ToString("N");
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("refresh"),
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("refresh"),
             Defs.Http("login", $"{_peer.BaseUrl}/echo", "POST", body: new JsonObject { ["access_token"] = "${workflow.input.issued}" }),
             Defs.Parse($$"""
                 { "name": "store", "taskReferenceName": "store", "type": "UPDATE_SECRET",
@@ -67,7 +51,7 @@ public sealed class SecretFlowTests(ServerFixture fixture)
             new JsonObject { ["issued"] = fresh });
 
         Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
-        Assert.Equal(fresh, Received(marker)["headers"]!["x-token"]!.GetValue<string>());
+        Assert.Equal(fresh, _peer.Received(marker)["headers"]!["x-token"]!.GetValue<string>());
         var stored = await _client.GetAsync($"/api/workflow/{run["workflowId"]}");
         Assert.DoesNotContain(fresh, stored.Text, StringComparison.Ordinal);
         Assert.Equal("***", stored.Object["tasks"]![1]!["inputData"]!["_secrets"]!["secretValue"]!.GetValue<string>());
@@ -77,7 +61,7 @@ public sealed class SecretFlowTests(ServerFixture fixture)
     [Fact]
     public async Task Update_secret_without_a_value_fails_with_a_terminal_error_naming_the_field()
     {
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("noval"), Defs.Parse("""
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("noval"), Defs.Parse("""
             { "name": "store", "taskReferenceName": "store", "type": "UPDATE_SECRET",
               "inputParameters": { "_secrets": { "secretKey": "never-written", "secretValue": "${workflow.input.missing}" } } }
             """)));
@@ -96,7 +80,7 @@ public sealed class SecretFlowTests(ServerFixture fixture)
         Assert.Equal("eu-west-1", (await _client.GetAsync($"/api/environment/{plain}")).Text);
         Assert.Contains((await _client.GetAsync("/api/environment")).Array, e => e!["name"]!.GetValue<string>() == json);
 
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("env"), Defs.Inline("read", "$.r + ':' + $.h + ':' + $.p",
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("env"), Defs.Inline("read", "$.r + ':' + $.h + ':' + $.p",
             new JsonObject { ["r"] = $"${{workflow.env.{plain}}}", ["h"] = $"${{workflow.env.{json}.host}}", ["p"] = $"${{workflow.env.{json}.port}}" })));
         Assert.Equal("eu-west-1:db.internal:5432", run["tasks"]![0]!["outputData"]!["result"]!.GetValue<string>());
         Assert.Equal("eu-west-1", run["tasks"]![0]!["inputData"]!["r"]!.GetValue<string>());
@@ -110,7 +94,7 @@ public sealed class SecretFlowTests(ServerFixture fixture)
     public async Task A_script_over_a_secret_is_quarantined_shown_as_masked_and_still_usable_by_a_later_task()
     {
         var value = NewValue();
-        var secret = await SecretAsync(value);
+        var secret = await _client.NewSecretAsync(value);
         var marker = Guid.NewGuid().ToString("N");
         const string script = """
             (function(){
@@ -118,13 +102,13 @@ public sealed class SecretFlowTests(ServerFixture fixture)
               return { raw: s, upper: s.toUpperCase(), reversed: s.split('').reverse().join(''), sliced: s.slice(2, -2), joined: 'x-' + s + '-y' };
             })()
             """;
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("quarantine"),
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("quarantine"),
             Defs.Inline("calc", script, new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" }),
             Defs.Http("send", $"{_peer.BaseUrl}/echo", "POST", body: new JsonObject { ["u"] = "${calc.output.result.upper}", ["r"] = "${calc.output.result.reversed}" },
                 headers: new JsonObject { ["X-Marker"] = marker })));
 
         Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
-        var received = Received(marker)["body"]!;
+        var received = _peer.Received(marker)["body"]!;
         var upper = value.ToUpperInvariant();
         var reversed = new string(value.Reverse().ToArray());
         Assert.Equal(upper, received["u"]!.GetValue<string>());

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
 
 namespace Baton.EndToEnd;
 
@@ -14,41 +15,22 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
 
     private static string NewValue() => "tok-" + Convert.ToHexString(Guid.NewGuid().ToByteArray());
 
-    private async Task<string> SecretAsync(string value)
-    {
-        var name = Defs.Unique("s").Replace('_', '-');
-        var body = value.StartsWith('{') ? value : System.Text.Json.JsonSerializer.Serialize(value);
-        using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        var response = await _client.Http.PutAsync(new Uri($"/api/secrets/{name}", UriKind.Relative), content);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return name;
-    }
 
-    private async Task<JsonObject> ExecuteAsync(JsonObject def, JsonObject? input = null)
-    {
-        await _client.RegisterWorkflowAsync(def);
-        var reply = await _client.PostAsync($"/api/workflow/execute/{def["name"]}/1", new JsonObject { ["input"] = input ?? new JsonObject() });
-        reply.ShouldBe(HttpStatusCode.OK);
-        return reply.Object;
-    }
 
-    private JsonObject Received(string marker) =>
-        _peer.Requests.LastOrDefault(r => r["headers"]!["x-marker"]?.GetValue<string>() == marker)
-        ?? throw new Xunit.Sdk.XunitException($"the peer received no request marked {marker}");
 
     [Fact]
     public async Task An_http_header_gets_the_value_the_stored_input_keeps_the_reference_and_the_echo_is_masked()
     {
         var value = NewValue();
-        var secret = await SecretAsync(value);
+        var secret = await _client.NewSecretAsync(value);
         var marker = Guid.NewGuid().ToString("N");
         var name = Defs.Unique("hdr");
-        var run = await ExecuteAsync(Defs.Workflow(name, Defs.Http("call", $"{_peer.BaseUrl}/echo/${{workflow.secrets.{secret}}}", "POST",
+        var run = await _client.ExecuteAsync(Defs.Workflow(name, Defs.Http("call", $"{_peer.BaseUrl}/echo/${{workflow.secrets.{secret}}}", "POST",
             body: new JsonObject { ["token"] = $"${{workflow.secrets.{secret}}}" },
             headers: new JsonObject { ["Authorization"] = $"Bearer ${{workflow.secrets.{secret}}}", ["X-Marker"] = marker })));
 
         Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
-        var received = Received(marker);
+        var received = _peer.Received(marker);
         Assert.Equal($"Bearer {value}", received["headers"]!["authorization"]!.GetValue<string>());
         Assert.Equal($"/echo/{value}", received["path"]!.GetValue<string>());
         Assert.Equal(value, received["body"]!["token"]!.GetValue<string>());
@@ -64,21 +46,21 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
     public async Task A_json_secret_field_is_read_by_a_dotted_reference()
     {
         var password = NewValue();
-        var secret = await SecretAsync($$"""{"username":"service-account","password":"{{password}}"}""");
+        var secret = await _client.NewSecretAsync($$"""{"username":"service-account","password":"{{password}}"}""");
         var marker = Guid.NewGuid().ToString("N");
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("jsonsec"), Defs.Http("call", $"{_peer.BaseUrl}/echo", "POST",
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("jsonsec"), Defs.Http("call", $"{_peer.BaseUrl}/echo", "POST",
             body: new JsonObject { ["user"] = $"${{workflow.secrets.{secret}.username}}", ["pass"] = $"${{workflow.secrets.{secret}.password}}" },
             headers: new JsonObject { ["X-Marker"] = marker })));
         Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
-        Assert.Equal(password, Received(marker)["body"]!["pass"]!.GetValue<string>());
-        Assert.Equal("service-account", Received(marker)["body"]!["user"]!.GetValue<string>());
+        Assert.Equal(password, _peer.Received(marker)["body"]!["pass"]!.GetValue<string>());
+        Assert.Equal("service-account", _peer.Received(marker)["body"]!["user"]!.GetValue<string>());
     }
 
     [Fact]
     public async Task A_missing_secret_fails_the_task_naming_it_and_nothing_is_sent()
     {
         var marker = Guid.NewGuid().ToString("N");
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("missing"), Defs.Http("call", $"{_peer.BaseUrl}/echo", headers: new JsonObject
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("missing"), Defs.Http("call", $"{_peer.BaseUrl}/echo", headers: new JsonObject
         {
             ["Authorization"] = "Bearer ${workflow.secrets.no-such-secret}", ["X-Marker"] = marker,
         })));
@@ -90,8 +72,8 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
     [Fact]
     public async Task A_missing_field_of_a_json_secret_fails_naming_the_secret_and_the_field()
     {
-        var secret = await SecretAsync("""{"username":"service-account"}""");
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("nofield"), Defs.Http("call", $"{_peer.BaseUrl}/echo",
+        var secret = await _client.NewSecretAsync("""{"username":"service-account"}""");
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("nofield"), Defs.Http("call", $"{_peer.BaseUrl}/echo",
             headers: new JsonObject { ["X-Pass"] = $"${{workflow.secrets.{secret}.password}}" })));
         Assert.Contains($"secret '{secret}' has no field 'password'", run["tasks"]![0]!["reasonForIncompletion"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -100,20 +82,20 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
     public async Task Data_cannot_turn_itself_into_a_secret_reference()
     {
         var value = NewValue();
-        var secret = await SecretAsync(value);
+        var secret = await _client.NewSecretAsync(value);
         var marker = Guid.NewGuid().ToString("N");
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("inject"), Defs.Http("call", $"{_peer.BaseUrl}/echo", "POST",
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("inject"), Defs.Http("call", $"{_peer.BaseUrl}/echo", "POST",
             body: new JsonObject { ["echo"] = "${workflow.input.text}" }, headers: new JsonObject { ["X-Marker"] = marker })),
             new JsonObject { ["text"] = $"${{workflow.secrets.{secret}}}" });
         Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
-        Assert.Equal($"${{workflow.secrets.{secret}}}", Received(marker)["body"]!["echo"]!.GetValue<string>());
+        Assert.Equal($"${{workflow.secrets.{secret}}}", _peer.Received(marker)["body"]!["echo"]!.GetValue<string>());
     }
 
     [Fact]
     public async Task A_worker_gets_the_value_in_its_poll_answer_only_and_what_it_echoes_is_masked()
     {
         var value = NewValue();
-        var secret = await SecretAsync(value);
+        var secret = await _client.NewSecretAsync(value);
         var type = Defs.Unique("secret_worker");
         await _client.RegisterWorkflowAsync(Defs.Workflow(Defs.Unique("worker"), Defs.Simple(type, "work", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" })));
         var name = (await _client.GetAsync("/api/metadata/workflow")).Array.Last(d => d!["tasks"]![0]!["name"]!.GetValue<string>() == type)!["name"]!.GetValue<string>();
@@ -138,8 +120,8 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
     public async Task The_manifest_records_secret_version_fingerprint_and_tasks_and_the_audit_the_resolution()
     {
         var value = NewValue();
-        var secret = await SecretAsync(value);
-        var run = await ExecuteAsync(Defs.Workflow(Defs.Unique("manifest"),
+        var secret = await _client.NewSecretAsync(value);
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("manifest"),
             Defs.Http("one", $"{_peer.BaseUrl}/echo", headers: new JsonObject { ["X-Key"] = $"${{workflow.secrets.{secret}}}" }),
             Defs.Http("two", $"{_peer.BaseUrl}/echo", headers: new JsonObject { ["X-Key"] = $"${{workflow.secrets.{secret}}}" })));
         var id = run["workflowId"]!.GetValue<string>();
@@ -158,7 +140,7 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
     public async Task A_retried_task_uses_the_version_its_run_first_used()
     {
         var first = NewValue();
-        var secret = await SecretAsync(first);
+        var secret = await _client.NewSecretAsync(first);
         var type = Defs.Unique("retry_worker");
         (await _client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject { ["name"] = type, ["retryCount"] = 1, ["retryDelaySeconds"] = 0 }))).ShouldBe(HttpStatusCode.OK);
         var name = Defs.Unique("pin");
@@ -180,7 +162,7 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
     public async Task A_definition_or_start_request_holding_a_secret_value_is_refused_naming_the_reference()
     {
         var value = NewValue();
-        var secret = await SecretAsync(value);
+        var secret = await _client.NewSecretAsync(value);
         var def = Defs.Workflow(Defs.Unique("literal"), Defs.Http("call", $"{_peer.BaseUrl}/echo", headers: new JsonObject { ["Authorization"] = $"Bearer {value}" }));
         var refused = await _client.PostAsync("/api/metadata/workflow", def);
         refused.ShouldBe(HttpStatusCode.BadRequest);
@@ -202,7 +184,7 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
     public async Task A_restarted_run_resolves_afresh_and_gets_the_new_version()
     {
         var first = NewValue();
-        var secret = await SecretAsync(first);
+        var secret = await _client.NewSecretAsync(first);
         var type = Defs.Unique("restart_worker");
         var name = Defs.Unique("afresh");
         await _client.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(type, "work", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" })));

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
 
 namespace Baton.EndToEnd;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
 
 namespace Baton.EndToEnd;
 

@@ -1,3 +1,5 @@
+using Baton.Testing;
+
 namespace Baton.EndToEnd.Infrastructure;
 
 /// <summary>One server process and one echo peer shared by the tests of a collection (each test uses its own names).</summary>

@@ -1,16 +1,23 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Baton.EndToEnd.Infrastructure;
+namespace Baton.Testing;
 
-/// <summary>A thin HTTP client for the Baton API that keeps tests readable: JSON in, status and JSON out.</summary>
+/// <summary>
+/// A thin HTTP client for the Baton API that keeps tests readable: JSON in, status and JSON out. Every answer is
+/// recorded (method, path, body) so a canary scan can read every byte the API ever sent back.
+/// </summary>
 public sealed class BatonClient(string baseUrl) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
 
     public HttpClient Http => _http;
+
+    /// <summary>Every answer this client received, in order.</summary>
+    public ConcurrentQueue<Exchange> Exchanges { get; } = new();
 
     public Task<Reply> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
     public Task<Reply> PostAsync(string path, JsonNode? body = null) => SendAsync(HttpMethod.Post, path, body);
@@ -22,7 +29,7 @@ public sealed class BatonClient(string baseUrl) : IDisposable
         using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
         // As curl does for large bodies: the server can refuse before the body is sent.
         request.Headers.ExpectContinue = body.Length > 1024 * 1024;
-        return await ReplyOf(await _http.SendAsync(request));
+        return Record(method, path, await ReplyOf(await _http.SendAsync(request)));
     }
 
     public async Task<Reply> SendAsync(HttpMethod method, string path, JsonNode? body)
@@ -33,7 +40,13 @@ public sealed class BatonClient(string baseUrl) : IDisposable
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
-        return await ReplyOf(await _http.SendAsync(request));
+        return Record(method, path, await ReplyOf(await _http.SendAsync(request)));
+    }
+
+    private Reply Record(HttpMethod method, string path, Reply reply)
+    {
+        Exchanges.Enqueue(new Exchange(method.Method, path, reply));
+        return reply;
     }
 
     private static async Task<Reply> ReplyOf(HttpResponseMessage response)
@@ -51,6 +64,30 @@ public sealed class BatonClient(string baseUrl) : IDisposable
     {
         var reply = await PostAsync("/api/metadata/workflow?overwrite=true", def);
         reply.ShouldBe(HttpStatusCode.OK);
+    }
+
+    /// <summary>Stores a secret as the Orkes SDKs send it: a JSON-encoded string (or a JSON object as it is).</summary>
+    public async Task PutSecretAsync(string name, string value)
+    {
+        var body = value.StartsWith('{') ? value : System.Text.Json.JsonSerializer.Serialize(value);
+        (await SendRawAsync(HttpMethod.Put, $"/api/secrets/{name}", body)).ShouldBe(HttpStatusCode.OK);
+    }
+
+    /// <summary>Stores a secret under a fresh name and answers the name.</summary>
+    public async Task<string> NewSecretAsync(string value)
+    {
+        var name = "secret-" + Guid.NewGuid().ToString("N")[..12];
+        await PutSecretAsync(name, value);
+        return name;
+    }
+
+    /// <summary>Registers a definition and runs it synchronously to its end.</summary>
+    public async Task<JsonObject> ExecuteAsync(JsonObject def, JsonObject? input = null)
+    {
+        await RegisterWorkflowAsync(def);
+        var reply = await PostAsync($"/api/workflow/execute/{def["name"]}/{def["version"] ?? 1}", new JsonObject { ["input"] = input ?? new JsonObject() });
+        reply.ShouldBe(HttpStatusCode.OK);
+        return reply.Object;
     }
 
     public async Task<string> StartAsync(string name, JsonObject? input = null, string? correlationId = null)
@@ -111,6 +148,9 @@ public sealed class BatonClient(string baseUrl) : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>One request this client made and the answer it got.</summary>
+public sealed record Exchange(string Method, string Path, Reply Reply);
 
 /// <summary>An HTTP answer.</summary>
 public sealed record Reply(HttpStatusCode Status, string? ContentType, string Text)

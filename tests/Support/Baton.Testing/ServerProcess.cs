@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Baton.EndToEnd.Infrastructure;
+namespace Baton.Testing;
 
 /// <summary>
 /// The real Baton server as a child process on a loopback port, with its own data folder. It can be killed
@@ -35,7 +35,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(params string[] extraArgs)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "baton-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        var dataDir = Path.Combine(Path.GetTempPath(), "baton-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDir);
         var server = new ServerProcess(dataDir, extraArgs);
         await server.LaunchAsync();

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Baton.Canaries.Infrastructure;
+namespace Baton.Testing;
 
 /// <summary>
 /// A small real HTTP peer on loopback for HTTP tasks. <c>/echo</c> answers the request back as JSON;
@@ -28,6 +28,11 @@ public sealed class EchoPeer : IAsyncDisposable
     public string BaseUrl { get; }
 
     public ConcurrentQueue<JsonObject> Requests { get; } = new();
+
+    /// <summary>The last request that carried header <c>X-Marker: marker</c>.</summary>
+    public JsonObject Received(string marker) =>
+        Requests.LastOrDefault(r => r["headers"]!["x-marker"]?.GetValue<string>() == marker)
+        ?? throw new Xunit.Sdk.XunitException($"the peer received no request marked {marker}");
 
     public static async Task<EchoPeer> StartAsync()
     {
