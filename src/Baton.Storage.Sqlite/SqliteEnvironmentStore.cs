@@ -8,6 +8,8 @@ namespace Baton.Storage.Sqlite;
 /// <summary>Environment values in SQLite, with their tags in <c>environment_tags</c>.</summary>
 public sealed class SqliteEnvironmentStore(SqliteDatabase database) : IEnvironmentStore
 {
+    private readonly SqliteTags _tags = new(database, "environment_tags", "environment_values");
+
     public Task<EnvironmentValue?> GetAsync(string name, CancellationToken ct = default)
     {
         using var connection = database.OpenRead();
@@ -45,33 +47,9 @@ public sealed class SqliteEnvironmentStore(SqliteDatabase database) : IEnvironme
         return deleted;
     }
 
-    public Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default)
-    {
-        var rows = tags.ToList();
-        return database.WriteAsync(connection =>
-        {
-            foreach (var tag in rows)
-            {
-                Execute(connection, """
-                    INSERT INTO environment_tags (name, key, value) SELECT $name, $key, $value WHERE EXISTS (SELECT 1 FROM environment_values WHERE name = $name)
-                    ON CONFLICT (name, key) DO UPDATE SET value = excluded.value;
-                    """, ("$name", name), ("$key", tag.Key), ("$value", tag.Value));
-            }
-        }, ct);
-    }
+    public Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default) => _tags.SetAsync(name, tags, ct);
 
-    public Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default)
-    {
-        var rows = tags.ToList();
-        return database.WriteAsync(connection =>
-        {
-            foreach (var tag in rows)
-            {
-                Execute(connection, "DELETE FROM environment_tags WHERE name = $name AND key = $key AND ($value IS NULL OR value = $value);",
-                    ("$name", name), ("$key", tag.Key), ("$value", tag.Value));
-            }
-        }, ct);
-    }
+    public Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default) => _tags.RemoveAsync(name, tags, ct);
 
     private static List<EnvironmentValue> Read(SqliteConnection connection, string filter, string? name)
     {

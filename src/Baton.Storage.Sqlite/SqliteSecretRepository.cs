@@ -10,6 +10,8 @@ namespace Baton.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRepository
 {
+    private readonly SqliteTags _tags = new(database, "secret_tags", "secrets");
+
     private const string SecretColumns =
         "name, description, current_version, created_by, created_at, updated_by, updated_at, last_used_at, deleted_at, deleted_by";
 
@@ -186,33 +188,9 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
         return destroyed;
     }
 
-    public Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default)
-    {
-        var rows = tags.ToList();
-        return database.WriteAsync(connection =>
-        {
-            foreach (var tag in rows)
-            {
-                Execute(connection, """
-                    INSERT INTO secret_tags (name, key, value) SELECT $name, $key, $value WHERE EXISTS (SELECT 1 FROM secrets WHERE name = $name)
-                    ON CONFLICT (name, key) DO UPDATE SET value = excluded.value;
-                    """, ("$name", name), ("$key", tag.Key), ("$value", tag.Value));
-            }
-        }, ct);
-    }
+    public Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default) => _tags.SetAsync(name, tags, ct);
 
-    public Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default)
-    {
-        var rows = tags.ToList();
-        return database.WriteAsync(connection =>
-        {
-            foreach (var tag in rows)
-            {
-                Execute(connection, "DELETE FROM secret_tags WHERE name = $name AND key = $key AND ($value IS NULL OR value = $value);",
-                    ("$name", name), ("$key", tag.Key), ("$value", tag.Value));
-            }
-        }, ct);
-    }
+    public Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default) => _tags.RemoveAsync(name, tags, ct);
 
     public Task TouchLastUsedAsync(string name, long at, CancellationToken ct = default) =>
         database.WriteAsync(connection => Execute(connection,
