@@ -121,6 +121,7 @@ public sealed class WorkflowExecutor(
     private async Task CreateAsync(WorkflowRun run, CancellationToken ct)
     {
         using var held = await locks.AcquireAsync(run.WorkflowId, ct);
+        vault.RunStarted(run.WorkflowId);
         var now = run.StartTime;
         decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
         decider.Decide(run, now);

@@ -359,6 +359,9 @@ public sealed class SecretVault(
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Pin>> _pins = new(StringComparer.Ordinal);
 
+    /// <summary>A run created in this process has used no secret yet: its manifest need not be read back.</summary>
+    public void RunStarted(string workflowId) => _pins.TryAdd(workflowId, new ConcurrentDictionary<string, Pin>(StringComparer.Ordinal));
+
     private async Task<ConcurrentDictionary<string, Pin>> PinsAsync(string workflowId, CancellationToken ct)
     {
         if (_pins.TryGetValue(workflowId, out var cached)) return cached;
