@@ -26,8 +26,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 echo "== build ($configuration)"
 dotnet build Baton.slnx -c "$configuration" -nologo -clp:ErrorsOnly
 
-# --- test ----------------------------------------------------------------------------------------------------
+echo "== format"
 status=0
+if ! dotnet format Baton.slnx --verify-no-changes --severity warn --no-restore >/dev/null 2>&1; then
+  echo "scripts/test.sh: the code is not formatted; run: dotnet format Baton.slnx --severity warn" >&2
+  status=1
+fi
+
+# --- test ----------------------------------------------------------------------------------------------------
 for project in tests/*/*.csproj; do
   name="$(basename "$project" .csproj)"
   echo "== $name"

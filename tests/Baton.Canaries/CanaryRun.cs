@@ -127,7 +127,9 @@ public sealed class CanaryRun : IAsyncLifetime
         })));
         await Client.RegisterWorkflowAsync(Workflow($"canary_terminate_{Run}", new JsonObject
         {
-            ["name"] = "stop", ["taskReferenceName"] = "stop", ["type"] = "TERMINATE",
+            ["name"] = "stop",
+            ["taskReferenceName"] = "stop",
+            ["type"] = "TERMINATE",
             ["inputParameters"] = new JsonObject
             {
                 ["terminationStatus"] = "FAILED",
@@ -193,7 +195,9 @@ public sealed class CanaryRun : IAsyncLifetime
         tasks.Add(Http("report", $"{Peer.BaseUrl}/echo/inline-report?shape={canary.Shape}", "POST", new JsonObject { ["length"] = "${length.output.result}" }, new JsonObject()));
         tasks.Add(new JsonObject
         {
-            ["name"] = "stash", ["taskReferenceName"] = "stash", ["type"] = "SET_VARIABLE",
+            ["name"] = "stash",
+            ["taskReferenceName"] = "stash",
+            ["type"] = "SET_VARIABLE",
             ["inputParameters"] = new JsonObject { ["stash"] = canary.Reference, ["text"] = $"stash {canary.ScalarReference}" },
         });
         var def = Workflow($"canary_inline_{canary.Shape}_{Run}", [.. tasks]);
@@ -218,8 +222,10 @@ public sealed class CanaryRun : IAsyncLifetime
             Simple(WorkerType, "work", input),
             Simple(RetryType, "retry", new JsonObject
             {
-                ["v"] = Shape("random").Reference, ["s"] = Shape("special").Reference,
-                ["n"] = Shape("nonascii").Reference, ["p"] = Shape("pem").Reference,
+                ["v"] = Shape("random").Reference,
+                ["s"] = Shape("special").Reference,
+                ["n"] = Shape("nonascii").Reference,
+                ["p"] = Shape("pem").Reference,
             }));
         def["outputParameters"] = new JsonObject { ["workerOut"] = "${work.output}", ["retryOut"] = "${retry.output}" };
         return def;
@@ -338,7 +344,10 @@ public sealed class CanaryRun : IAsyncLifetime
 
     private static JsonObject Simple(string name, string reference, JsonObject input) => new()
     {
-        ["name"] = name, ["taskReferenceName"] = reference, ["type"] = "SIMPLE", ["inputParameters"] = input,
+        ["name"] = name,
+        ["taskReferenceName"] = reference,
+        ["type"] = "SIMPLE",
+        ["inputParameters"] = input,
     };
 
     private static JsonObject Http(string reference, string uri, string method, JsonNode? body, JsonObject headers) => new()

@@ -21,8 +21,12 @@ public sealed class CanaryTests(CanaryRun run) : IClassFixture<CanaryRun>
     {
         var expected = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["worker"] = "COMPLETED", ["fail"] = "FAILED", ["terminate"] = "FAILED", ["api_terminate"] = "TERMINATED",
-            ["missing"] = "FAILED", ["base64_check"] = "COMPLETED",
+            ["worker"] = "COMPLETED",
+            ["fail"] = "FAILED",
+            ["terminate"] = "FAILED",
+            ["api_terminate"] = "TERMINATED",
+            ["missing"] = "FAILED",
+            ["base64_check"] = "COMPLETED",
         };
         foreach (var canary in run.Canaries)
         {

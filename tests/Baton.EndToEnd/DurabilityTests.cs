@@ -39,7 +39,10 @@ public sealed class DurabilityTests : IAsyncLifetime
         // A worker whose poll answer was lost in the kill gets its task back after the response timeout.
         (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject
         {
-            ["name"] = type, ["retryCount"] = 3, ["retryDelaySeconds"] = 0, ["responseTimeoutSeconds"] = 2,
+            ["name"] = type,
+            ["retryCount"] = 3,
+            ["retryDelaySeconds"] = 0,
+            ["responseTimeoutSeconds"] = 2,
         }))).ShouldBe(HttpStatusCode.OK);
         await client.RegisterWorkflowAsync(Defs.Workflow(name,
             Defs.Simple(type, "work", new JsonObject { ["n"] = "${workflow.input.n}" }),

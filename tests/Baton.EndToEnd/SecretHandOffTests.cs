@@ -62,7 +62,8 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
         var marker = Guid.NewGuid().ToString("N");
         var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("missing"), Defs.Http("call", $"{_peer.BaseUrl}/echo", headers: new JsonObject
         {
-            ["Authorization"] = "Bearer ${workflow.secrets.no-such-secret}", ["X-Marker"] = marker,
+            ["Authorization"] = "Bearer ${workflow.secrets.no-such-secret}",
+            ["X-Marker"] = marker,
         })));
         Assert.Equal("FAILED", run["status"]!.GetValue<string>());
         Assert.Contains("secret 'no-such-secret' does not exist", run["tasks"]![0]!["reasonForIncompletion"]!.GetValue<string>(), StringComparison.Ordinal);

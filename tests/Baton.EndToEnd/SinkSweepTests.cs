@@ -59,14 +59,23 @@ public sealed class SinkSweepTests(ServerFixture fixture)
         var task = await _client.PollTaskAsync(type);
         (await _client.PostAsync("/api/tasks", new JsonObject
         {
-            ["workflowInstanceId"] = id, ["taskId"] = task["taskId"]!.GetValue<string>(), ["status"] = "IN_PROGRESS",
-            ["outputData"] = new JsonObject { ["echo"] = value }, ["logs"] = new JsonArray(new JsonObject { ["log"] = value }),
+            ["workflowInstanceId"] = id,
+            ["taskId"] = task["taskId"]!.GetValue<string>(),
+            ["status"] = "IN_PROGRESS",
+            ["outputData"] = new JsonObject { ["echo"] = value },
+            ["logs"] = new JsonArray(new JsonObject { ["log"] = value }),
         })).ShouldBe(HttpStatusCode.OK);
 
         var ids = new Dictionary<string, string>
         {
-            ["workflowId"] = id, ["taskId"] = task["taskId"]!.GetValue<string>(), ["name"] = name, ["key"] = secret,
-            ["taskType"] = type, ["correlationId"] = "sweep-corr", ["version"] = "1", ["tasktype"] = type,
+            ["workflowId"] = id,
+            ["taskId"] = task["taskId"]!.GetValue<string>(),
+            ["name"] = name,
+            ["key"] = secret,
+            ["taskType"] = type,
+            ["correlationId"] = "sweep-corr",
+            ["version"] = "1",
+            ["tasktype"] = type,
         };
         var swept = 0;
         foreach (var (path, item) in (await OpenApiAsync())["paths"]!.AsObject())

@@ -28,8 +28,13 @@ public sealed class SqliteBarrierProperties : BarrierProperties
     {
         var written = await _repository.WriteVersionAsync(new SecretWrite
         {
-            Name = name, Version = version, Kind = "string", Ciphertext = blob, Principal = null,
-            At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), KeepVersions = 1000,
+            Name = name,
+            Version = version,
+            Kind = "string",
+            Ciphertext = blob,
+            Principal = null,
+            At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            KeepVersions = 1000,
         });
         if (written == SecretWriteOutcome.Written) return;
         await _database.WriteAsync(connection =>

@@ -6,14 +6,14 @@ public abstract partial class StorageComplianceSuite
 {
     private static AuditEvent Event(long time, string action = "read", string? secret = "token", string? principal = "alice",
         string? workflowId = null, string outcome = "ok") => new()
-    {
-        Time = time,
-        Action = action,
-        Outcome = outcome,
-        Secret = secret,
-        Principal = principal,
-        WorkflowId = workflowId,
-    };
+        {
+            Time = time,
+            Action = action,
+            Outcome = outcome,
+            Secret = secret,
+            Principal = principal,
+            WorkflowId = workflowId,
+        };
 
     private async Task AppendAllAsync(params AuditEvent[] events)
     {
@@ -136,7 +136,12 @@ public abstract partial class StorageComplianceSuite
 
         var times = await AuditTimesAsync(new AuditQuery
         {
-            Action = "resolve", Secret = "a", Principal = "bob", WorkflowId = "wf-1", From = Samples.T0, To = Samples.T0 + 10,
+            Action = "resolve",
+            Secret = "a",
+            Principal = "bob",
+            WorkflowId = "wf-1",
+            From = Samples.T0,
+            To = Samples.T0 + 10,
         });
 
         Assert.Equal([Samples.T0 + 6, Samples.T0 + 1], times);

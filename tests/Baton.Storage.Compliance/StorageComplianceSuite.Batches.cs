@@ -11,8 +11,16 @@ public abstract partial class StorageComplianceSuite
     {
         var events = Enumerable.Range(1, 3).Select(i => new AuditEvent
         {
-            Time = Samples.T0, Action = "resolve", Outcome = "ok", Secret = $"secret-{i}", Version = i, Principal = "app:orders",
-            WorkflowId = "wf-batch", TaskId = "t-1", TaskReferenceName = "call", Detail = i == 2 ? "with ✓ detail" : null,
+            Time = Samples.T0,
+            Action = "resolve",
+            Outcome = "ok",
+            Secret = $"secret-{i}",
+            Version = i,
+            Principal = "app:orders",
+            WorkflowId = "wf-batch",
+            TaskId = "t-1",
+            TaskReferenceName = "call",
+            Detail = i == 2 ? "with ✓ detail" : null,
         }).ToList();
 
         await Audit.AppendAllAsync(events);

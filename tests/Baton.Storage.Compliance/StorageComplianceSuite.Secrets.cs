@@ -7,17 +7,17 @@ public abstract partial class StorageComplianceSuite
 {
     private static SecretWrite Version(string name, int version, byte[]? ciphertext = null, int? expected = null, long? at = null,
         string? description = null, string? principal = "alice", int keep = 10, string kind = "string") => new()
-    {
-        Name = name,
-        Version = version,
-        Kind = kind,
-        Ciphertext = ciphertext ?? Ciphertext(32),
-        Description = description,
-        Principal = principal,
-        At = at ?? Samples.T0 + version,
-        ExpectedVersion = expected,
-        KeepVersions = keep,
-    };
+        {
+            Name = name,
+            Version = version,
+            Kind = kind,
+            Ciphertext = ciphertext ?? Ciphertext(32),
+            Description = description,
+            Principal = principal,
+            At = at ?? Samples.T0 + version,
+            ExpectedVersion = expected,
+            KeepVersions = keep,
+        };
 
     private static byte[] Ciphertext(int length) => RandomNumberGenerator.GetBytes(length);
 

@@ -237,7 +237,9 @@ public sealed class WorkflowExecutor(
             run.UpdateTime = now;
             decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
             return true;
-        }, ct, () => removed, beforeCommit: () => vault.ClearManifestAsync(workflowId, ct));
+        }, ct, () => removed,
+            // A restarted run forgets which secret versions it used, so it resolves afresh.
+            beforeCommit: () => vault.ClearManifestAsync(workflowId, ct));
     }
 
     public async Task RemoveAsync(string workflowId, CancellationToken ct)
@@ -249,7 +251,7 @@ public sealed class WorkflowExecutor(
 
     /// <summary>Lets the decider look at a run again (timers, recovery, PUT /decide).</summary>
     public Task DecideAsync(string workflowId, CancellationToken ct) =>
-        MutateAsync(workflowId, (_, _) => false, ct, onlyIfChanged: true);
+        MutateAsync(workflowId, (_, _) => false, ct);
 
     // ---- worker tasks ---------------------------------------------------------------------------------------
 
@@ -431,7 +433,6 @@ public sealed class WorkflowExecutor(
         CancellationToken ct,
         Func<IReadOnlyList<string>?>? removedTasks = null,
         bool decide = true,
-        bool onlyIfChanged = true,
         Func<Task>? beforeCommit = null)
     {
         using var held = await locks.AcquireAsync(workflowId, ct);
@@ -451,12 +452,11 @@ public sealed class WorkflowExecutor(
             _active.TryRemove(workflowId, out _);
             throw;
         }
-        if (onlyIfChanged && !changed && run.UpdateTime < now && !run.Tasks.Exists(t => t.UpdateTime >= now))
+        if (!changed && run.UpdateTime < now && !run.Tasks.Exists(t => t.UpdateTime >= now))
         {
             AfterCommit(run, SelectDispatches(run));
             return;
         }
-        // A restart forgets which secret versions the run used, so it resolves afresh.
         if (beforeCommit is not null) await beforeCommit();
         await CommitAsync(run, now, removedTasks?.Invoke());
     }

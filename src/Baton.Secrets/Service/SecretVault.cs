@@ -310,8 +310,15 @@ public sealed class SecretVault(
             resolved.Add((name, version, value));
             events.Add(Redacted(new AuditEvent
             {
-                Time = at, Action = "resolve", Outcome = "ok", Secret = name, Version = version, Principal = context.Principal,
-                WorkflowId = context.WorkflowId, TaskId = context.TaskId, TaskReferenceName = context.TaskReferenceName,
+                Time = at,
+                Action = "resolve",
+                Outcome = "ok",
+                Secret = name,
+                Version = version,
+                Principal = context.Principal,
+                WorkflowId = context.WorkflowId,
+                TaskId = context.TaskId,
+                TaskReferenceName = context.TaskReferenceName,
             }));
             if (pinned is null || !pinned.Has(context.TaskReferenceName))
             {
@@ -659,8 +666,15 @@ public sealed class SecretVault(
         {
             await AppendAsync(new AuditEvent
             {
-                Action = "resolve", Outcome = outcome, Secret = name, Version = version, Principal = context.Principal,
-                WorkflowId = context.WorkflowId, TaskId = context.TaskId, TaskReferenceName = context.TaskReferenceName, Detail = detail,
+                Action = "resolve",
+                Outcome = outcome,
+                Secret = name,
+                Version = version,
+                Principal = context.Principal,
+                WorkflowId = context.WorkflowId,
+                TaskId = context.TaskId,
+                TaskReferenceName = context.TaskReferenceName,
+                Detail = detail,
             }, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)

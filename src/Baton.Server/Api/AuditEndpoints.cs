@@ -17,15 +17,30 @@ public static class AuditEndpoints
             if (limit is < 1 or > 1000) throw new InvalidRequestException("limit", "limit must be between 1 and 1000");
             var events = await vault.QueryAuditAsync(new AuditQuery
             {
-                Secret = secret, Principal = principal, WorkflowId = workflowId, Action = action, From = from, To = to, Limit = limit ?? 100,
+                Secret = secret,
+                Principal = principal,
+                WorkflowId = workflowId,
+                Action = action,
+                From = from,
+                To = to,
+                Limit = limit ?? 100,
             }, ct);
             var list = new JsonArray();
             foreach (var e in events)
             {
                 list.Add(new JsonObject
                 {
-                    ["id"] = e.Id, ["time"] = e.Time, ["action"] = e.Action, ["outcome"] = e.Outcome, ["secret"] = e.Secret, ["version"] = e.Version,
-                    ["principal"] = e.Principal, ["workflowId"] = e.WorkflowId, ["taskId"] = e.TaskId, ["taskReferenceName"] = e.TaskReferenceName, ["detail"] = e.Detail,
+                    ["id"] = e.Id,
+                    ["time"] = e.Time,
+                    ["action"] = e.Action,
+                    ["outcome"] = e.Outcome,
+                    ["secret"] = e.Secret,
+                    ["version"] = e.Version,
+                    ["principal"] = e.Principal,
+                    ["workflowId"] = e.WorkflowId,
+                    ["taskId"] = e.TaskId,
+                    ["taskReferenceName"] = e.TaskReferenceName,
+                    ["detail"] = e.Detail,
                 });
             }
             return Results.Json(list, BatonJson.Context.JsonArray);
@@ -39,8 +54,11 @@ public static class AuditEndpoints
             {
                 list.Add(new JsonObject
                 {
-                    ["secret"] = entry.Secret, ["version"] = entry.Version, ["fingerprint"] = entry.Fingerprint,
-                    ["taskReferenceNames"] = new JsonArray([.. entry.TaskReferenceNames.Select(r => (JsonNode?)r)]), ["firstUsedAt"] = entry.FirstUsedAt,
+                    ["secret"] = entry.Secret,
+                    ["version"] = entry.Version,
+                    ["fingerprint"] = entry.Fingerprint,
+                    ["taskReferenceNames"] = new JsonArray([.. entry.TaskReferenceNames.Select(r => (JsonNode?)r)]),
+                    ["firstUsedAt"] = entry.FirstUsedAt,
                 });
             }
             return Results.Json(list, BatonJson.Context.JsonArray);
