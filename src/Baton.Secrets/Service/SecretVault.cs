@@ -609,19 +609,28 @@ public sealed class SecretVault(
         }
     }
 
+    /// <summary>
+    /// Builds the redactor's entries and installs them under one lock: two rebuilds racing must never install the
+    /// older snapshot last (a value just written would go unmasked until the next change).
+    /// </summary>
     private void RebuildRedactor()
     {
-        List<RedactionEntry> entries;
-        lock (_liveGate)
+        lock (_rebuildGate)
         {
-            entries = [.. _live.Select(e => new RedactionEntry(e.Key.Name, e.Value.Text))];
-            foreach (var (workflowId, values) in _derived)
+            List<RedactionEntry> entries;
+            lock (_liveGate)
             {
-                entries.AddRange(values.Select(v => new RedactionEntry($"a value derived from secrets in run {workflowId}", v)));
+                entries = [.. _live.Select(e => new RedactionEntry(e.Key.Name, e.Value.Text))];
+                foreach (var (workflowId, values) in _derived)
+                {
+                    entries.AddRange(values.Select(v => new RedactionEntry($"a value derived from secrets in run {workflowId}", v)));
+                }
             }
+            redactor.Reset(entries);
         }
-        redactor.Reset(entries);
     }
+
+    private readonly Lock _rebuildGate = new();
 
     private async Task PersistKeyringIfChangedAsync(CancellationToken ct)
     {
