@@ -18,9 +18,15 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
     {
         ArgumentNullException.ThrowIfNull(auditEvents);
         var events = auditEvents.ToList();
-        return database.WriteAsync(connection => InsertRows(connection,
+        return database.WriteAsync(connection => Insert(connection, events), ct);
+    }
+
+    /// <summary>Appends inside a write already under way (a run's commit carrying the audit of its hand-offs).</summary>
+    internal static void Insert(SqliteConnection connection, IReadOnlyList<AuditEvent> events)
+    {
+        InsertRows(connection,
             "INSERT INTO audit_log (time, action, outcome, secret, version, principal, workflow_id, task_id, task_reference_name, detail)", "",
-            events, e => [e.Time, e.Action, e.Outcome, e.Secret, e.Version, e.Principal, e.WorkflowId, e.TaskId, e.TaskReferenceName, e.Detail]), ct);
+            events, e => [e.Time, e.Action, e.Outcome, e.Secret, e.Version, e.Principal, e.WorkflowId, e.TaskId, e.TaskReferenceName, e.Detail]);
     }
 
     public Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken ct = default)

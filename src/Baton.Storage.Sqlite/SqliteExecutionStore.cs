@@ -18,6 +18,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
         var workflowJson = SerializeWithoutTasks(run);
         var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: BatonJson.Serialize(t))).ToList();
         var removed = change.RemovedTaskIds;
+        var (auditEvents, manifestRecords) = (change.AuditEvents, change.ManifestRecords);
         var (id, name, version, status, correlation, start, end) =
             (run.WorkflowId, run.WorkflowName, run.WorkflowVersion, run.Status.WireName(), run.CorrelationId, run.StartTime, run.EndTime);
         return database.WriteAsync(connection =>
@@ -64,6 +65,8 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                 command.Parameters.AddWithValue("$json", json);
                 command.ExecuteNonQuery();
             }
+            if (auditEvents.Count > 0) SqliteAuditLog.Insert(connection, auditEvents);
+            if (manifestRecords.Count > 0) SqliteRunManifestStore.Insert(connection, manifestRecords);
         }, ct);
     }
 

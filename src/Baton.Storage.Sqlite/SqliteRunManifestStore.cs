@@ -17,7 +17,12 @@ public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManife
     {
         ArgumentNullException.ThrowIfNull(records);
         var all = records.ToList();
-        return database.WriteAsync(connection =>
+        return database.WriteAsync(connection => Insert(connection, all), ct);
+    }
+
+    /// <summary>Records inside a write already under way (a run's commit carrying the manifest of its hand-offs).</summary>
+    internal static void Insert(SqliteConnection connection, IReadOnlyList<ManifestRecord> all)
+    {
         {
             InsertRows(connection, "INSERT INTO run_secrets (workflow_id, secret, version, fingerprint, first_used_at)",
                 "ON CONFLICT (workflow_id, secret, version) DO NOTHING",
@@ -25,7 +30,7 @@ public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManife
             InsertRows(connection, "INSERT INTO run_secret_tasks (workflow_id, secret, version, task_reference_name)",
                 "ON CONFLICT (workflow_id, secret, version, task_reference_name) DO NOTHING",
                 all, r => [r.WorkflowId, r.Secret, r.Version, r.TaskReferenceName]);
-        }, ct);
+        }
     }
 
     public Task<IReadOnlyList<ManifestEntry>> GetAsync(string workflowId, CancellationToken ct = default)

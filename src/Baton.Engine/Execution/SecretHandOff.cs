@@ -14,7 +14,7 @@ public sealed record HandOffPlan(JsonObject Input, IReadOnlyDictionary<string, I
     /// <summary>The secrets this hand-off will use, by name.</summary>
     public IReadOnlyList<string> SecretNames { get; } = [.. Allowed.Values.SelectMany(r => r).Select(r => r.Secret).Distinct(StringComparer.Ordinal)];
 
-    /// <summary>Versions whose use was already recorded (audit and manifest) in the commit that scheduled the task.</summary>
+    /// <summary>Versions whose use was recorded (audit and manifest) in the very commit that scheduled the task.</summary>
     public IReadOnlyDictionary<string, int>? Recorded { get; set; }
 }
 
@@ -148,12 +148,22 @@ public sealed class SecretHandOff(SecretVault vault)
         return values;
     }
 
-    /// <summary>Records the plan's resolutions ahead of the hand-off (see <see cref="SecretVault.RecordResolutionsAsync"/>).</summary>
-    public async Task RecordAheadAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
+    /// <summary>
+    /// Prepares the plan's resolutions ahead of the hand-off (see <see cref="SecretVault.PrepareResolutionsAsync"/>);
+    /// null when there is nothing to resolve or a secret cannot be given.
+    /// </summary>
+    public Task<PreparedResolutions?> PrepareAheadAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
     {
-        if (plan.SecretNames.Count == 0) return;
+        if (plan.SecretNames.Count == 0) return Task.FromResult<PreparedResolutions?>(null);
         var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
-        plan.Recorded = await vault.RecordResolutionsAsync(plan.SecretNames, context, ct);
+        return vault.PrepareResolutionsAsync(plan.SecretNames, context, ct);
+    }
+
+    /// <summary>The prepared resolutions were committed with the run: the hand-off takes its values from memory.</summary>
+    public void Committed(HandOffPlan plan, PreparedResolutions prepared)
+    {
+        vault.ResolutionsCommitted(prepared);
+        plan.Recorded = prepared.Versions;
     }
 
     /// <summary>

@@ -467,13 +467,21 @@ public sealed class WorkflowExecutor(
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
         RunRedaction.Apply(redactor, run, changedTasks);
         var dispatches = SelectDispatches(run);
+        var prepared = new List<(PendingDispatch Dispatch, PreparedResolutions Resolutions)>();
         try
         {
+            // The secret resolutions of the tasks about to be handed over (audit, manifest) are written in this very
+            // commit: durable before any value is handed over, without a commit of their own.
+            foreach (var dispatch in dispatches)
+            {
+                if (await handOff.PrepareAheadAsync(dispatch.Task, dispatch.Plan, CancellationToken.None) is { } resolutions) prepared.Add((dispatch, resolutions));
+            }
             // A commit once begun is seen through: the caller going away must not skip handing the work out.
-            var save = store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds), CancellationToken.None);
-            // The secret resolutions of the tasks about to be handed over are recorded (audit, manifest) beside the
-            // commit, so they share its group commit instead of each waiting for one of their own.
-            await Task.WhenAll([save, .. dispatches.Select(d => handOff.RecordAheadAsync(d.Task, d.Plan, CancellationToken.None))]);
+            await store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds)
+            {
+                AuditEvents = [.. prepared.SelectMany(p => p.Resolutions.AuditEvents)],
+                ManifestRecords = [.. prepared.SelectMany(p => p.Resolutions.ManifestRecords)],
+            }, CancellationToken.None);
         }
         catch
         {
@@ -490,6 +498,7 @@ public sealed class WorkflowExecutor(
         {
             _active[run.WorkflowId] = run;
         }
+        foreach (var (dispatch, resolutions) in prepared) handOff.Committed(dispatch.Plan, resolutions);
         AfterCommit(run, dispatches);
     }
 

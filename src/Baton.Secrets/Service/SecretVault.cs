@@ -280,11 +280,36 @@ public sealed class SecretVault(
 
     private async Task<(string Name, int Version, SecretValue Value)[]> ResolveAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
     {
+        var prepared = await PrepareAllAsync(names, context, ct);
+        try
+        {
+            // Two writes for the whole hand-off, issued together: they share a group commit, and the values are
+            // returned only once both are durable.
+            var writes = new List<Task> { audit.AppendAllAsync(prepared.Events, ct) };
+            if (prepared.Records.Count > 0) writes.Add(manifest.RecordAllAsync(prepared.Records, ct));
+            await Task.WhenAll(writes);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not record the use of secrets by task {TaskId}; the values are withheld", context.TaskId);
+            throw new SecretResolutionException($"secret '{prepared.Resolved[0].Name}' was withheld: its use could not be recorded in the audit log");
+        }
+        Recorded(prepared);
+        return [.. prepared.Resolved];
+    }
+
+    /// <summary>What a hand-off will get and what must be durable first: the audit events and the manifest entries.</summary>
+    private sealed record PreparedUse(
+        List<(string Name, int Version, SecretValue Value)> Resolved,
+        List<AuditEvent> Events,
+        List<ManifestRecord> Records,
+        ConcurrentDictionary<string, Pin> Pins,
+        long At);
+
+    private async Task<PreparedUse> PrepareAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
+    {
         var pins = await PinsAsync(context.WorkflowId, ct);
-        var resolved = new List<(string Name, int Version, SecretValue Value)>(names.Count);
-        var events = new List<AuditEvent>(names.Count);
-        var records = new List<ManifestRecord>();
-        var at = Now();
+        var prepared = new PreparedUse([], [], [], pins, Now());
         foreach (var name in names)
         {
             if (CurrentVersion(name) is not { } current)
@@ -307,10 +332,10 @@ public sealed class SecretVault(
                 await TryAuditFailureAsync(name, version, context, "failed", e.Message, ct);
                 throw;
             }
-            resolved.Add((name, version, value));
-            events.Add(Redacted(new AuditEvent
+            prepared.Resolved.Add((name, version, value));
+            prepared.Events.Add(Redacted(new AuditEvent
             {
-                Time = at,
+                Time = prepared.At,
                 Action = "resolve",
                 Outcome = "ok",
                 Secret = name,
@@ -322,29 +347,49 @@ public sealed class SecretVault(
             }));
             if (pinned is null || !pinned.Has(context.TaskReferenceName))
             {
-                records.Add(new ManifestRecord(context.WorkflowId, name, version, SecretFingerprint.Of(Ring, value.ToBytes()), context.TaskReferenceName, at));
+                prepared.Records.Add(new ManifestRecord(context.WorkflowId, name, version, SecretFingerprint.Of(Ring, value.ToBytes()), context.TaskReferenceName, prepared.At));
             }
         }
+        return prepared;
+    }
+
+    /// <summary>The use is durable: remember the pins, and stamp last-used (for people, not for the audit).</summary>
+    private void Recorded(PreparedUse prepared)
+    {
+        foreach (var record in prepared.Records)
+        {
+            prepared.Pins.GetOrAdd(record.Secret, _ => new Pin(record.Version)).Add(record.TaskReferenceName);
+        }
+        foreach (var (name, _, _) in prepared.Resolved)
+        {
+            if (!ShouldStampLastUsed(name, prepared.At)) continue;
+            _ = repository.TouchLastUsedAsync(name, prepared.At).ContinueWith(
+                t => logger.LogWarning(t.Exception, "Could not stamp the last use of secret {Secret}", name),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Prepares, ahead of a hand-off, which version of each secret a task will get, and the audit events and
+    /// manifest entries that must be durable before it does; the caller writes them in its own commit and then
+    /// calls <see cref="ResolutionsCommitted"/>. Null when any secret cannot be given: the hand-off then goes the
+    /// full way and fails with the reason.
+    /// </summary>
+    public async Task<PreparedResolutions?> PrepareResolutionsAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
+    {
         try
         {
-            // Two writes for the whole hand-off, issued together: they share a group commit, and the values are
-            // returned only once both are durable.
-            var writes = new List<Task> { audit.AppendAllAsync(events, ct) };
-            if (records.Count > 0) writes.Add(manifest.RecordAllAsync(records, ct));
-            writes.AddRange(resolved.Where(r => ShouldStampLastUsed(r.Name, at)).Select(r => repository.TouchLastUsedAsync(r.Name, at, ct)));
-            await Task.WhenAll(writes);
+            var prepared = await PrepareAllAsync(names, context, ct);
+            return new PreparedResolutions(prepared.Resolved.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal), prepared.Events, prepared.Records, prepared);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (SecretResolutionException)
         {
-            logger.LogError(e, "Could not record the use of secrets by task {TaskId}; the values are withheld", context.TaskId);
-            throw new SecretResolutionException($"secret '{resolved[0].Name}' was withheld: its use could not be recorded in the audit log");
+            return null;
         }
-        foreach (var record in records)
-        {
-            pins.GetOrAdd(record.Secret, _ => new Pin(record.Version)).Add(record.TaskReferenceName);
-        }
-        return [.. resolved];
     }
+
+    /// <summary>The prepared records were committed: their values may now be handed over.</summary>
+    public void ResolutionsCommitted(PreparedResolutions prepared) => Recorded((PreparedUse)prepared.State);
 
     /// <summary>Which version of a secret a run uses, and by which tasks: the manifest, kept in memory for active runs.</summary>
     private sealed class Pin(int version)
@@ -392,25 +437,7 @@ public sealed class SecretVault(
         else _currentVersions.TryRemove(name, out _);
     }
 
-    /// <summary>
-    /// Records, ahead of a hand-off, which version of each secret a task will get: the audit events and manifest
-    /// entries, durable when this returns (issued beside the commit that schedules the task, they share its group
-    /// commit). The hand-off then takes the values from memory with <see cref="RecordedValue"/>. Null when any
-    /// secret cannot be given: the hand-off then goes the full way and fails with the reason.
-    /// </summary>
-    public async Task<IReadOnlyDictionary<string, int>?> RecordResolutionsAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
-    {
-        try
-        {
-            return (await ResolveAllAsync(names, context, ct)).ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
-        }
-        catch (SecretResolutionException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>A value whose use <see cref="RecordResolutionsAsync"/> recorded; null when it is no longer live.</summary>
+    /// <summary>A value whose use <see cref="PrepareResolutionsAsync"/> prepared; null when it is no longer live.</summary>
     public SecretValue? RecordedValue(string name, int version)
     {
         lock (_liveGate) return _live.TryGetValue((name, version), out var value) ? value : null;
