@@ -123,4 +123,12 @@ public sealed class SecretFlowTests(ServerFixture fixture)
             Assert.DoesNotContain(form, stored.Text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_malformed_json_environment_value_is_a_400_not_a_500()
+    {
+        var reply = await _client.SendRawAsync(HttpMethod.Put, $"/api/environment/{Defs.Unique("broken").Replace('_', '-')}", "\"unterminated", "application/json");
+        reply.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("invalid JSON", reply.Text, StringComparison.Ordinal);
+    }
 }

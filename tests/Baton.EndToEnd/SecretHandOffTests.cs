@@ -179,6 +179,9 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
         var start = await _client.PostAsync("/api/workflow", new JsonObject { ["name"] = ok["name"]!.GetValue<string>(), ["input"] = new JsonObject { ["pw"] = value } });
         start.ShouldBe(HttpStatusCode.BadRequest);
         Assert.Contains("$.input.pw", start.Text, StringComparison.Ordinal);
+        var correlated = await _client.PostAsync("/api/workflow", new JsonObject { ["name"] = ok["name"]!.GetValue<string>(), ["correlationId"] = value });
+        correlated.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("$.correlationId", correlated.Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -202,5 +205,23 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
         var again = await _client.PollTaskAsync(type);
         Assert.Equal(second, again["inputData"]!["key"]!.GetValue<string>());
         Assert.Equal(2, Assert.Single((await _client.GetAsync($"/api/workflow/{id}/secrets")).Array)!["version"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_worker_id_holding_a_secret_is_masked_in_the_task_and_the_poll_data()
+    {
+        var value = NewValue();
+        await _client.NewSecretAsync(value);
+        var type = Defs.Unique("id_worker");
+        var name = Defs.Unique("workerid");
+        await _client.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(type, "work")));
+        var id = await _client.StartAsync(name);
+        var task = await _client.PollTaskAsync(type, workerId: value);
+        await _client.CompleteTaskAsync(task);
+        var run = await _client.WaitForStatusAsync(id, "COMPLETED");
+        Assert.Equal("***", run["tasks"]![0]!["workerId"]!.GetValue<string>());
+        var pollData = await _client.GetAsync($"/api/tasks/queue/polldata?taskType={type}");
+        Assert.DoesNotContain(value, pollData.Text, StringComparison.Ordinal);
+        Assert.Contains("***", pollData.Text, StringComparison.Ordinal);
     }
 }

@@ -30,7 +30,7 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
         for (var i = 0; i < defs.Count; i++)
         {
             DefinitionValidator.ValidateTaskDef(defs[i], $"$[{i}]", problems);
-            SecretLiteralCheck.Check(redactor, JsonNode.Parse(BatonJson.Serialize(defs[i])), $"$[{i}]", problems);
+            CheckLiterals(defs[i], $"$[{i}]", problems);
         }
         if (problems.Count > 0) throw new InvalidRequestException(problems);
         var now = Clock.NowMs();
@@ -101,7 +101,14 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
     private void Check(WorkflowDef def, string path, List<ValidationProblem> problems)
     {
         DefinitionValidator.ValidateWorkflowDef(def, path, problems);
-        SecretLiteralCheck.Check(redactor, JsonNode.Parse(BatonJson.Serialize(def)), path, problems);
+        CheckLiterals(def, path, problems);
+    }
+
+    /// <summary>A definition holds no secret's value (serialized only when there are secrets to look for).</summary>
+    private void CheckLiterals<T>(T definition, string path, List<ValidationProblem> problems)
+    {
+        if (redactor.PatternCount == 0) return;
+        SecretLiteralCheck.Check(redactor, JsonNode.Parse(BatonJson.Serialize(definition)), path, problems);
     }
 
     public async Task<WorkflowDef> GetWorkflowDefAsync(string name, int? version, CancellationToken ct) =>

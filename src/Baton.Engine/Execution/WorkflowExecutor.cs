@@ -88,7 +88,13 @@ public sealed class WorkflowExecutor(
             if (string.IsNullOrWhiteSpace(request.Name)) throw new InvalidRequestException("$.name", "name is required");
             def = await definitions.GetWorkflowDefAsync(request.Name, request.Version, ct);
         }
-        definitions.CheckNoSecretValues(request.Input, "$.input");
+        definitions.CheckNoSecretValues(new JsonObject
+        {
+            ["input"] = request.Input?.DeepClone(),
+            ["correlationId"] = request.CorrelationId,
+            ["idempotencyKey"] = request.IdempotencyKey,
+            ["taskToDomain"] = request.TaskToDomain is { } domains ? new JsonObject(domains.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value))) : null,
+        }, "$");
         var now = Clock.NowMs();
         var input = (JsonObject?)request.Input?.DeepClone() ?? [];
         if (def.InputTemplate is { } template)
@@ -419,7 +425,7 @@ public sealed class WorkflowExecutor(
         var key = (taskType, domain);
         if (_lastPollSaved.TryGetValue(key, out var last) && now - last < 1000) return;
         _lastPollSaved[key] = now;
-        var data = new PollData { QueueName = taskType, Domain = domain, WorkerId = workerId, LastPollTime = now };
+        var data = new PollData { QueueName = taskType, Domain = domain, WorkerId = RunRedaction.Redact(redactor, workerId), LastPollTime = now };
         _ = store.SavePollDataAsync(data).ContinueWith(
             t => logger.LogWarning(t.Exception, "Could not record poll data for {TaskType}", taskType),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);

@@ -7,7 +7,8 @@ namespace Baton.Engine.Redaction;
 
 /// <summary>
 /// The persistence sink's redaction: before a run is committed, every string in the parts that can carry a value
-/// (task inputs and outputs, reasons, the run's output, variables and reason) passes the one redactor, in place,
+/// (task inputs and outputs, reasons, worker ids, the run's output, variables, reason and correlation id) passes the
+/// one redactor, in place,
 /// so the committed copy, the in-memory copy and every later read agree.
 /// </summary>
 public static class RunRedaction
@@ -20,6 +21,7 @@ public static class RunRedaction
             RedactInPlace(redactor, run.Variables);
             RedactInPlace(redactor, run.Input);
             run.ReasonForIncompletion = Redact(redactor, run.ReasonForIncompletion);
+            run.CorrelationId = Redact(redactor, run.CorrelationId);
         }
         foreach (var task in changedTasks)
         {
@@ -28,6 +30,7 @@ public static class RunRedaction
             RedactInPlace(redactor, task.InputData);
             RedactInPlace(redactor, task.OutputData);
             task.ReasonForIncompletion = Redact(redactor, task.ReasonForIncompletion);
+            task.WorkerId = Redact(redactor, task.WorkerId);
         }
     }
 

@@ -78,7 +78,12 @@ public static class AuditEndpoints
             if (request.ContentLength is > 0)
             {
                 var body = await JsonBody.ReadAsync(request, BatonJson.Context.JsonObject);
-                newKey = body["newMasterKey"]?.GetValue<string>();
+                newKey = body["newMasterKey"] switch
+                {
+                    null => null,
+                    JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+                    _ => throw new InvalidRequestException("$.newMasterKey", "newMasterKey is a string: 32 bytes of base64"),
+                };
             }
             await vault.RotateMasterKeyAsync(newKey, SecretEndpoints.Principal(request), ct);
             return Results.Json(KeysView(vault), BatonJson.Context.JsonObject);

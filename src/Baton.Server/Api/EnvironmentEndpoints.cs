@@ -33,7 +33,17 @@ public static class EnvironmentEndpoints
             using var reader = new StreamReader(request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync(ct);
             var isJson = request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
-            if (isJson && body.Length > 0 && body[0] == '"') body = JsonNode.Parse(body)!.GetValue<string>();
+            if (isJson && body.Length > 0 && body[0] == '"')
+            {
+                try
+                {
+                    body = JsonNode.Parse(body)!.GetValue<string>();
+                }
+                catch (System.Text.Json.JsonException e)
+                {
+                    throw new InvalidRequestException("$", JsonBody.Describe(e));
+                }
+            }
             await store.PutAsync(key, body, ct);
             return Results.Ok();
         }).Accepts<string>("text/plain", "application/json").WithSummary("Create or update an environment value (text, or JSON text)");
