@@ -11,29 +11,15 @@ namespace Baton.EndToEnd;
 /// checks that every workflow finishes, no task is lost, and no task a worker was told was completed is handed
 /// out or completed again.
 /// </summary>
-public sealed class DurabilityTests : IAsyncLifetime
+public sealed class DurabilityTests : OwnServerTests
 {
     private const int Workflows = 300;
     private static readonly string[] FinishedStatuses = ["COMPLETED", "TIMED_OUT"];
-    private EchoPeer _peer = null!;
-    private ServerProcess _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _peer = await EchoPeer.StartAsync();
-        _server = await ServerProcess.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _peer.DisposeAsync();
-    }
 
     [Fact]
     public async Task A_server_killed_mid_run_finishes_every_workflow_without_losing_or_repeating_a_task()
     {
-        using var client = new BatonClient(_server.BaseUrl);
+        using var client = new BatonClient(Server.BaseUrl);
         var name = Defs.Unique("durable");
         var type = Defs.Unique("durable_work");
         // A worker whose poll answer was lost in the kill gets its task back after the response timeout.
@@ -46,7 +32,7 @@ public sealed class DurabilityTests : IAsyncLifetime
         }))).ShouldBe(HttpStatusCode.OK);
         await client.RegisterWorkflowAsync(Defs.Workflow(name,
             Defs.Simple(type, "work", new JsonObject { ["n"] = "${workflow.input.n}" }),
-            Defs.Http("call", $"{_peer.BaseUrl}/echo", "POST", body: new JsonObject { ["n"] = "${work.output.n}" }),
+            Defs.Http("call", $"{Peer.BaseUrl}/echo", "POST", body: new JsonObject { ["n"] = "${work.output.n}" }),
             Defs.Inline("check", "$.n * 2", new JsonObject { ["n"] = "${call.output.response.body.body.n}" })));
 
         var started = new List<(string Id, int N)>();
@@ -60,9 +46,9 @@ public sealed class DurabilityTests : IAsyncLifetime
 
         while (acknowledged.Count < Workflows / 3 && !stop.IsCancellationRequested) await Task.Delay(20);
         var acknowledgedBeforeKill = acknowledged.Keys.ToHashSet();
-        await _server.KillAsync();
+        await Server.KillAsync();
         await Task.Delay(200);
-        await _server.LaunchAsync();
+        await Server.LaunchAsync();
         Volatile.Write(ref restarted, 1);
 
         var deadline = DateTime.UtcNow.AddSeconds(120);
@@ -88,7 +74,7 @@ public sealed class DurabilityTests : IAsyncLifetime
             Assert.Equal(n * 2, run["output"]!["result"]!.GetValue<int>());
             Assert.All(tasks, t => Assert.Contains(t!["status"]!.GetValue<string>(), FinishedStatuses));
         }
-        Assert.Contains("Resumed", _server.Output, StringComparison.Ordinal);
+        Assert.Contains("Resumed", Server.Output, StringComparison.Ordinal);
     }
 
     /// <summary>A worker like an SDK's: polls, completes, and when the server is gone retries the same call.</summary>

@@ -8,45 +8,31 @@ using Microsoft.Data.Sqlite;
 namespace Baton.EndToEnd;
 
 /// <summary>The master key, tampering and rotation, each on a server of its own that is stopped and started again.</summary>
-public sealed class KeyManagementTests : IAsyncLifetime
+public sealed class KeyManagementTests : OwnServerTests
 {
-    private EchoPeer _peer = null!;
-    private ServerProcess _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _peer = await EchoPeer.StartAsync();
-        _server = await ServerProcess.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _peer.DisposeAsync();
-    }
 
 
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task The_first_start_generates_an_owner_only_master_key_and_logs_where_not_what()
     {
-        var keyFile = Path.Combine(_server.DataDir, "master.key");
+        var keyFile = Path.Combine(Server.DataDir, "master.key");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
         var key = (await File.ReadAllTextAsync(keyFile)).Trim();
-        Assert.Contains(keyFile, _server.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain(key, _server.Output, StringComparison.Ordinal);
+        Assert.Contains(keyFile, Server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, Server.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_wrong_master_key_stops_the_start_naming_the_expected_fingerprint()
     {
-        using var client = new BatonClient(_server.BaseUrl);
+        using var client = new BatonClient(Server.BaseUrl);
         var keys = (await client.GetAsync("/api/admin/keys")).Object;
         var expected = keys["masterKeyFingerprint"]!.GetValue<string>();
-        await _server.KillAsync();
+        await Server.KillAsync();
 
         var wrong = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _server.LaunchAsync($"--Baton:Secrets:MasterKey={wrong}"));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Server.LaunchAsync($"--Baton:Secrets:MasterKey={wrong}"));
         Assert.Contains("exited with code 2", error.Message, StringComparison.Ordinal);
         Assert.Contains($"sealed with master key {expected}", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(wrong, error.Message, StringComparison.Ordinal);
@@ -55,11 +41,11 @@ public sealed class KeyManagementTests : IAsyncLifetime
     [Fact]
     public async Task A_tampered_value_fails_the_task_that_needed_it_with_an_audit_event_and_the_server_stays_up()
     {
-        using var client = new BatonClient(_server.BaseUrl);
+        using var client = new BatonClient(Server.BaseUrl);
         var name = "tampered-" + Guid.NewGuid().ToString("N")[..8];
         await client.PutSecretAsync(name, "value-" + Guid.NewGuid().ToString("N"));
-        await _server.KillAsync();
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_server.DataDir, "baton.db")}"))
+        await Server.KillAsync();
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(Server.DataDir, "baton.db")}"))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
@@ -68,9 +54,9 @@ public sealed class KeyManagementTests : IAsyncLifetime
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
         SqliteConnection.ClearAllPools();
-        await _server.LaunchAsync();
+        await Server.LaunchAsync();
 
-        var def = Defs.Workflow(Defs.Unique("tamper"), Defs.Http("call", $"{_peer.BaseUrl}/echo", headers: new JsonObject { ["X-Key"] = $"${{workflow.secrets.{name}}}" }));
+        var def = Defs.Workflow(Defs.Unique("tamper"), Defs.Http("call", $"{Peer.BaseUrl}/echo", headers: new JsonObject { ["X-Key"] = $"${{workflow.secrets.{name}}}" }));
         await client.RegisterWorkflowAsync(def);
         var run = (await client.PostAsync($"/api/workflow/execute/{def["name"]}/1", new JsonObject())).Object;
         Assert.Equal("FAILED", run["status"]!.GetValue<string>());
@@ -83,7 +69,7 @@ public sealed class KeyManagementTests : IAsyncLifetime
     [Fact]
     public async Task Rotating_both_keys_keeps_every_value_readable_across_a_restart()
     {
-        using var client = new BatonClient(_server.BaseUrl);
+        using var client = new BatonClient(Server.BaseUrl);
         var name = "rotate-" + Guid.NewGuid().ToString("N")[..8];
         var value = "value-" + Guid.NewGuid().ToString("N");
         await client.PutSecretAsync(name, value);
@@ -93,8 +79,8 @@ public sealed class KeyManagementTests : IAsyncLifetime
         Assert.NotEqual(before["masterKeyFingerprint"]!.GetValue<string>(), afterMaster["masterKeyFingerprint"]!.GetValue<string>());
         Assert.Equal(before["terms"]!.AsArray().Count + 1, afterData["terms"]!.AsArray().Count);
 
-        await _server.KillAsync();
-        await _server.LaunchAsync();
+        await Server.KillAsync();
+        await Server.LaunchAsync();
         Assert.Equal(afterMaster["masterKeyFingerprint"]!.GetValue<string>(), (await client.GetAsync("/api/admin/keys")).Object["masterKeyFingerprint"]!.GetValue<string>());
         Assert.Equal(value, (await client.GetAsync($"/api/secrets/{name}")).Text);
     }
