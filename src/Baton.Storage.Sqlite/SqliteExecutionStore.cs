@@ -167,6 +167,18 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
             }
             where.Append(')');
         }
+        if (query.VisibleTo is { } visible)
+        {
+            where.Append(" AND (json_extract(json, '$.createdBy') = $starter");
+            command.Parameters.AddWithValue("$starter", visible.Starter);
+            var i = 0;
+            foreach (var name in visible.WorkflowNames)
+            {
+                where.Append(i == 0 ? " OR workflow_name IN (" : ", ").Append("$v").Append(i);
+                command.Parameters.AddWithValue($"$v{i++}", name);
+            }
+            where.Append(i == 0 ? ")" : "))");
+        }
         if (!string.IsNullOrEmpty(query.FreeText) && query.FreeText != "*")
         {
             // Decoded values of the id, correlation id, input and output only: never field names, escapes or other fields.

@@ -102,6 +102,19 @@ internal static class SqliteSchema
             name TEXT NOT NULL REFERENCES environment_values (name), key TEXT NOT NULL, value TEXT NOT NULL,
             PRIMARY KEY (name, key)) WITHOUT ROWID;
         """,
+        // 3: the access model (issue 5). Principals are small documents; grants are rows so they can be listed by either end.
+        """
+        CREATE TABLE access_users (id TEXT PRIMARY KEY COLLATE NOCASE, json TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE access_groups (id TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE access_applications (id TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE access_keys (
+            id TEXT PRIMARY KEY, application_id TEXT NOT NULL, secret_hash BLOB NOT NULL,
+            active INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE access_grants (
+            subject_type TEXT NOT NULL, subject_id TEXT NOT NULL, target_type TEXT NOT NULL, target_id TEXT NOT NULL,
+            access INTEGER NOT NULL,
+            PRIMARY KEY (subject_type, subject_id, target_type, target_id)) WITHOUT ROWID;
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

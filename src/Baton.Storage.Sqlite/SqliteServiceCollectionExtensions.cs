@@ -1,3 +1,4 @@
+using Baton.Access.Store;
 using Baton.Engine.Persistence;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Store;
@@ -18,6 +19,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<IRunManifestStore, SqliteRunManifestStore>();
         services.AddSingleton<IEnvironmentStore, SqliteEnvironmentStore>();
+        services.AddSingleton<IAccessStore, SqliteAccessStore>();
         return services;
     }
 }

@@ -58,7 +58,7 @@ public sealed class CanaryRun : IAsyncLifetime
         Peer = await EchoPeer.StartAsync();
         // Debug logging, with ASP.NET Core's request lines: a wider log surface for the scan.
         Server = await ServerProcess.StartAsync("--Logging:LogLevel:Default=Debug", "--Logging:LogLevel:Microsoft.AspNetCore=Information");
-        Client = new BatonClient(Server.BaseUrl);
+        Client = new BatonClient(Server);
 
         await RegisterSecretsAsync();
         await RegisterDefinitionsAsync();

@@ -19,7 +19,7 @@ public sealed class DurabilityTests : OwnServerTests
     [Fact]
     public async Task A_server_killed_mid_run_finishes_every_workflow_without_losing_or_repeating_a_task()
     {
-        using var client = new BatonClient(Server.BaseUrl);
+        using var client = new BatonClient(Server);
         var name = Defs.Unique("durable");
         var type = Defs.Unique("durable_work");
         // A worker whose poll answer was lost in the kill gets its task back after the response timeout.

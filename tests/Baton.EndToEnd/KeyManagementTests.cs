@@ -26,7 +26,7 @@ public sealed class KeyManagementTests : OwnServerTests
     [Fact]
     public async Task A_wrong_master_key_stops_the_start_naming_the_expected_fingerprint()
     {
-        using var client = new BatonClient(Server.BaseUrl);
+        using var client = new BatonClient(Server);
         var keys = (await client.GetAsync("/api/admin/keys")).Object;
         var expected = keys["masterKeyFingerprint"]!.GetValue<string>();
         await Server.KillAsync();
@@ -41,7 +41,7 @@ public sealed class KeyManagementTests : OwnServerTests
     [Fact]
     public async Task A_tampered_value_fails_the_task_that_needed_it_with_an_audit_event_and_the_server_stays_up()
     {
-        using var client = new BatonClient(Server.BaseUrl);
+        using var client = new BatonClient(Server);
         var name = "tampered-" + Guid.NewGuid().ToString("N")[..8];
         await client.PutSecretAsync(name, "value-" + Guid.NewGuid().ToString("N"));
         await Server.KillAsync();
@@ -69,7 +69,7 @@ public sealed class KeyManagementTests : OwnServerTests
     [Fact]
     public async Task Rotating_both_keys_keeps_every_value_readable_across_a_restart()
     {
-        using var client = new BatonClient(Server.BaseUrl);
+        using var client = new BatonClient(Server);
         var name = "rotate-" + Guid.NewGuid().ToString("N")[..8];
         var value = "value-" + Guid.NewGuid().ToString("N");
         await client.PutSecretAsync(name, value);

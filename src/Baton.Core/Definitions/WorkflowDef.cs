@@ -28,6 +28,11 @@ public sealed class WorkflowDef
     public long? UpdateTime { get; set; }
     public string? CreatedBy { get; set; }
     public string? UpdatedBy { get; set; }
+    /// <summary>
+    /// Port's name: when false, runs of this definition are visible only to their starter, admins and principals
+    /// with an explicit grant on the definition. Unset means true.
+    /// </summary>
+    public bool? AllowAnyoneToViewRuns { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }

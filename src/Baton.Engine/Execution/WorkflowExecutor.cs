@@ -117,7 +117,7 @@ public sealed class WorkflowExecutor(
             CreateTime = now,
             StartTime = now,
             UpdateTime = now,
-            CreatedBy = principal ?? request.CreatedBy,
+            CreatedBy = principal, // never the request's createdBy: a caller cannot start a run as someone else
             TaskToDomain = request.TaskToDomain,
             IdempotencyKey = request.IdempotencyKey,
             WorkflowDefinition = def,

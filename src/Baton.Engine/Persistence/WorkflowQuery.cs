@@ -20,4 +20,9 @@ public sealed record WorkflowQuery
     public int Size { get; init; } = 100;
     /// <summary>Newest first unless false.</summary>
     public bool NewestFirst { get; init; } = true;
+    /// <summary>When set, only the runs this caller may see. Null: every run.</summary>
+    public RunVisibility? VisibleTo { get; init; }
 }
+
+/// <summary>The runs a caller may see: those it started, and every run of the workflows it may see all runs of.</summary>
+public sealed record RunVisibility(string Starter, IReadOnlyCollection<string> WorkflowNames);

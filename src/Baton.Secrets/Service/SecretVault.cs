@@ -19,6 +19,7 @@ public sealed class SecretVault(
     IAuditLog audit,
     IRunManifestStore manifest,
     SecretRedactor redactor,
+    ISecretUsePolicy usePolicy,
     IOptions<SecretsOptions> options,
     ILogger<SecretVault> logger) : IDisposable
 {
@@ -95,6 +96,7 @@ public sealed class SecretVault(
         }
         // Purpose keys are created in memory on first ask: ask at start and persist, so fingerprints stay stable.
         _ = _keyring.PurposeKey(SecretFingerprint.Purpose);
+        _ = _keyring.PurposeKey(TokenSigningPurpose);
         await repository.SaveKeyringAsync(_keyring.Wrap(_master), ct);
         _cipher = new SecretCipher(_keyring);
         _cipher.KeyringChanged += () => _keyringDirty = true;
@@ -103,6 +105,7 @@ public sealed class SecretVault(
         foreach (var record in await repository.ListAsync(includeDeleted: false, ct))
         {
             if (record.CurrentVersion > 0) _currentVersions[record.Name] = record.CurrentVersion;
+            _tags[record.Name] = record.Tags;
         }
         foreach (var version in await repository.ListLiveVersionsAsync(ct))
         {
@@ -228,6 +231,7 @@ public sealed class SecretVault(
         CheckTags(tags);
         await LiveRecordAsync(name, principal, "tags", ct);
         await repository.SetTagsAsync(name, tags, ct);
+        await RefreshTagsAsync(name, ct);
         await AppendAsync(new AuditEvent { Action = "tags", Outcome = "ok", Secret = name, Principal = principal, Detail = "set " + string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}")) }, ct);
     }
 
@@ -236,6 +240,7 @@ public sealed class SecretVault(
         CheckTags(tags);
         await LiveRecordAsync(name, principal, "tags", ct);
         await repository.RemoveTagsAsync(name, tags, ct);
+        await RefreshTagsAsync(name, ct);
         await AppendAsync(new AuditEvent { Action = "tags", Outcome = "ok", Secret = name, Principal = principal, Detail = "removed " + string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}")) }, ct);
     }
 
@@ -318,7 +323,12 @@ public sealed class SecretVault(
                 throw new SecretResolutionException($"secret '{name}' does not exist");
             }
 
-            // Permission check point: the access model decides here whether context.Principal may use the secret.
+            // The one permission check of a hand-off, before anything of the value is touched.
+            if (!usePolicy.MayUse(context.Principal, name, TagsOf(name)))
+            {
+                await TryAuditFailureAsync(name, null, context, "denied", "permission denied", ct);
+                throw new SecretResolutionException($"permission denied: {context.Principal ?? "(no principal)"} may not use secret '{name}'");
+            }
 
             var pinned = pins.GetValueOrDefault(name);
             var version = pinned?.Version ?? current;
@@ -433,9 +443,30 @@ public sealed class SecretVault(
 
     private async Task RefreshCurrentAsync(string name, CancellationToken ct)
     {
-        if (await repository.GetAsync(name, ct) is { DeletedAt: null, CurrentVersion: > 0 } record) _currentVersions[name] = record.CurrentVersion;
+        var record = await repository.GetAsync(name, ct);
+        if (record is { DeletedAt: null, CurrentVersion: > 0 }) _currentVersions[name] = record.CurrentVersion;
         else _currentVersions.TryRemove(name, out _);
+        if (record is not null) _tags[name] = record.Tags;
+        else _tags.TryRemove(name, out _);
     }
+
+    /// <summary>Each secret's tags, kept in memory for the permission check of every hand-off.</summary>
+    private readonly ConcurrentDictionary<string, IReadOnlyList<SecretTag>> _tags = new(StringComparer.Ordinal);
+
+    /// <summary>A secret's tags as they are now (empty for an unknown secret).</summary>
+    public IReadOnlyList<SecretTag> TagsOf(string name) => _tags.TryGetValue(name, out var tags) ? tags : [];
+
+    private async Task RefreshTagsAsync(string name, CancellationToken ct)
+    {
+        if (await repository.GetAsync(name, ct) is { } record) _tags[name] = record.Tags;
+        else _tags.TryRemove(name, out _);
+    }
+
+    /// <summary>The keyring purpose whose key signs API tokens.</summary>
+    public const string TokenSigningPurpose = "api-token-signing";
+
+    /// <summary>A key for another purpose than values (e.g. token signing), stable across restarts and data-key rotations.</summary>
+    public byte[] PurposeKey(string purpose) => Ring.PurposeKey(purpose).ToArray();
 
     /// <summary>A value whose use <see cref="PrepareResolutionsAsync"/> prepared; null when it is no longer live.</summary>
     public SecretValue? RecordedValue(string name, int version)
@@ -614,6 +645,7 @@ public sealed class SecretVault(
         foreach (var name in purged)
         {
             _currentVersions.TryRemove(name, out _);
+            _tags.TryRemove(name, out _);
             await AppendAsync(new AuditEvent { Action = "purge", Outcome = "ok", Secret = name }, ct);
         }
     }

@@ -1,3 +1,4 @@
+using Baton.Access.Service;
 using Baton.Engine.Execution;
 using Baton.Secrets.Service;
 using Baton.Server.Hosting;
@@ -20,6 +21,18 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         catch (InvalidRequestException e)
         {
             await WriteAsync(context, StatusCodes.Status400BadRequest, "Validation failed, check below errors for detail.", [.. e.Problems]);
+        }
+        catch (AccessRequestException e)
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, "Validation failed, check below errors for detail.", [.. e.Problems]);
+        }
+        catch (AccessNotFoundException e)
+        {
+            await WriteAsync(context, StatusCodes.Status404NotFound, e.Message);
+        }
+        catch (AccessDeniedException e)
+        {
+            await WriteAsync(context, StatusCodes.Status403Forbidden, e.Message);
         }
         catch (NotFoundException e)
         {
@@ -66,7 +79,7 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, string message, List<Core.Validation.ValidationProblem>? problems = null, bool retryable = false)
+    internal static async Task WriteAsync(HttpContext context, int status, string message, List<Core.Validation.ValidationProblem>? problems = null, bool retryable = false)
     {
         if (context.Response.HasStarted) return;
         context.Response.Clear();

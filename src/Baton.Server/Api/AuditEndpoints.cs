@@ -4,6 +4,9 @@ using Baton.Engine.Execution;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Service;
 
+using Baton.Access.Model;
+using Baton.Server.Auth;
+
 namespace Baton.Server.Api;
 
 /// <summary>The audit log, the per-run secret manifest, and key administration.</summary>
@@ -44,7 +47,7 @@ public static class AuditEndpoints
                 });
             }
             return Results.Json(list, BatonJson.Context.JsonArray);
-        }).WithTags("Audit").WithSummary("Audit events, newest first, by secret, principal, workflow, action and time (epoch ms)");
+        }).WithTags("Audit").WithMetadata(AccessRule.Role(Roles.Admin)).WithSummary("Audit events, newest first, by secret, principal, workflow, action and time (epoch ms)");
 
         app.MapGet("/api/workflow/{workflowId}/secrets", async (string workflowId, WorkflowExecutor executor, SecretVault vault, CancellationToken ct) =>
         {
@@ -62,9 +65,9 @@ public static class AuditEndpoints
                 });
             }
             return Results.Json(list, BatonJson.Context.JsonArray);
-        }).WithTags("Workflows").WithSummary("The run's secret manifest: which secrets it used, which version, a keyed fingerprint, which tasks");
+        }).WithTags("Workflows").WithMetadata(AccessRule.Run(AccessRight.Read)).WithSummary("The run's secret manifest: which secrets it used, which version, a keyed fingerprint, which tasks");
 
-        var keys = app.MapGroup("/api/admin/keys").WithTags("Admin");
+        var keys = app.MapGroup("/api/admin/keys").WithTags("Admin").WithMetadata(AccessRule.Role(Roles.Admin));
         keys.MapGet("/", (SecretVault vault) => Results.Json(KeysView(vault), BatonJson.Context.JsonObject))
             .WithSummary("The master key's fingerprint and the data key terms (never key material)");
         keys.MapPost("/rotate", async (HttpRequest request, SecretVault vault, CancellationToken ct) =>

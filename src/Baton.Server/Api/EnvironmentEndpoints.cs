@@ -1,8 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Baton.Access.Model;
+using Baton.Access.Service;
 using Baton.Core.Json;
 using Baton.Engine.Execution;
 using Baton.Engine.Environment;
+using Baton.Server.Auth;
 
 namespace Baton.Server.Api;
 
@@ -16,20 +19,24 @@ public static class EnvironmentEndpoints
     {
         var group = app.MapGroup("/api/environment").WithTags("Environment");
 
-        group.MapGet("/", async (EnvironmentValues store, CancellationToken ct) =>
+        group.MapGet("/", async (HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct) =>
         {
             var list = new JsonArray();
-            foreach (var value in await store.ListAsync(ct)) list.Add(new JsonObject { ["name"] = value.Name, ["value"] = value.Value, ["tags"] = SecretEndpoints.Tags(value.Tags) });
+            var model = access.Model;
+            foreach (var value in (await store.ListAsync(ct)).Where(v => (model.RightsOn(request.CallerOf(), Env(v.Name), AccessControl.ToResourceTags(v.Tags)) & AccessRight.Read) != 0))
+                list.Add(new JsonObject { ["name"] = value.Name, ["value"] = value.Value, ["tags"] = SecretEndpoints.Tags(value.Tags) });
             return Results.Json(list, BatonJson.Context.JsonArray);
-        }).WithSummary("Every environment value");
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.EnvVariable, AccessRight.Read)).WithSummary("Every environment value the caller may read");
 
         group.MapGet("/{key}", async (string key, EnvironmentValues store, CancellationToken ct) =>
             await store.GetAsync(key, ct) is { } value ? Results.Text(value.Value, "text/plain", Encoding.UTF8) : throw NotFound(key))
-            .Produces<string>(contentType: "text/plain").WithSummary("One environment value, as text");
+            .WithMetadata(On(AccessRight.Read)).Produces<string>(contentType: "text/plain").WithSummary("One environment value, as text");
 
         group.MapPut("/{key}", async (string key, HttpRequest request, EnvironmentValues store, CancellationToken ct) =>
         {
             if (Baton.Secrets.SecretName.Problem(key) is { } problem) throw new InvalidRequestException("key", problem.Replace("secret", "environment value", StringComparison.Ordinal));
+            var exists = await store.GetAsync(key, ct) is not null;
+            await Guard.RequireSaveAsync(request, Env(key), exists);
             using var reader = new StreamReader(request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync(ct);
             var isJson = request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
@@ -45,31 +52,42 @@ public static class EnvironmentEndpoints
                 }
             }
             await store.PutAsync(key, body, ct);
+            if (!exists) await Guard.CreatedAsync(request, Env(key));
             return Results.Ok();
-        }).Accepts<string>("text/plain", "application/json").WithSummary("Create or update an environment value (text, or JSON text)");
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.EnvVariable, AccessRight.Create | AccessRight.Update)).Accepts<string>("text/plain", "application/json").WithSummary("Create or update an environment value (text, or JSON text)");
 
         group.MapDelete("/{key}", async (string key, EnvironmentValues store, CancellationToken ct) =>
             await store.DeleteAsync(key, ct) is { } deleted ? Results.Text(deleted, "text/plain", Encoding.UTF8) : throw NotFound(key))
-            .WithSummary("Delete an environment value; answers the deleted value");
+            .WithMetadata(On(AccessRight.Delete)).WithSummary("Delete an environment value; answers the deleted value");
 
-        group.MapPut("/{key}/tags", async (string key, HttpRequest request, EnvironmentValues store, CancellationToken ct) =>
+        group.MapPut("/{key}/tags", async (string key, HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct) =>
         {
             _ = await store.GetAsync(key, ct) ?? throw NotFound(key);
-            await store.SetTagsAsync(key, await SecretEndpoints.ReadTagsAsync(request), ct);
+            var tags = await SecretEndpoints.ReadTagsAsync(request);
+            await AccessEndpoints.CheckTagRightsAsync(request, access, AccessControl.ToResourceTags(tags));
+            await store.SetTagsAsync(key, tags, ct);
+            await access.AuditAsync("tags", "ok", request.CallerOf().Id, $"environment value {key}: set {string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}"))}", ct);
             return Results.Ok();
-        }).WithSummary("Add or replace tags");
+        }).WithMetadata(On(AccessRight.Update)).WithSummary("Add or replace tags");
 
         group.MapGet("/{key}/tags", async (string key, EnvironmentValues store, CancellationToken ct) =>
             Results.Json(SecretEndpoints.Tags((await store.GetAsync(key, ct) ?? throw NotFound(key)).Tags), BatonJson.Context.JsonArray))
-            .WithSummary("An environment value's tags");
+            .WithMetadata(On(AccessRight.Read)).WithSummary("An environment value's tags");
 
-        group.MapDelete("/{key}/tags", async (string key, HttpRequest request, EnvironmentValues store, CancellationToken ct) =>
+        group.MapDelete("/{key}/tags", async (string key, HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct) =>
         {
             _ = await store.GetAsync(key, ct) ?? throw NotFound(key);
-            await store.RemoveTagsAsync(key, await SecretEndpoints.ReadTagsAsync(request), ct);
+            var tags = await SecretEndpoints.ReadTagsAsync(request);
+            await AccessEndpoints.CheckTagRightsAsync(request, access, AccessControl.ToResourceTags(tags));
+            await store.RemoveTagsAsync(key, tags, ct);
+            await access.AuditAsync("tags", "ok", request.CallerOf().Id, $"environment value {key}: removed {string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}"))}", ct);
             return Results.Ok();
-        }).WithSummary("Remove tags");
+        }).WithMetadata(On(AccessRight.Update)).WithSummary("Remove tags");
     }
+
+    private static AccessRule On(AccessRight rights) => AccessRule.On(TargetTypes.EnvVariable, rights, "key");
+
+    private static Target Env(string name) => new(TargetTypes.EnvVariable, name);
 
     private static NotFoundException NotFound(string key) => new($"No environment value named '{key}'");
 }

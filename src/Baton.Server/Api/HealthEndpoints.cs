@@ -7,7 +7,7 @@ public static class HealthEndpoints
 {
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/health").WithTags("Health");
+        var group = app.MapGroup("/health").WithTags("Health").WithMetadata(Auth.AccessRule.Public);
         group.MapGet("/live", () => Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse));
         group.MapGet("/ready", (EngineReadiness readiness) => readiness.IsReady
             ? Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse)

@@ -1,6 +1,8 @@
+using Baton.Access.Model;
 using Baton.Core.Definitions;
 using Baton.Core.Json;
 using Baton.Engine.Execution;
+using Baton.Server.Auth;
 
 namespace Baton.Server.Api;
 
@@ -15,64 +17,115 @@ public static class MetadataEndpoints
         group.MapPost("/workflow", async (HttpRequest request, DefinitionCatalog catalog, bool? overwrite, CancellationToken ct) =>
         {
             var def = await JsonBody.ReadAsync(request, json.WorkflowDef);
-            await catalog.SaveWorkflowDefAsync(def, overwrite ?? false, null, ct);
+            var created = await RequireSaveWorkflowsAsync(request, catalog, [def], ct);
+            await catalog.SaveWorkflowDefAsync(def, overwrite ?? false, request.CallerOf().Id, ct);
+            await GrantCreatorAsync(request, TargetTypes.WorkflowDef, created);
             return Results.Ok();
-        }).Accepts<WorkflowDef>("application/json").WithSummary("Register a workflow definition (409 when it exists, unless overwrite=true)");
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update)).Accepts<WorkflowDef>("application/json").WithSummary("Register a workflow definition (409 when it exists, unless overwrite=true)");
 
         group.MapPut("/workflow", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var defs = await JsonBody.ReadAsync(request, json.ListWorkflowDef);
-            await catalog.SaveWorkflowDefsAsync(defs, null, ct);
+            var created = await RequireSaveWorkflowsAsync(request, catalog, defs, ct);
+            await catalog.SaveWorkflowDefsAsync(defs, request.CallerOf().Id, ct);
+            await GrantCreatorAsync(request, TargetTypes.WorkflowDef, created);
             return Results.Json(new BulkResponse { BulkSuccessfulResults = [.. defs.Select(d => d.Name)] }, ServerJsonContext.Readable.BulkResponse);
-        }).Accepts<List<WorkflowDef>>("application/json").WithSummary("Create or update a list of workflow definitions");
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update)).Accepts<List<WorkflowDef>>("application/json").WithSummary("Create or update a list of workflow definitions");
 
         group.MapPost("/workflow/validate", async (HttpRequest request, DefinitionCatalog catalog) =>
         {
             var def = await JsonBody.ReadAsync(request, json.WorkflowDef);
             catalog.Validate(def, "$");
             return Results.Ok();
-        }).Accepts<WorkflowDef>("application/json").WithSummary("Validate a workflow definition without storing it");
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update)).Accepts<WorkflowDef>("application/json").WithSummary("Validate a workflow definition without storing it");
 
-        group.MapGet("/workflow", async (DefinitionCatalog catalog, CancellationToken ct) =>
-            Results.Json(await catalog.ListWorkflowDefsAsync(ct), json.IReadOnlyListWorkflowDef))
-            .WithSummary("Every version of every workflow definition");
+        group.MapGet("/workflow", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
+        {
+            var visible = new List<WorkflowDef>();
+            foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
+            {
+                if (await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read)) visible.Add(def);
+            }
+            return Results.Json(visible, json.ListWorkflowDef);
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Read)).WithSummary("Every version of every workflow definition the caller may read");
 
         group.MapGet("/workflow/{name}", async (string name, int? version, DefinitionCatalog catalog, CancellationToken ct) =>
             Results.Json(await catalog.GetWorkflowDefAsync(name, version, ct), json.WorkflowDef))
-            .WithSummary("One workflow definition (latest version unless ?version=)");
+            .WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Read, "name")).WithSummary("One workflow definition (latest version unless ?version=)");
 
         group.MapDelete("/workflow/{name}/{version:int}", async (string name, int version, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             await catalog.DeleteWorkflowDefAsync(name, version, ct);
             return Results.Ok();
-        }).WithSummary("Delete one version of a workflow definition");
+        }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Delete, "name")).WithSummary("Delete one version of a workflow definition");
 
         group.MapPost("/taskdefs", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var defs = await JsonBody.ReadAsync(request, json.ListTaskDef);
-            await catalog.SaveTaskDefsAsync(defs, null, ct);
+            var created = await RequireSaveTasksAsync(request, catalog, defs);
+            await catalog.SaveTaskDefsAsync(defs, request.CallerOf().Id, ct);
+            await GrantCreatorAsync(request, TargetTypes.TaskDef, created);
             return Results.Ok();
-        }).Accepts<List<TaskDef>>("application/json").WithSummary("Create or update a list of task definitions");
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Create | AccessRight.Update)).Accepts<List<TaskDef>>("application/json").WithSummary("Create or update a list of task definitions");
 
         group.MapPut("/taskdefs", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var def = await JsonBody.ReadAsync(request, json.TaskDef);
-            await catalog.SaveTaskDefsAsync([def], null, ct);
+            var created = await RequireSaveTasksAsync(request, catalog, [def]);
+            await catalog.SaveTaskDefsAsync([def], request.CallerOf().Id, ct);
+            await GrantCreatorAsync(request, TargetTypes.TaskDef, created);
             return Results.Ok();
-        }).Accepts<TaskDef>("application/json").WithSummary("Create or update one task definition");
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Create | AccessRight.Update)).Accepts<TaskDef>("application/json").WithSummary("Create or update one task definition");
 
-        group.MapGet("/taskdefs", async (DefinitionCatalog catalog, CancellationToken ct) =>
-            Results.Json(await catalog.ListTaskDefsAsync(ct), json.IReadOnlyListTaskDef))
-            .WithSummary("Every task definition");
+        group.MapGet("/taskdefs", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
+        {
+            var visible = new List<TaskDef>();
+            foreach (var def in await catalog.ListTaskDefsAsync(ct))
+            {
+                if (await Guard.HoldsAsync(request, new Target(TargetTypes.TaskDef, def.Name), AccessRight.Read)) visible.Add(def);
+            }
+            return Results.Json(visible, json.ListTaskDef);
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Read)).WithSummary("Every task definition the caller may read");
 
         group.MapGet("/taskdefs/{name}", async (string name, DefinitionCatalog catalog, CancellationToken ct) =>
             Results.Json(await catalog.GetTaskDefAsync(name, ct), json.TaskDef))
-            .WithSummary("One task definition");
+            .WithMetadata(AccessRule.On(TargetTypes.TaskDef, AccessRight.Read, "name")).WithSummary("One task definition");
 
         group.MapDelete("/taskdefs/{name}", async (string name, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             await catalog.DeleteTaskDefAsync(name, ct);
             return Results.Ok();
-        }).WithSummary("Delete a task definition");
+        }).WithMetadata(AccessRule.On(TargetTypes.TaskDef, AccessRight.Delete, "name")).WithSummary("Delete a task definition");
+    }
+
+    /// <summary>Checks CREATE for new definitions and UPDATE for existing ones; answers the names that are new.</summary>
+    private static async Task<List<string>> RequireSaveWorkflowsAsync(HttpRequest request, DefinitionCatalog catalog, IReadOnlyList<WorkflowDef> defs, CancellationToken ct)
+    {
+        var existing = (await catalog.ListWorkflowDefsAsync(ct)).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        var created = new List<string>();
+        foreach (var def in defs.Where(d => !string.IsNullOrEmpty(d.Name)))
+        {
+            var exists = existing.Contains(def.Name);
+            await Guard.RequireSaveAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), exists);
+            if (!exists) created.Add(def.Name);
+        }
+        return created;
+    }
+
+    private static async Task<List<string>> RequireSaveTasksAsync(HttpRequest request, DefinitionCatalog catalog, IReadOnlyList<TaskDef> defs)
+    {
+        var created = new List<string>();
+        foreach (var def in defs.Where(d => !string.IsNullOrEmpty(d.Name)))
+        {
+            var exists = catalog.TaskDef(def.Name) is not null;
+            await Guard.RequireSaveAsync(request, new Target(TargetTypes.TaskDef, def.Name), exists);
+            if (!exists) created.Add(def.Name);
+        }
+        return created;
+    }
+
+    private static async Task GrantCreatorAsync(HttpRequest request, string targetType, List<string> created)
+    {
+        foreach (var name in created.Distinct()) await Guard.CreatedAsync(request, new Target(targetType, name));
     }
 }

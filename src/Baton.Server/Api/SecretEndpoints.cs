@@ -1,12 +1,15 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Baton.Access.Model;
+using Baton.Access.Service;
 using Baton.Core.Expressions;
 using Baton.Core.Json;
 using Baton.Engine.Execution;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Service;
 using Baton.Secrets.Store;
+using Baton.Server.Auth;
 
 namespace Baton.Server.Api;
 
@@ -23,16 +26,19 @@ public static class SecretEndpoints
 
         group.MapPut("/{key}", async (string key, string? description, HttpRequest request, SecretVault vault, CancellationToken ct) =>
         {
+            var exists = await vault.ExistsAsync(key, ct);
+            await Guard.RequireSaveAsync(request, Secret(key), exists);
             var value = await ReadValueAsync(request, vault.Options.MaxValueBytes);
             var version = await vault.PutAsync(key, value, description, ExpectedVersion(request), Principal(request), ct);
+            if (!exists) await Guard.CreatedAsync(request, Secret(key));
             request.HttpContext.Response.Headers.ETag = $"\"{version}\"";
             return Results.Ok();
-        }).Accepts<string>("application/json", "text/plain")
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.SecretName, AccessRight.Create | AccessRight.Update)).Accepts<string>("application/json", "text/plain")
           .WithSummary("Create or update a secret: a JSON string, a JSON object, or text/plain. If-Match: <version> makes it check-and-set (412 on conflict); the new version comes back in ETag");
 
         group.MapGet("/{key}", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
             Results.Text((await vault.ReadBackAsync(key, Principal(request), ct)).Text, "text/plain", Encoding.UTF8))
-            .WithMetadata(new SecretValueResponse())
+            .WithMetadata(new SecretValueResponse(), On(AccessRight.Read))
             .Produces<string>(contentType: "text/plain")
             .WithSummary("Read a secret's value back (audited); a JSON secret comes back as its JSON text");
 
@@ -40,42 +46,49 @@ public static class SecretEndpoints
         {
             await vault.DeleteAsync(key, Principal(request), ct);
             return Results.Ok();
-        }).WithSummary("Delete a secret (restorable within the recovery window)");
+        }).WithMetadata(On(AccessRight.Delete)).WithSummary("Delete a secret (restorable within the recovery window)");
 
         group.MapGet("/{key}/exists", async (string key, SecretVault vault, CancellationToken ct) =>
             Results.Json(await vault.ExistsAsync(key, ct), BatonJson.Context.Boolean))
-            .WithSummary("true when the secret exists");
+            .WithMetadata(On(Use)).WithSummary("true when the secret exists");
 
-        group.MapPost("/", async (SecretVault vault, CancellationToken ct) => Results.Json(await NamesAsync(vault, ct), BatonJson.Context.ListString))
-            .WithSummary("Names of all secrets");
-        group.MapGet("/", async (SecretVault vault, CancellationToken ct) => Results.Json(await NamesAsync(vault, ct), BatonJson.Context.ListString))
-            .WithSummary("Names of the secrets the caller can use");
+        group.MapPost("/", async (HttpRequest request, SecretVault vault, AccessControl access, CancellationToken ct) =>
+            Results.Json(await NamesAsync(request, vault, access, Use, all: false, ct), BatonJson.Context.ListString))
+            .WithMetadata(SomeSecret).WithSummary("Names of the secrets the caller may use (READ or EXECUTE)");
+        group.MapGet("/", async (HttpRequest request, SecretVault vault, AccessControl access, CancellationToken ct) =>
+            Results.Json(await NamesAsync(request, vault, access, ParseAccess(request), all: true, ct), BatonJson.Context.ListString))
+            .WithMetadata(SomeSecret).WithSummary("Names of the secrets the caller holds every ?access= on (READ when none is given; several are AND)");
 
-        app.MapGet("/api/secrets-v2", async (SecretVault vault, CancellationToken ct) =>
+        app.MapGet("/api/secrets-v2", async (HttpRequest request, SecretVault vault, AccessControl access, CancellationToken ct) =>
         {
             var list = new JsonArray();
             foreach (var record in await vault.ListAsync(includeDeleted: false, ct))
             {
+                if (!Holds(request, access, record, Use, all: false)) continue;
                 list.Add(new JsonObject { ["name"] = record.Name, ["tags"] = Tags(record.Tags) });
             }
             return Results.Json(list, BatonJson.Context.JsonArray);
-        }).WithTags("Secrets").WithSummary("Names of the secrets with their tags");
+        }).WithTags("Secrets").WithMetadata(SomeSecret).WithSummary("Names of the secrets the caller may use, with their tags");
 
-        group.MapPut("/{key}/tags", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+        group.MapPut("/{key}/tags", async (string key, HttpRequest request, SecretVault vault, AccessControl access, CancellationToken ct) =>
         {
-            await vault.SetTagsAsync(key, await ReadTagsAsync(request), Principal(request), ct);
+            var tags = await ReadTagsAsync(request);
+            await AccessEndpoints.CheckTagRightsAsync(request, access, AccessControl.ToResourceTags(tags));
+            await vault.SetTagsAsync(key, tags, Principal(request), ct);
             return Results.Ok();
-        }).Accepts<List<JsonObject>>("application/json").WithSummary("Add or replace tags: [{\"key\",\"value\"}]");
+        }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Add or replace tags: [{\"key\",\"value\"}]");
 
         group.MapGet("/{key}/tags", async (string key, SecretVault vault, CancellationToken ct) =>
             Results.Json(Tags((await vault.GetRecordAsync(key, ct)).Tags), BatonJson.Context.JsonArray))
-            .WithSummary("A secret's tags");
+            .WithMetadata(On(Use)).WithSummary("A secret's tags");
 
-        group.MapDelete("/{key}/tags", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+        group.MapDelete("/{key}/tags", async (string key, HttpRequest request, SecretVault vault, AccessControl access, CancellationToken ct) =>
         {
-            await vault.RemoveTagsAsync(key, await ReadTagsAsync(request), Principal(request), ct);
+            var tags = await ReadTagsAsync(request);
+            await AccessEndpoints.CheckTagRightsAsync(request, access, AccessControl.ToResourceTags(tags));
+            await vault.RemoveTagsAsync(key, tags, Principal(request), ct);
             return Results.Ok();
-        }).Accepts<List<JsonObject>>("application/json").WithSummary("Remove tags: [{\"key\",\"value\"}]");
+        }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Remove tags: [{\"key\",\"value\"}]");
 
         group.MapGet("/{key}/versions", async (string key, SecretVault vault, CancellationToken ct) =>
         {
@@ -95,19 +108,19 @@ public static class SecretEndpoints
                 });
             }
             return Results.Json(list, BatonJson.Context.JsonArray);
-        }).WithSummary("A secret's versions (metadata only, newest first)");
+        }).WithMetadata(On(Use)).WithSummary("A secret's versions (metadata only, newest first)");
 
         group.MapDelete("/{key}/versions/{version:int}", async (string key, int version, HttpRequest request, SecretVault vault, CancellationToken ct) =>
         {
             await vault.DestroyVersionAsync(key, version, Principal(request), ct);
             return Results.Ok();
-        }).WithSummary("Destroy one version for good (its ciphertext is erased)");
+        }).WithMetadata(On(AccessRight.Delete)).WithSummary("Destroy one version for good (its ciphertext is erased)");
 
         group.MapPost("/{key}/restore", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
         {
             await vault.RestoreAsync(key, Principal(request), ct);
             return Results.Ok();
-        }).WithSummary("Restore a deleted secret within the recovery window");
+        }).WithMetadata(On(AccessRight.Delete | AccessRight.Update)).WithSummary("Restore a deleted secret within the recovery window");
 
         group.MapGet("/{key}/metadata", async (string key, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
         {
@@ -125,7 +138,7 @@ public static class SecretEndpoints
                 ["tags"] = Tags(record.Tags),
                 ["referencedBy"] = await ReferencingDefinitionsAsync(key, catalog, ct),
             }, BatonJson.Context.JsonObject);
-        }).WithSummary("What is known about a secret, never its value");
+        }).WithMetadata(On(Use)).WithSummary("What is known about a secret, never its value");
 
         group.MapGet("/{key}/usage", async (string key, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
         {
@@ -139,11 +152,40 @@ public static class SecretEndpoints
                 if (runs.Count == 50) break;
             }
             return Results.Json(new JsonObject { ["definitions"] = await ReferencingDefinitionsAsync(key, catalog, ct), ["recentRuns"] = runs }, BatonJson.Context.JsonObject);
-        }).WithSummary("Which workflow definitions reference a secret, and which recent runs used it");
+        }).WithMetadata(On(Use)).WithSummary("Which workflow definitions reference a secret, and which recent runs used it");
     }
 
-    private static async Task<List<string>> NamesAsync(SecretVault vault, CancellationToken ct) =>
-        [.. (await vault.ListAsync(includeDeleted: false, ct)).Select(r => r.Name)];
+    /// <summary>Using a secret in a run needs READ or EXECUTE; so does seeing that it exists and its metadata.</summary>
+    private const AccessRight Use = AccessRight.Read | AccessRight.Execute;
+
+    private static readonly AccessRule SomeSecret = AccessRule.OnSome(TargetTypes.SecretName, AccessRight.All);
+
+    private static AccessRule On(AccessRight rights) => AccessRule.On(TargetTypes.SecretName, rights, "key");
+
+    private static Target Secret(string name) => new(TargetTypes.SecretName, name);
+
+    private static async Task<List<string>> NamesAsync(HttpRequest request, SecretVault vault, AccessControl access, AccessRight rights, bool all, CancellationToken ct) =>
+        [.. (await vault.ListAsync(includeDeleted: false, ct)).Where(r => Holds(request, access, r, rights, all)).Select(r => r.Name)];
+
+    /// <summary>Whether the caller holds every one (<paramref name="all"/>) or any one of <paramref name="rights"/> on a secret.</summary>
+    private static bool Holds(HttpRequest request, AccessControl access, SecretRecord record, AccessRight rights, bool all)
+    {
+        var held = access.Model.RightsOn(request.CallerOf(), Secret(record.Name), AccessControl.ToResourceTags(record.Tags));
+        return all ? (held & rights) == rights : (held & rights) != 0;
+    }
+
+    /// <summary>Orkes' <c>?access=READ&amp;access=UPDATE</c>: READ when none is given.</summary>
+    private static AccessRight ParseAccess(HttpRequest request)
+    {
+        var rights = AccessRight.None;
+        var values = request.Query["access"];
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (AccessRights.TryParse(values[i], out var right)) rights |= right;
+            else throw new InvalidRequestException("access", $"unknown access '{values[i]}'; valid: {AccessRights.ValidNames}");
+        }
+        return rights == AccessRight.None ? AccessRight.Read : rights;
+    }
 
     private static async Task<JsonArray> ReferencingDefinitionsAsync(string secret, DefinitionCatalog catalog, CancellationToken ct)
     {
@@ -218,8 +260,8 @@ public static class SecretEndpoints
             : throw new InvalidRequestException("If-Match", "If-Match holds the version the write expects, e.g. If-Match: \"3\" (0: must not exist yet)");
     }
 
-    /// <summary>Who is calling. Until sign-in exists every call is anonymous.</summary>
-    internal static string? Principal(HttpRequest request) => request.HttpContext.User.Identity?.Name;
+    /// <summary>Who is calling (what the audit records).</summary>
+    internal static string Principal(HttpRequest request) => request.CallerOf().Id;
 }
 
 /// <summary>

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Baton.Access.Model;
 using Baton.Core.Json;
 using Baton.Core.Runs;
 using Baton.Engine.Execution;
+using Baton.Server.Auth;
 
 namespace Baton.Server.Api;
 
@@ -20,7 +22,7 @@ public static class TaskEndpoints
         {
             var tasks = await executor.PollAsync(taskType, workerid, domain, 1, PollWait(timeout, 100), ct);
             return tasks.Count == 0 ? Results.NoContent() : Results.Json(tasks[0], json.TaskRun);
-        }).Produces<TaskRun>().Produces(StatusCodes.Status204NoContent).WithMetadata(new SecretValueResponse())
+        }).Produces<TaskRun>().Produces(StatusCodes.Status204NoContent).WithMetadata(new SecretValueResponse(), WorkOn)
           .WithSummary("Take one scheduled task of a type (waits up to timeout ms, default 100); 204 when none");
 
         group.MapGet("/poll/batch/{taskType}", async (string taskType, string? workerid, string? domain, int? count, int? timeout, WorkflowExecutor executor, CancellationToken ct) =>
@@ -28,65 +30,84 @@ public static class TaskEndpoints
             if (count is < 1 or > 1000) throw new InvalidRequestException("count", "count must be between 1 and 1000");
             var tasks = await executor.PollAsync(taskType, workerid, domain, count ?? 1, PollWait(timeout, 100), ct);
             return Results.Json(tasks, json.IReadOnlyListTaskRun);
-        }).Produces<List<TaskRun>>().WithMetadata(new SecretValueResponse())
+        }).Produces<List<TaskRun>>().WithMetadata(new SecretValueResponse(), WorkOn)
           .WithSummary("Take up to count scheduled tasks of a type, waiting up to timeout ms for the first; [] when none");
 
         group.MapPost("/", async (HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
             var result = await JsonBody.ReadAsync(request, json.TaskResult);
+            await RequireWorkOnTaskAsync(request, executor, result.TaskId, ct);
             return Results.Text(await executor.UpdateTaskAsync(result, ct), "text/plain");
-        }).Accepts<TaskResult>("application/json").Produces<string>(contentType: "text/plain")
+        }).WithMetadata(WorkOnSome).Accepts<TaskResult>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Report a task's result; answers the task id as text");
 
         group.MapPost("/update-v2", async (HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
             var result = await JsonBody.ReadAsync(request, json.TaskResult);
+            await RequireWorkOnTaskAsync(request, executor, result.TaskId, ct);
             await executor.UpdateTaskAsync(result, ct);
             var done = await executor.GetTaskAsync(result.TaskId!, ct);
             var next = await executor.PollAsync(done.TaskType, result.WorkerId, done.Domain, 1, TimeSpan.Zero, ct);
             return next.Count == 0 ? Results.NoContent() : Results.Json(next[0], json.TaskRun);
-        }).Accepts<TaskResult>("application/json").Produces<TaskRun>().Produces(StatusCodes.Status204NoContent).WithMetadata(new SecretValueResponse())
+        }).Accepts<TaskResult>("application/json").Produces<TaskRun>().Produces(StatusCodes.Status204NoContent).WithMetadata(new SecretValueResponse(), WorkOnSome)
           .WithSummary("Report a task's result and take the next task of the same type; 204 when none");
 
         group.MapPost("/{workflowId}/{taskRefName}/{status}", async (string workflowId, string taskRefName, string status, string? workerid,
             HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
             var output = request.ContentLength is 0 ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
+            var pending = (await executor.GetWorkflowAsync(workflowId, includeTasks: true, ct)).LatestTask(taskRefName);
+            if (pending is not null) await Guard.RequireAsync(request, new Target(TargetTypes.TaskDef, pending.TaskType), AccessRight.Execute);
             return Results.Text(await executor.UpdateTaskByReferenceAsync(workflowId, taskRefName, status, output, workerid, ct), "text/plain");
-        }).Accepts<JsonObject>("application/json").Produces<string>(contentType: "text/plain")
+        }).WithMetadata(WorkOnSome).Accepts<JsonObject>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Report the result of a run's pending task by its reference name; the body is the output");
 
         group.MapPost("/{taskId}/log", async (string taskId, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
-            await executor.GetTaskAsync(taskId, ct);
+            await RequireWorkOnTaskAsync(request, executor, taskId, ct);
             await executor.AddTaskLogAsync(taskId, await ReadLogAsync(request), ct);
             return Results.Ok();
-        }).Accepts<string>("application/json", "text/plain").WithSummary("Add a log line to a task");
+        }).WithMetadata(WorkOnSome).Accepts<string>("application/json", "text/plain").WithSummary("Add a log line to a task");
 
         group.MapGet("/{taskId}/log", async (string taskId, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.GetTaskAsync(taskId, ct);
             return Results.Json(await executor.GetTaskLogsAsync(taskId, ct), json.IReadOnlyListTaskExecLog);
-        }).WithSummary("A task's log lines");
+        }).WithMetadata(AccessRule.TaskRun(AccessRight.Read)).WithSummary("A task's log lines");
 
         group.MapGet("/{taskId}", async (string taskId, WorkflowExecutor executor, CancellationToken ct) =>
             Results.Json(await executor.GetTaskAsync(taskId, ct), json.TaskRun))
-            .WithSummary("One task");
+            .WithMetadata(AccessRule.TaskRun(AccessRight.Read)).WithSummary("One task");
 
         group.MapGet("/queue/sizes", (string[]? taskType, WorkflowExecutor executor) =>
         {
             var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var type in taskType ?? []) sizes[type] = executor.QueueSize(type);
             return Results.Json(sizes, json.DictionaryStringInt32);
-        }).WithSummary("Tasks waiting per type (?taskType=a&taskType=b)");
+        }).WithMetadata(QueueReaders).WithSummary("Tasks waiting per type (?taskType=a&taskType=b)");
 
         group.MapGet("/queue/all", (WorkflowExecutor executor) =>
             Results.Json(executor.QueueSizes(), json.IReadOnlyDictionaryStringInt32))
-            .WithSummary("Tasks waiting, for every type");
+            .WithMetadata(QueueReaders).WithSummary("Tasks waiting, for every type");
 
         group.MapGet("/queue/polldata", async (string taskType, WorkflowExecutor executor, CancellationToken ct) =>
             Results.Json(await executor.GetPollDataAsync(taskType, ct), json.IReadOnlyListPollData))
-            .WithSummary("Who last polled a task type, and when");
+            .WithMetadata(AccessRule.On(TargetTypes.TaskDef, AccessRight.Read | AccessRight.Execute, "taskType")).WithSummary("Who last polled a task type, and when");
+    }
+
+    /// <summary>Workers poll and update the task types they hold EXECUTE on (UNRESTRICTED_WORKER: every type).</summary>
+    private static readonly AccessRule WorkOn = AccessRule.On(TargetTypes.TaskDef, AccessRight.Execute, "taskType");
+
+    private static readonly AccessRule WorkOnSome = AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Execute);
+
+    private static readonly AccessRule QueueReaders = AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Read | AccessRight.Execute);
+
+    /// <summary>Reporting on a task needs EXECUTE on its type, like polling it did.</summary>
+    private static async Task RequireWorkOnTaskAsync(HttpRequest request, WorkflowExecutor executor, string? taskId, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(taskId)) return; // the executor answers 400 naming the field
+        var task = await executor.GetTaskAsync(taskId, ct);
+        await Guard.RequireAsync(request, new Target(TargetTypes.TaskDef, task.TaskType), AccessRight.Execute);
     }
 
     private static TimeSpan PollWait(int? timeoutMs, int fallbackMs)

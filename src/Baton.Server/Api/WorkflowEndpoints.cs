@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Baton.Access.Model;
+using Baton.Access.Service;
 using Baton.Core.Json;
 using Baton.Core.Runs;
 using Baton.Engine.Execution;
 using Baton.Engine.Persistence;
 using Baton.Engine.Search;
+using Baton.Server.Auth;
 
 namespace Baton.Server.Api;
 
@@ -19,16 +22,17 @@ public static class WorkflowEndpoints
         group.MapPost("/", async (HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
             var start = await JsonBody.ReadAsync(request, json.StartWorkflowRequest);
-            return Results.Text(await executor.StartAsync(start, null, ct), "text/plain");
-        }).Accepts<StartWorkflowRequest>("application/json").Produces<string>(contentType: "text/plain")
+            await RequireStartAsync(request, start);
+            return Results.Text(await executor.StartAsync(start, request.CallerOf().Id, ct), "text/plain");
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Execute)).Accepts<StartWorkflowRequest>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Start a workflow; answers its id as text");
 
         group.MapPost("/{name}", async (string name, int? version, string? correlationId, int? priority, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
             var input = request.ContentLength is 0 ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
             var start = new StartWorkflowRequest { Name = name, Version = version, CorrelationId = correlationId, Priority = priority ?? 0, Input = input };
-            return Results.Text(await executor.StartAsync(start, null, ct), "text/plain");
-        }).Accepts<JsonObject>("application/json").Produces<string>(contentType: "text/plain")
+            return Results.Text(await executor.StartAsync(start, request.CallerOf().Id, ct), "text/plain");
+        }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Execute, "name")).Accepts<JsonObject>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Start a workflow by name with the body as its input; answers its id as text");
 
         group.MapPost("/execute/{name}/{version:int}", async (string name, int version, string? requestId, string? waitUntilTaskRef, int? waitForSeconds,
@@ -39,26 +43,33 @@ public static class WorkflowEndpoints
             start.Version = version;
             start.WorkflowDef = null;
             var wait = TimeSpan.FromSeconds(Math.Clamp(waitForSeconds ?? 10, 0, 300));
-            var run = await executor.ExecuteAsync(start, null, wait, waitUntilTaskRef, ct);
+            var run = await executor.ExecuteAsync(start, request.CallerOf().Id, wait, waitUntilTaskRef, ct);
             return Results.Json(run, json.WorkflowRun);
-        }).Accepts<StartWorkflowRequest>("application/json").Produces<WorkflowRun>()
+        }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Execute, "name")).Accepts<StartWorkflowRequest>("application/json").Produces<WorkflowRun>()
           .WithSummary("Start a workflow and wait (waitForSeconds, default 10) until it ends; answers the run");
 
         group.MapGet("/search", (int? start, int? size, string? sort, string? freeText, string? query, string? name, string? status,
-            string? correlationId, long? startTimeFrom, long? startTimeTo, WorkflowExecutor executor, CancellationToken ct) =>
-            SearchAsync(BuildQuery(start, size, sort, freeText, query, name, status, correlationId, startTimeFrom, startTimeTo), executor, summaries: true, ct))
-            .WithSummary("Search runs: Conductor query (workflowType, status, correlationId, startTime), freeText, or name/status/correlationId/startTimeFrom/startTimeTo; paged by start and size");
+            string? correlationId, long? startTimeFrom, long? startTimeTo, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+            SearchAsync(BuildQuery(start, size, sort, freeText, query, name, status, correlationId, startTimeFrom, startTimeTo), request, executor, summaries: true, ct))
+            .WithMetadata(SeeSomeRuns).WithSummary("Search runs: Conductor query (workflowType, status, correlationId, startTime), freeText, or name/status/correlationId/startTimeFrom/startTimeTo; paged by start and size");
 
         group.MapGet("/search-v2", (int? start, int? size, string? sort, string? freeText, string? query, string? name, string? status,
-            string? correlationId, long? startTimeFrom, long? startTimeTo, WorkflowExecutor executor, CancellationToken ct) =>
-            SearchAsync(BuildQuery(start, size, sort, freeText, query, name, status, correlationId, startTimeFrom, startTimeTo), executor, summaries: false, ct))
-            .WithSummary("Search runs, answering whole runs (without tasks)");
+            string? correlationId, long? startTimeFrom, long? startTimeTo, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+            SearchAsync(BuildQuery(start, size, sort, freeText, query, name, status, correlationId, startTimeFrom, startTimeTo), request, executor, summaries: false, ct))
+            .WithMetadata(SeeSomeRuns).WithSummary("Search runs, answering whole runs (without tasks)");
 
-        group.MapGet("/running/{name}", async (string name, int? version, long? startTime, long? endTime, WorkflowExecutor executor, CancellationToken ct) =>
-            Results.Json(await executor.GetRunningIdsAsync(name, version, startTime, endTime, ct), json.IReadOnlyListString))
-            .WithSummary("Ids of the RUNNING runs of a definition");
+        group.MapGet("/running/{name}", async (string name, int? version, long? startTime, long? endTime, HttpRequest request, WorkflowExecutor executor, AccessControl access, CancellationToken ct) =>
+        {
+            var ids = await executor.GetRunningIdsAsync(name, version, startTime, endTime, ct);
+            var visible = new List<string>();
+            foreach (var id in ids)
+            {
+                if (await MayViewAsync(request, executor, access, id, ct)) visible.Add(id);
+            }
+            return Results.Json(visible, json.ListString);
+        }).WithMetadata(SeeSomeRuns).WithSummary("Ids of the RUNNING runs of a definition");
 
-        group.MapGet("/{name}/correlated/{correlationId}", async (string name, string correlationId, bool? includeClosed, bool? includeTasks, WorkflowExecutor executor, CancellationToken ct) =>
+        group.MapGet("/{name}/correlated/{correlationId}", async (string name, string correlationId, bool? includeClosed, bool? includeTasks, HttpRequest request, WorkflowExecutor executor, AccessControl access, CancellationToken ct) =>
         {
             var found = await executor.SearchAsync(new WorkflowQuery
             {
@@ -68,16 +79,16 @@ public static class WorkflowEndpoints
                 Size = 1000,
             }, ct);
             var runs = new List<WorkflowRun>();
-            foreach (var run in found.Results)
+            foreach (var run in found.Results.Where(r => RunAccess.MayView(request.CallerOf(), access.Model, r)))
             {
                 runs.Add(includeTasks == true ? await executor.GetWorkflowAsync(run.WorkflowId, true, ct) : run);
             }
             return Results.Json(runs, json.ListWorkflowRun);
-        }).WithSummary("Runs of a definition with a correlation id");
+        }).WithMetadata(SeeSomeRuns).WithSummary("Runs of a definition with a correlation id");
 
         group.MapGet("/{workflowId}", async (string workflowId, bool? includeTasks, WorkflowExecutor executor, CancellationToken ct) =>
             Results.Json(await executor.GetWorkflowAsync(workflowId, includeTasks ?? true, ct), json.WorkflowRun))
-            .WithSummary("One run, with its tasks unless includeTasks=false");
+            .WithMetadata(AccessRule.Run(AccessRight.Read)).WithSummary("One run, with its tasks unless includeTasks=false");
 
         group.MapGet("/{workflowId}/status", async (string workflowId, bool? includeOutput, bool? includeVariables, WorkflowExecutor executor, CancellationToken ct) =>
         {
@@ -90,49 +101,49 @@ public static class WorkflowEndpoints
                 Output = includeOutput == true ? run.Output : null,
                 Variables = includeVariables == true ? run.Variables : null,
             }, json.WorkflowStatusView);
-        }).WithSummary("A run's status (output and variables on request)");
+        }).WithMetadata(AccessRule.Run(AccessRight.Read)).WithSummary("A run's status (output and variables on request)");
 
         group.MapDelete("/{workflowId}", async (string workflowId, string? reason, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.TerminateAsync(workflowId, reason, ct);
             return Results.Ok();
-        }).WithSummary("Terminate a run");
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Terminate a run");
 
         group.MapDelete("/{workflowId}/remove", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.RemoveAsync(workflowId, ct);
             return Results.Ok();
-        }).WithSummary("Remove a run and its tasks from the store");
+        }).WithMetadata(AccessRule.Run(AccessRight.Delete)).WithSummary("Remove a run and its tasks from the store");
 
         group.MapPut("/{workflowId}/pause", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.PauseAsync(workflowId, ct);
             return Results.Ok();
-        }).WithSummary("Pause a run: nothing new is scheduled until it resumes");
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Pause a run: nothing new is scheduled until it resumes");
 
         group.MapPut("/{workflowId}/resume", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.ResumeAsync(workflowId, ct);
             return Results.Ok();
-        }).WithSummary("Resume a paused run");
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Resume a paused run");
 
         group.MapPost("/{workflowId}/retry", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.RetryAsync(workflowId, ct);
             return Results.Ok();
-        }).WithSummary("Retry the last failed task of a finished run");
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Retry the last failed task of a finished run");
 
         group.MapPost("/{workflowId}/restart", async (string workflowId, bool? useLatestDefinitions, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.RestartAsync(workflowId, useLatestDefinitions ?? false, ct);
             return Results.Ok();
-        }).WithSummary("Run a finished run again from the start under the same id");
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Run a finished run again from the start under the same id");
 
         group.MapPut("/decide/{workflowId}", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.DecideAsync(workflowId, ct);
             return Results.Ok();
-        }).WithSummary("Let the decider look at a run now");
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Let the decider look at a run now");
     }
 
     private static WorkflowQuery BuildQuery(int? start, int? size, string? sort, string? freeText, string? query, string? name, string? status,
@@ -167,8 +178,37 @@ public static class WorkflowEndpoints
         return ConductorQueryParser.Apply(result, query);
     }
 
-    private static async Task<IResult> SearchAsync(WorkflowQuery query, WorkflowExecutor executor, bool summaries, CancellationToken ct)
+    /// <summary>Lists of runs let in whoever may see some runs, then show only the runs the caller may see.</summary>
+    private static readonly AccessRule SeeSomeRuns = AccessRule.Custom("READ or EXECUTE on some WORKFLOW_DEF (results filtered per run)", c =>
+        ValueTask.FromResult(c.Principal.ManagesAllRuns || c.Model.MayOnSome(c.Principal, TargetTypes.WorkflowDef, AccessRight.Read) || c.Model.MayOnSome(c.Principal, TargetTypes.WorkflowDef, AccessRight.Execute)
+            ? null : "needs READ on the runs of a WORKFLOW_DEF"));
+
+    /// <summary>Starting needs EXECUTE on the definition; an inline definition also needs CREATE on WORKFLOW_DEF.</summary>
+    private static async Task RequireStartAsync(HttpRequest request, StartWorkflowRequest start)
     {
+        var name = start.WorkflowDef?.Name ?? start.Name;
+        if (string.IsNullOrEmpty(name)) return; // the executor answers 400 naming the field
+        await Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, name), AccessRight.Execute);
+        if (start.WorkflowDef is not null) await Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, name), AccessRight.Create);
+    }
+
+    private static async Task<bool> MayViewAsync(HttpRequest request, WorkflowExecutor executor, AccessControl access, string workflowId, CancellationToken ct)
+    {
+        try
+        {
+            return RunAccess.MayView(request.CallerOf(), access.Model, await executor.GetWorkflowAsync(workflowId, includeTasks: false, ct));
+        }
+        catch (NotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<IResult> SearchAsync(WorkflowQuery query, HttpRequest request, WorkflowExecutor executor, bool summaries, CancellationToken ct)
+    {
+        var runs = request.HttpContext.RequestServices.GetRequiredService<RunAccess>();
+        var access = request.HttpContext.RequestServices.GetRequiredService<AccessControl>();
+        query = query with { VisibleTo = await runs.VisibilityAsync(request.CallerOf(), access.Model, ct) };
         var found = await executor.SearchAsync(query, ct);
         if (!summaries) return Results.Json(found, BatonJson.Context.SearchResultWorkflowRun);
         var page = new SearchResult<WorkflowSummary> { TotalHits = found.TotalHits };

@@ -1,4 +1,7 @@
 using System.Text.Json.Serialization;
+using Baton.Access;
+using Baton.Access.Service;
+using Baton.Access.Tokens;
 using Baton.Core.Json;
 using Baton.Engine;
 using Baton.Engine.Hosting;
@@ -6,6 +9,7 @@ using Baton.Secrets;
 using Baton.Secrets.Redaction;
 using Baton.Secrets.Service;
 using Baton.Server.Api;
+using Baton.Server.Auth;
 using Baton.Server.Redaction;
 using Baton.Storage.Sqlite;
 using Scalar.AspNetCore;
@@ -45,6 +49,14 @@ public static class BatonServer
         var sqlite = builder.Configuration.GetSection("Baton:Storage:Sqlite").Get<SqliteOptions>() ?? new SqliteOptions();
         builder.Services.AddBatonSqliteStorage(sqlite.Path ?? Path.Combine(dataDir, "baton.db"), sqlite);
         builder.Services.Configure<SecretsOptions>(builder.Configuration.GetSection("Baton:Secrets"));
+        builder.Services.Configure<AccessOptions>(builder.Configuration.GetSection("Baton:Auth"));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AccessControl>();
+        builder.Services.AddSingleton<ISecretUsePolicy>(sp => sp.GetRequiredService<AccessControl>());
+        builder.Services.AddSingleton(sp => new TokenService(sp.GetRequiredService<SecretVault>().PurposeKey(SecretVault.TokenSigningPurpose), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<SignIn>();
+        builder.Services.AddSingleton<ResourceTags>();
+        builder.Services.AddSingleton<RunAccess>();
         builder.Services.AddSingleton<SecretVault>();
         builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
         builder.Services.AddBatonEngine();
@@ -80,9 +92,13 @@ public static class BatonServer
         var app = builder.Build();
         app.UseMiddleware<ResponseRedactionMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
-        app.MapOpenApi();
-        app.MapScalarApiReference(o => o.WithTitle("Baton API"));
+        app.UseMiddleware<AuthenticationMiddleware>();
+        app.UseMiddleware<AuthorizationMiddleware>();
+        app.MapOpenApi().WithMetadata(AccessRule.Public);
+        app.MapScalarApiReference(o => o.WithTitle("Baton API")).WithMetadata(AccessRule.Public);
         app.MapHealthEndpoints();
+        app.MapTokenEndpoints();
+        app.MapAccessEndpoints();
         app.MapMetadataEndpoints();
         app.MapWorkflowEndpoints();
         app.MapTaskEndpoints();

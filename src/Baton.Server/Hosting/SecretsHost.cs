@@ -1,17 +1,20 @@
+using Baton.Access.Service;
 using Baton.Secrets.Service;
 using Microsoft.Extensions.Options;
 
 namespace Baton.Server.Hosting;
 
 /// <summary>
-/// Opens the vault before the engine starts (registered first, so recovery can resolve secrets), and purges
-/// deleted secrets whose recovery window has passed, hourly.
+/// Loads the access model and opens the vault before the engine starts (registered first, so recovery can check
+/// permissions and resolve secrets), and purges deleted secrets whose recovery window has passed, hourly.
 /// </summary>
-public sealed class SecretsHost(SecretVault vault, IOptions<ServerOptions> options, ILogger<SecretsHost> logger) : BackgroundService
+public sealed class SecretsHost(AccessControl access, SecretVault vault, IOptions<ServerOptions> options, ILogger<SecretsHost> logger) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await vault.InitializeAsync(Path.GetFullPath(options.Value.DataDir, Environment.CurrentDirectory), cancellationToken);
+        var dataDir = Path.GetFullPath(options.Value.DataDir, Environment.CurrentDirectory);
+        await access.InitializeAsync(dataDir, cancellationToken);
+        await vault.InitializeAsync(dataDir, cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 

@@ -13,7 +13,7 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         Peer = await EchoPeer.StartAsync();
         Server = await ServerProcess.StartAsync();
-        Client = new BatonClient(Server.BaseUrl);
+        Client = new BatonClient(Server);
     }
 
     public async Task DisposeAsync()

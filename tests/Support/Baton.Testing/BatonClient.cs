@@ -8,11 +8,27 @@ namespace Baton.Testing;
 
 /// <summary>
 /// A thin HTTP client for the Baton API that keeps tests readable: JSON in, status and JSON out. Every answer is
-/// recorded (method, path, body) so a canary scan can read every byte the API ever sent back.
+/// recorded (method, path, body) so a canary scan can read every byte the API ever sent back. It signs in on its
+/// first request (as the server's first administrator, from the credentials file the server wrote, unless told
+/// otherwise) and sends the token as X-Authorization.
 /// </summary>
-public sealed class BatonClient(string baseUrl) : IDisposable
+public sealed class BatonClient : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+    private readonly HttpClient _http;
+    private readonly SignInHandler _signIn;
+
+    /// <summary>A client that signs in with <paramref name="credentials"/> (a /api/token body), or sends no token when null.</summary>
+    public BatonClient(string baseUrl, JsonObject? credentials = null)
+    {
+        _signIn = new SignInHandler(new Uri(baseUrl), credentials) { InnerHandler = new HttpClientHandler() };
+        _http = new HttpClient(_signIn) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>A client acting as the server's first administrator.</summary>
+    public BatonClient(ServerProcess server) : this(server.BaseUrl, server.AdminCredentials()) { }
+
+    /// <summary>The token this client sends (after its first request).</summary>
+    public string? Token => _signIn.Token;
 
     public HttpClient Http => _http;
 
@@ -147,6 +163,48 @@ public sealed class BatonClient(string baseUrl) : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>Signs in once, on the first request that needs it, and adds the token to every request.</summary>
+    private sealed class SignInHandler(Uri baseUrl, JsonObject? credentials) : DelegatingHandler
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+
+        public string? Token { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var isSignIn = request.RequestUri?.AbsolutePath.TrimEnd('/') == "/api/token" && request.Method == HttpMethod.Post;
+            if (credentials is not null && !isSignIn && !request.Headers.Contains("X-Authorization"))
+            {
+                request.Headers.Add("X-Authorization", await TokenAsync(cancellationToken));
+            }
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        private async Task<string> TokenAsync(CancellationToken ct)
+        {
+            await _gate.WaitAsync(ct);
+            try
+            {
+                if (Token is not null) return Token;
+                using var content = new StringContent(credentials!.ToJsonString(), Encoding.UTF8, "application/json");
+                using var response = await base.SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, "/api/token")) { Content = content }, ct);
+                var text = await response.Content.ReadAsStringAsync(ct);
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode} {text}");
+                return Token = JsonNode.Parse(text)!["token"]!.GetValue<string>();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _gate.Dispose();
+            base.Dispose(disposing);
+        }
+    }
 }
 
 /// <summary>One request this client made and the answer it got.</summary>

@@ -25,6 +25,13 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     public string DataDir { get; }
+
+    /// <summary>The first administrator's sign-in (<c>{"email","password"}</c>), read from the file the server wrote on its first start.</summary>
+    public System.Text.Json.Nodes.JsonObject AdminCredentials()
+    {
+        var file = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(DataDir, "admin-credentials.json")))!;
+        return new System.Text.Json.Nodes.JsonObject { ["email"] = file["email"]!.GetValue<string>(), ["password"] = file["password"]!.GetValue<string>() };
+    }
     public int Port { get; }
     public string BaseUrl { get; }
 

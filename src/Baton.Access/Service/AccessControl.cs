@@ -1,0 +1,516 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Baton.Access.Model;
+using Baton.Access.Store;
+using Baton.Core.Validation;
+using Baton.Secrets.Audit;
+using Baton.Secrets.Redaction;
+using Baton.Secrets.Service;
+using Baton.Secrets.Store;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Baton.Access.Service;
+
+/// <summary>
+/// The access model and every change to it: users, groups, applications and their keys, grants. Changes are
+/// validated whole, written in one transaction, audited, and then the in-memory snapshot is swapped, so the next
+/// check (an API call, a secret hand-off) sees them. Also the run-time rule for secrets (<see cref="ISecretUsePolicy"/>).
+/// </summary>
+public sealed partial class AccessControl(
+    IAccessStore store,
+    IAuditLog audit,
+    SecretRedactor redactor,
+    IOptions<AccessOptions> options,
+    TimeProvider time,
+    ILogger<AccessControl> logger) : ISecretUsePolicy, IDisposable
+{
+    public const string CredentialsFileName = "admin-credentials.json";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly PasswordHasher<User> _hasher = new();
+    private volatile AccessModel _model = AccessModel.Empty;
+
+    public AccessOptions Options { get; } = options.Value;
+
+    /// <summary>The current snapshot: read it once per check.</summary>
+    public AccessModel Model => _model;
+
+    /// <summary>Loads the model; on the first start creates the administrator and writes its credentials file.</summary>
+    public async Task InitializeAsync(string dataDir, CancellationToken ct)
+    {
+        _model = new AccessModel(await store.LoadAsync(ct));
+        if (_model.Users.Count > 0) return;
+
+        var password = Options.AdminPassword;
+        var generated = string.IsNullOrEmpty(password);
+        if (generated) password = RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789", 24);
+        var change = new AccessChange();
+        var admin = new User
+        {
+            Id = Options.AdminEmail,
+            Name = "Administrator",
+            Roles = [Roles.Admin],
+            PasswordHash = _hasher.HashPassword(null!, password!),
+            CreatedAt = Now(),
+            UpdatedAt = Now(),
+        };
+        change.UpsertUsers.Add(admin);
+        if (generated)
+        {
+            var path = Path.Combine(dataDir, CredentialsFileName);
+            WriteOwnerOnly(path, JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["email"] = admin.Id,
+                ["password"] = password!,
+                ["note"] = "The first administrator of this Baton server. Sign in, set a new password (PUT /api/users/{email}), then delete this file.",
+            }, AccessJson.Default.DictionaryStringString));
+            logger.LogWarning("Created the first administrator {Email}; its credentials are in {Path} (owner-only). Change the password and delete the file", admin.Id, path);
+        }
+        else
+        {
+            logger.LogInformation("Created the first administrator {Email} from settings", admin.Id);
+        }
+        await SaveAsync(change, new AuditEvent { Action = "user-create", Outcome = "ok", Detail = $"first administrator {admin.Id}" }, ct);
+    }
+
+    // ---- the run-time rule -------------------------------------------------------------------------------------
+
+    /// <summary>Whether the run's principal may use a secret now: READ or EXECUTE on it, directly, through a group, a role or a tag.</summary>
+    public bool MayUse(string? principal, string secret, IReadOnlyList<SecretTag> tags)
+    {
+        var model = _model;
+        if (model.PrincipalOf(principal) is not { } who) return false;
+        return (model.RightsOn(who, new Target(TargetTypes.SecretName, secret), ToResourceTags(tags)) & (AccessRight.Read | AccessRight.Execute)) != 0;
+    }
+
+    public static IReadOnlyList<ResourceTag> ToResourceTags(IReadOnlyList<SecretTag> tags) =>
+        tags.Count == 0 ? [] : [.. tags.Select(t => new ResourceTag(t.Key, t.Value))];
+
+    // ---- users ----------------------------------------------------------------------------------------------------
+
+    /// <summary>Creates or replaces a user (Orkes' <c>PUT /api/users/{id}</c>): name, roles, groups, and a password when given.</summary>
+    public async Task<User> PutUserAsync(string id, string? name, IReadOnlyList<string>? roles, IReadOnlyList<string>? groups, string? password, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var model = _model;
+            var problems = new List<ValidationProblem>();
+            if (!IsEmail(id)) problems.Add(new("$.id", $"a user's id is its email address (got '{id}')"));
+            CheckRoles(roles ?? [], Roles.ForUsers, "$.roles", problems);
+            foreach (var (group, i) in (groups ?? []).Select((g, i) => (g, i)))
+            {
+                if (!model.Groups.ContainsKey(group)) problems.Add(new($"$.groups[{i}]", $"no group '{group}'"));
+            }
+            var existing = model.Users.GetValueOrDefault(id);
+            if (password is not null && password.Length < Options.MinimumPasswordLength)
+            {
+                problems.Add(new("$.password", $"a password has at least {Options.MinimumPasswordLength} characters (setting Baton:Auth:MinimumPasswordLength)"));
+            }
+            if (problems.Count > 0) throw new AccessRequestException(problems);
+            if (existing is not null && existing.Roles.Contains(Roles.Admin) && !(roles ?? existing.Roles).Contains(Roles.Admin) && AdminCount(model) == 1)
+            {
+                throw new AccessRequestException("$.roles", "this is the last administrator; give another user ADMIN first");
+            }
+
+            var user = new User
+            {
+                Id = existing?.Id ?? id,
+                Name = name ?? existing?.Name ?? "",
+                Roles = roles is null ? existing?.Roles ?? [] : [.. roles.Select(r => r.ToUpperInvariant()).Distinct()],
+                Groups = groups is null ? existing?.Groups ?? [] : [.. groups.Distinct()],
+                PasswordHash = password is null ? existing?.PasswordHash : _hasher.HashPassword(null!, password),
+                CreatedAt = existing?.CreatedAt ?? Now(),
+                CreatedBy = existing?.CreatedBy ?? actor.Id,
+                UpdatedAt = Now(),
+            };
+            var change = new AccessChange();
+            change.UpsertUsers.Add(user);
+            await SaveLockedAsync(change, Event(existing is null ? "user-create" : "user-update", actor, $"user {user.Id} roles [{string.Join(", ", user.Roles)}] groups [{string.Join(", ", user.Groups)}]{(password is null ? "" : ", password set")}"), ct);
+            return user;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task DeleteUserAsync(string id, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var model = _model;
+            var user = model.Users.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No user '{id}'");
+            if (user.Roles.Contains(Roles.Admin) && AdminCount(model) == 1) throw new AccessRequestException("$.id", "this is the last administrator; give another user ADMIN first");
+            var change = new AccessChange();
+            change.DeleteUsers.Add(user.Id);
+            var subject = new Subject(SubjectTypes.User, user.Id);
+            change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Select(t => (subject, t)));
+            await SaveLockedAsync(change, Event("user-delete", actor, $"user {user.Id}"), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static int AdminCount(AccessModel model) =>
+        model.Users.Keys.Count(id => model.PrincipalOf(id)?.IsAdmin == true);
+
+    // ---- groups ---------------------------------------------------------------------------------------------------
+
+    public async Task<Group> PutGroupAsync(string id, string? description, IReadOnlyList<string>? roles, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var problems = new List<ValidationProblem>();
+            if (!IsName(id)) problems.Add(new("$.id", $"a group id is 1 to 128 letters, digits, '-', '_' or '.' (got '{id}')"));
+            CheckRoles(roles ?? [], Roles.ForUsers, "$.roles", problems);
+            if (problems.Count > 0) throw new AccessRequestException(problems);
+            var existing = _model.Groups.GetValueOrDefault(id);
+            var group = new Group
+            {
+                Id = id,
+                Description = description ?? existing?.Description ?? "",
+                Roles = roles is null ? existing?.Roles ?? [] : [.. roles.Select(r => r.ToUpperInvariant()).Distinct()],
+                CreatedAt = existing?.CreatedAt ?? Now(),
+                UpdatedAt = Now(),
+            };
+            var change = new AccessChange();
+            change.UpsertGroups.Add(group);
+            await SaveLockedAsync(change, Event(existing is null ? "group-create" : "group-update", actor, $"group {id} roles [{string.Join(", ", group.Roles)}]"), ct);
+            return group;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task DeleteGroupAsync(string id, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var model = _model;
+            if (!model.Groups.ContainsKey(id)) throw new AccessNotFoundException($"No group '{id}'");
+            var change = new AccessChange();
+            change.DeleteGroups.Add(id);
+            var subject = new Subject(SubjectTypes.Group, id);
+            change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Select(t => (subject, t)));
+            foreach (var user in model.Users.Values.Where(u => u.Groups.Contains(id)))
+            {
+                change.UpsertUsers.Add(user with { Groups = [.. user.Groups.Where(g => g != id)], UpdatedAt = Now() });
+            }
+            await SaveLockedAsync(change, Event("group-delete", actor, $"group {id}"), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Adds users to a group, or removes them; all named users must exist, or nothing changes.</summary>
+    public async Task SetMembershipAsync(string groupId, IReadOnlyList<string> userIds, bool add, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var model = _model;
+            if (!model.Groups.ContainsKey(groupId)) throw new AccessNotFoundException($"No group '{groupId}'");
+            var missing = userIds.Where(u => !model.Users.ContainsKey(u)).ToList();
+            if (missing.Count > 0) throw new AccessNotFoundException($"No user '{missing[0]}'");
+            var change = new AccessChange();
+            foreach (var id in userIds.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                var user = model.Users[id];
+                var groups = add ? user.Groups.Append(groupId).Distinct().ToList() : [.. user.Groups.Where(g => g != groupId)];
+                change.UpsertUsers.Add(user with { Groups = groups, UpdatedAt = Now() });
+            }
+            await SaveLockedAsync(change, Event(add ? "group-add-users" : "group-remove-users", actor, $"group {groupId}: {string.Join(", ", userIds)}"), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // ---- applications and their keys -----------------------------------------------------------------------------
+
+    public async Task<Application> CreateApplicationAsync(string? name, Principal actor, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 256) throw new AccessRequestException("$.name", "an application needs a name of 1 to 256 characters");
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var app = new Application { Id = Guid.NewGuid().ToString(), Name = name, CreatedBy = actor.Id, CreatedAt = Now(), UpdatedAt = Now() };
+            var change = new AccessChange();
+            change.UpsertApplications.Add(app);
+            // Whoever made it may manage it.
+            change.PutGrants.Add(new Grant(new Subject(SubjectTypes.User, actor.Id), new Target(TargetTypes.Application, app.Id), AccessRight.All));
+            await SaveLockedAsync(change, Event("application-create", actor, $"application {app.Id} ({name})"), ct);
+            return app;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Changes an application by a function of its current record; <paramref name="validate"/> may throw to refuse.</summary>
+    public async Task<Application> UpdateApplicationAsync(string id, Func<Application, Application> update, string action, string detail, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var app = _model.Applications.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No application '{id}'");
+            var next = update(app) with { UpdatedAt = Now() };
+            var change = new AccessChange();
+            change.UpsertApplications.Add(next);
+            await SaveLockedAsync(change, Event(action, actor, $"application {id}: {detail}"), ct);
+            return next;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Adds a role to an application; the admin-only roles need an ADMIN caller.</summary>
+    public Task<Application> AddApplicationRoleAsync(string id, string role, Principal actor, CancellationToken ct)
+    {
+        role = role.ToUpperInvariant();
+        var problems = new List<ValidationProblem>();
+        CheckRoles([role], Roles.ForApplications, "$.role", problems);
+        if (problems.Count > 0) throw new AccessRequestException(problems);
+        if (Roles.AdminOnly.Contains(role) && !actor.IsAdmin) throw new AccessDeniedException($"only an ADMIN may give an application the role {role}");
+        return UpdateApplicationAsync(id, a => a with { Roles = [.. a.Roles.Append(role).Distinct()] }, "application-role", $"add role {role}", actor, ct);
+    }
+
+    public Task<Application> RemoveApplicationRoleAsync(string id, string role, Principal actor, CancellationToken ct)
+    {
+        role = role.ToUpperInvariant();
+        return UpdateApplicationAsync(id, a => a with { Roles = [.. a.Roles.Where(r => r != role)] }, "application-role", $"remove role {role}", actor, ct);
+    }
+
+    public async Task DeleteApplicationAsync(string id, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var model = _model;
+            if (!model.Applications.ContainsKey(id)) throw new AccessNotFoundException($"No application '{id}'");
+            var change = new AccessChange();
+            change.DeleteApplications.Add(id);
+            change.DeleteKeys.AddRange(model.Keys.Values.Where(k => k.ApplicationId == id).Select(k => k.Id));
+            var subject = new Subject(SubjectTypes.User, Principal.ApplicationPrefix + id);
+            change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Select(t => (subject, t)));
+            await SaveLockedAsync(change, Event("application-delete", actor, $"application {id}"), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A new access key: the secret is returned this once and kept only as its SHA-256 hash.</summary>
+    public async Task<(AccessKey Key, string Secret)> CreateAccessKeyAsync(string applicationId, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (!_model.Applications.ContainsKey(applicationId)) throw new AccessNotFoundException($"No application '{applicationId}'");
+            var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+            var key = new AccessKey
+            {
+                Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
+                ApplicationId = applicationId,
+                SecretHash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)),
+                CreatedAt = Now(),
+            };
+            var change = new AccessChange();
+            change.UpsertKeys.Add(key);
+            await SaveLockedAsync(change, Event("access-key-create", actor, $"application {applicationId} key {key.Id}"), ct);
+            return (key, secret);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Pauses an active key or reactivates a paused one (Orkes' toggle); a paused key's tokens stop at once.</summary>
+    public async Task<AccessKey> ToggleAccessKeyAsync(string applicationId, string keyId, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var key = KeyOf(applicationId, keyId);
+            var next = key with { Active = !key.Active };
+            var change = new AccessChange();
+            change.UpsertKeys.Add(next);
+            await SaveLockedAsync(change, Event("access-key-status", actor, $"application {applicationId} key {keyId} {(next.Active ? "ACTIVE" : "INACTIVE")}"), ct);
+            return next;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task DeleteAccessKeyAsync(string applicationId, string keyId, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            KeyOf(applicationId, keyId);
+            var change = new AccessChange();
+            change.DeleteKeys.Add(keyId);
+            await SaveLockedAsync(change, Event("access-key-delete", actor, $"application {applicationId} key {keyId}"), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private AccessKey KeyOf(string applicationId, string keyId)
+    {
+        if (!_model.Applications.ContainsKey(applicationId)) throw new AccessNotFoundException($"No application '{applicationId}'");
+        return _model.Keys.GetValueOrDefault(keyId) is { } key && key.ApplicationId == applicationId
+            ? key
+            : throw new AccessNotFoundException($"No access key '{keyId}' on application '{applicationId}'");
+    }
+
+    // ---- grants ---------------------------------------------------------------------------------------------------
+
+    /// <summary>Adds (or with <paramref name="remove"/> takes away) rights of a subject on a target. The subject must exist.</summary>
+    public async Task ChangeGrantAsync(Subject subject, Target target, AccessRight rights, bool remove, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var model = _model;
+            CheckSubjectExists(model, subject);
+            var current = model.GrantsTo(subject).GetValueOrDefault(target);
+            var next = remove ? current & ~rights : current | rights;
+            var change = new AccessChange();
+            if (next == AccessRight.None) change.DeleteGrants.Add((subject, target));
+            else change.PutGrants.Add(new Grant(subject, target, next));
+            await SaveLockedAsync(change, Event(remove ? "revoke" : "grant", actor, $"{subject} {string.Join(",", AccessRights.ToNames(rights))} on {target}"), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Removes every grant to a subject, or only those on one target type.</summary>
+    public async Task RevokeAllAsync(Subject subject, string? targetType, Principal actor, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var model = _model;
+            CheckSubjectExists(model, subject);
+            var change = new AccessChange();
+            change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Where(t => targetType is null || t.Type == targetType).Select(t => (subject, t)));
+            await SaveLockedAsync(change, Event("revoke", actor, $"every grant to {subject}{(targetType is null ? "" : " on " + targetType)}"), ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Whoever creates a resource gets every right on it (Orkes does the same), unless it held them already.</summary>
+    public async Task GrantToCreatorAsync(Principal creator, Target target, CancellationToken ct)
+    {
+        if (creator.IsAdmin) return; // holds every right through the role
+        var subject = new Subject(SubjectTypes.User, creator.Id);
+        if (_model.GrantsTo(subject).GetValueOrDefault(target) == AccessRight.All) return;
+        await ChangeGrantAsync(subject, target, AccessRight.All, remove: false, creator, ct);
+    }
+
+    public static void CheckSubjectExists(AccessModel model, Subject subject)
+    {
+        var exists = subject.Type switch
+        {
+            SubjectTypes.User => model.PrincipalOf(subject.Id) is not null,
+            SubjectTypes.Group => model.Groups.ContainsKey(subject.Id),
+            SubjectTypes.Role => Roles.IsKnown(subject.Id),
+            _ => false,
+        };
+        if (!exists) throw new AccessNotFoundException($"No {subject.Type.ToLowerInvariant()} '{subject.Id}'");
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------------------
+
+    private async Task SaveAsync(AccessChange change, AuditEvent auditEvent, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await SaveLockedAsync(change, auditEvent, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task SaveLockedAsync(AccessChange change, AuditEvent auditEvent, CancellationToken ct)
+    {
+        if (!change.IsEmpty)
+        {
+            var next = _model.With(change);
+            await store.SaveAsync(change, ct);
+            _model = next;
+        }
+        await audit.AppendAsync(auditEvent with { Time = Now(), Detail = auditEvent.Detail is null ? null : redactor.Redact(auditEvent.Detail) }, ct);
+    }
+
+    /// <summary>An audit event of the access model (its detail passes the redactor like every other).</summary>
+    public Task AuditAsync(string action, string outcome, string? principal, string detail, CancellationToken ct) =>
+        audit.AppendAsync(new AuditEvent { Time = Now(), Action = action, Outcome = outcome, Principal = principal, Detail = redactor.Redact(detail) }, ct);
+
+    private static AuditEvent Event(string action, Principal actor, string detail) =>
+        new() { Action = action, Outcome = "ok", Principal = actor.Id, Detail = detail };
+
+    private static void CheckRoles(IReadOnlyList<string> roles, IReadOnlyList<string> allowed, string path, List<ValidationProblem> problems)
+    {
+        for (var i = 0; i < roles.Count; i++)
+        {
+            if (!allowed.Contains(roles[i].ToUpperInvariant()))
+            {
+                problems.Add(new($"{path}[{i}]", $"unknown role '{roles[i]}'; valid here: {string.Join(", ", allowed)}"));
+            }
+        }
+    }
+
+    internal static bool IsEmail(string id) =>
+        id.Length is > 2 and <= 256 && id.IndexOf('@', StringComparison.Ordinal) is > 0 and var at && at < id.Length - 1 && !id.Any(char.IsWhiteSpace) && !id.Contains('/', StringComparison.Ordinal);
+
+    private static bool IsName(string id) =>
+        id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    internal static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static void WriteOwnerOnly(string path, string text)
+    {
+        File.Delete(path); // a file left from an earlier install keeps its mode; start afresh
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using Baton.Access.Service;
+using Baton.Access.Tokens;
+using Baton.Core.Json;
+
+namespace Baton.Server.Auth;
+
+/// <summary>
+/// Reads the token (<c>X-Authorization: &lt;jwt&gt;</c>, as Orkes, or <c>Authorization: Bearer &lt;jwt&gt;</c>),
+/// checks it, and finds its principal in the current access model. A missing, invalid or expired token, a removed
+/// principal or a paused key is a 401 whose <c>error</c> is INVALID_TOKEN or EXPIRED_TOKEN (the Orkes SDKs refresh
+/// on these). Public routes (<see cref="AccessRule.Public"/>) pass without one.
+/// </summary>
+public sealed class AuthenticationMiddleware(RequestDelegate next, AccessControl access, TokenService tokens)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var rule = context.GetEndpoint()?.Metadata.GetMetadata<AccessRule>();
+        if (rule?.IsPublic == true || context.GetEndpoint() is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var token = TokenOf(context.Request);
+        if (token is null)
+        {
+            await RejectAsync(context, "INVALID_TOKEN", "A token is required: sign in with POST /api/token and send it as X-Authorization");
+            return;
+        }
+        var check = await tokens.CheckAsync(token);
+        if (check.Status == TokenStatus.Expired)
+        {
+            await RejectAsync(context, "EXPIRED_TOKEN", "The token has expired; sign in again with POST /api/token");
+            return;
+        }
+        var model = access.Model;
+        var principal = check.Status == TokenStatus.Valid ? model.PrincipalOf(check.PrincipalId) : null;
+        var keyLive = check.AccessKeyId is null || model.Keys.GetValueOrDefault(check.AccessKeyId) is { Active: true };
+        if (principal is null || !keyLive)
+        {
+            await RejectAsync(context, "INVALID_TOKEN", "The token is not valid (malformed, signed by another server, or its principal or access key was removed or paused)");
+            return;
+        }
+        Caller.Set(context, principal);
+        await next(context);
+    }
+
+    private static string? TokenOf(HttpRequest request)
+    {
+        var header = request.Headers["X-Authorization"].ToString();
+        if (header.Length > 0) return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : header.Trim();
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+    }
+
+    private static Task RejectAsync(HttpContext context, string error, string message)
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        return context.Response.WriteAsJsonAsync(new JsonObject { ["status"] = 401, ["error"] = error, ["message"] = message }, BatonJson.Context.JsonObject);
+    }
+}
