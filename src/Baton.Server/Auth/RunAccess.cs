@@ -7,16 +7,17 @@ using Baton.Engine.Persistence;
 namespace Baton.Server.Auth;
 
 /// <summary>
-/// Who may see and operate a run. Seeing: its starter, ADMIN and WORKFLOW_MANAGER, and whoever may READ (or
-/// EXECUTE) its definition, unless the definition says <c>allowAnyoneToViewRuns: false</c>, which narrows that to
-/// explicit grants (to the principal, its groups or roles, or on a tag) rather than a role's blanket READ.
+/// Who may see and operate a run. Seeing: its starter, ADMIN and WORKFLOW_MANAGER, and whoever may READ its
+/// definition, unless the definition says <c>allowAnyoneToViewRuns: false</c>, which narrows that to explicit READ
+/// grants (to the principal, its groups or roles, or on a tag) rather than a role's blanket READ. EXECUTE alone
+/// starts runs and sees one's own, not others'.
 /// Operating (terminate, pause, retry, ...): those who see it and are its starter or hold EXECUTE on the
 /// definition. Removing: DELETE on the definition. Search results, run and task reads, logs and the manifest all
 /// go through here.
 /// </summary>
 public sealed class RunAccess(WorkflowExecutor executor, DefinitionCatalog catalog)
 {
-    private const AccessRight See = AccessRight.Read | AccessRight.Execute;
+    private const AccessRight See = AccessRight.Read;
 
     public static bool MayView(Principal principal, AccessModel model, WorkflowRun run)
     {

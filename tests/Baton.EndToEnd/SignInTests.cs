@@ -1,0 +1,50 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Baton.Testing;
+
+namespace Baton.EndToEnd;
+
+/// <summary>The first start's administrator, and throttled sign-in: each on a server of its own.</summary>
+public sealed class SignInTests : OwnServerTests
+{
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_first_start_writes_the_administrators_credentials_owner_only_and_logs_only_the_path()
+    {
+        var file = Path.Combine(Server.DataDir, "admin-credentials.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var password = Server.AdminCredentials()["password"]!.GetValue<string>();
+        Assert.Contains(file, Server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, Server.Output, StringComparison.Ordinal);
+
+        // Rotating them as docs/operations.md says: set a new password, and the old one stops working.
+        using var admin = new BatonClient(Server);
+        var email = Server.AdminCredentials()["email"]!.GetValue<string>();
+        (await admin.PutAsync($"/api/users/{email}", new JsonObject { ["password"] = "a brand new admin password" })).ShouldBe(HttpStatusCode.OK);
+        using var anonymous = new BatonClient(Server.BaseUrl);
+        (await anonymous.PostAsync("/api/token", Server.AdminCredentials())).ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsync("/api/token", new JsonObject { ["email"] = email, ["password"] = "a brand new admin password" })).ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Repeated_failed_sign_ins_are_throttled_with_retry_after_and_audited()
+    {
+        using var anonymous = new BatonClient(Server.BaseUrl);
+        var email = Server.AdminCredentials()["email"]!.GetValue<string>();
+        var wrong = new JsonObject { ["email"] = email, ["password"] = "not the password at all" };
+        for (var i = 0; i < 4; i++) (await anonymous.PostAsync("/api/token", wrong)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsync("/api/token", wrong)).ShouldBe(HttpStatusCode.Unauthorized); // the fifth failure starts the wait
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/token") { Content = new StringContent(Server.AdminCredentials().ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
+        using var throttled = await anonymous.Http.SendAsync(request); // even the right password waits
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.True(throttled.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+
+        using var admin = new BatonClient(Server);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var audit = (await admin.GetAsync("/api/audit?action=sign-in&limit=50")).Array;
+        Assert.Equal(5, audit.Count(e => e!["outcome"]!.GetValue<string>() == "denied"));
+        Assert.Contains(audit, e => e!["outcome"]!.GetValue<string>() == "throttled");
+        Assert.DoesNotContain("not the password at all", audit.ToJsonString(), StringComparison.Ordinal);
+    }
+}
