@@ -83,4 +83,19 @@ if [[ -z "$ready" ]]; then
     exit 1
 fi
 
-dotnet "$bench_dll" --server "$server_url" --server-pid "$server_pid" "$@"
+# Every call needs a token. The load runs as an application, as a real client would: the first administrator
+# (credentials from the file the server wrote) creates one with METADATA_MANAGER and APPLICATION_API and a key.
+# The application then creates the workflows and secrets it uses, so it holds them as their creator.
+api() { curl -sS --fail-with-body -H 'Content-Type: application/json' ${token:+-H "X-Authorization: $token"} "$@"; }
+field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+token=""
+token="$(api -X POST "$server_url/api/token" -d @<(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(json.dumps({"email": c["email"], "password": c["password"]}))' "$tmp/data/admin-credentials.json") | field token)"
+app_id="$(api -X POST "$server_url/api/applications" -d '{"name":"bench"}' | field id)"
+api -X POST "$server_url/api/applications/$app_id/roles/METADATA_MANAGER" >/dev/null
+api -X POST "$server_url/api/applications/$app_id/roles/APPLICATION_API" >/dev/null
+key="$(api -X POST "$server_url/api/applications/$app_id/accessKeys")"
+key_id="$(field id <<<"$key")"
+key_secret="$(field secret <<<"$key")"
+echo "bench.sh: running as application $app_id (key $key_id)"
+
+dotnet "$bench_dll" --server "$server_url" --server-pid "$server_pid" --key-id "$key_id" --key-secret "$key_secret" "$@"
