@@ -261,7 +261,7 @@ public sealed partial class AccessControl(
         }
     }
 
-    /// <summary>Changes an application by a function of its current record; <paramref name="validate"/> may throw to refuse.</summary>
+    /// <summary>Changes an application by a function of its current record (which may throw to refuse).</summary>
     public async Task<Application> UpdateApplicationAsync(string id, Func<Application, Application> update, string action, string detail, Principal actor, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
