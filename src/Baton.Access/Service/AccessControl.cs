@@ -72,7 +72,7 @@ public sealed partial class AccessControl(
         {
             logger.LogInformation("Created the first administrator {Email} from settings", admin.Id);
         }
-        await SaveAsync(change, new AuditEvent { Action = "user-create", Outcome = "ok", Detail = $"first administrator {admin.Id}" }, ct);
+        await ChangeAsync(_ => (change, new AuditEvent { Action = "user-create", Outcome = "ok", Detail = $"first administrator {admin.Id}" }), ct);
     }
 
     // ---- the run-time rule -------------------------------------------------------------------------------------
@@ -91,12 +91,9 @@ public sealed partial class AccessControl(
     // ---- users ----------------------------------------------------------------------------------------------------
 
     /// <summary>Creates or replaces a user (Orkes' <c>PUT /api/users/{id}</c>): name, roles, groups, and a password when given.</summary>
-    public async Task<User> PutUserAsync(string id, string? name, IReadOnlyList<string>? roles, IReadOnlyList<string>? groups, string? password, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task<User> PutUserAsync(string id, string? name, IReadOnlyList<string>? roles, IReadOnlyList<string>? groups, string? password, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var model = _model;
             var problems = new List<ValidationProblem>();
             if (!IsEmail(id)) problems.Add(new("$.id", $"a user's id is its email address (got '{id}')"));
             CheckRoles(roles ?? [], Roles.ForUsers, "$.roles", problems);
@@ -104,12 +101,12 @@ public sealed partial class AccessControl(
             {
                 if (!model.Groups.ContainsKey(group)) problems.Add(new($"$.groups[{i}]", $"no group '{group}'"));
             }
-            var existing = model.Users.GetValueOrDefault(id);
             if (password is not null && password.Length < Options.MinimumPasswordLength)
             {
                 problems.Add(new("$.password", $"a password has at least {Options.MinimumPasswordLength} characters (setting Baton:Auth:MinimumPasswordLength)"));
             }
             if (problems.Count > 0) throw new AccessRequestException(problems);
+            var existing = model.Users.GetValueOrDefault(id);
             if (existing is not null && existing.Roles.Contains(Roles.Admin) && !(roles ?? existing.Roles).Contains(Roles.Admin) && AdminCount(model) == 1)
             {
                 throw new AccessRequestException("$.roles", "this is the last administrator; give another user ADMIN first");
@@ -118,7 +115,7 @@ public sealed partial class AccessControl(
             var user = new User
             {
                 Id = existing?.Id ?? id,
-                Name = name ?? existing?.Name ?? "",
+                Name = name is null ? existing?.Name ?? "" : redactor.Redact(name),
                 Roles = roles is null ? existing?.Roles ?? [] : [.. roles.Select(r => r.ToUpperInvariant()).Distinct()],
                 Groups = groups is null ? existing?.Groups ?? [] : [.. groups.Distinct()],
                 PasswordHash = password is null ? existing?.PasswordHash : _hasher.HashPassword(null!, password),
@@ -128,99 +125,64 @@ public sealed partial class AccessControl(
             };
             var change = new AccessChange();
             change.UpsertUsers.Add(user);
-            await SaveLockedAsync(change, Event(existing is null ? "user-create" : "user-update", actor, $"user {user.Id} roles [{string.Join(", ", user.Roles)}] groups [{string.Join(", ", user.Groups)}]{(password is null ? "" : ", password set")}"), ct);
-            return user;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event(existing is null ? "user-create" : "user-update", actor, $"user {user.Id} roles [{string.Join(", ", user.Roles)}] groups [{string.Join(", ", user.Groups)}]{(password is null ? "" : ", password set")}"), user);
+        }, ct);
 
-    public async Task DeleteUserAsync(string id, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task DeleteUserAsync(string id, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var model = _model;
             var user = model.Users.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No user '{id}'");
             if (user.Roles.Contains(Roles.Admin) && AdminCount(model) == 1) throw new AccessRequestException("$.id", "this is the last administrator; give another user ADMIN first");
             var change = new AccessChange();
             change.DeleteUsers.Add(user.Id);
-            var subject = new Subject(SubjectTypes.User, user.Id);
-            change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Select(t => (subject, t)));
-            await SaveLockedAsync(change, Event("user-delete", actor, $"user {user.Id}"), ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            DeleteGrantsTo(model, new Subject(SubjectTypes.User, user.Id), change);
+            return (change, Event("user-delete", actor, $"user {user.Id}"));
+        }, ct);
 
     private static int AdminCount(AccessModel model) =>
         model.Users.Keys.Count(id => model.PrincipalOf(id)?.IsAdmin == true);
 
     // ---- groups ---------------------------------------------------------------------------------------------------
 
-    public async Task<Group> PutGroupAsync(string id, string? description, IReadOnlyList<string>? roles, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task<Group> PutGroupAsync(string id, string? description, IReadOnlyList<string>? roles, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
             var problems = new List<ValidationProblem>();
             if (!IsName(id)) problems.Add(new("$.id", $"a group id is 1 to 128 letters, digits, '-', '_' or '.' (got '{id}')"));
             CheckRoles(roles ?? [], Roles.ForUsers, "$.roles", problems);
             if (problems.Count > 0) throw new AccessRequestException(problems);
-            var existing = _model.Groups.GetValueOrDefault(id);
+            var existing = model.Groups.GetValueOrDefault(id);
             var group = new Group
             {
                 Id = id,
-                Description = description ?? existing?.Description ?? "",
+                Description = description is null ? existing?.Description ?? "" : redactor.Redact(description),
                 Roles = roles is null ? existing?.Roles ?? [] : [.. roles.Select(r => r.ToUpperInvariant()).Distinct()],
                 CreatedAt = existing?.CreatedAt ?? Now(),
                 UpdatedAt = Now(),
             };
             var change = new AccessChange();
             change.UpsertGroups.Add(group);
-            await SaveLockedAsync(change, Event(existing is null ? "group-create" : "group-update", actor, $"group {id} roles [{string.Join(", ", group.Roles)}]"), ct);
-            return group;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event(existing is null ? "group-create" : "group-update", actor, $"group {id} roles [{string.Join(", ", group.Roles)}]"), group);
+        }, ct);
 
-    public async Task DeleteGroupAsync(string id, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task DeleteGroupAsync(string id, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var model = _model;
             if (!model.Groups.ContainsKey(id)) throw new AccessNotFoundException($"No group '{id}'");
             var change = new AccessChange();
             change.DeleteGroups.Add(id);
-            var subject = new Subject(SubjectTypes.Group, id);
-            change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Select(t => (subject, t)));
+            DeleteGrantsTo(model, new Subject(SubjectTypes.Group, id), change);
             foreach (var user in model.Users.Values.Where(u => u.Groups.Contains(id)))
             {
                 change.UpsertUsers.Add(user with { Groups = [.. user.Groups.Where(g => g != id)], UpdatedAt = Now() });
             }
-            await SaveLockedAsync(change, Event("group-delete", actor, $"group {id}"), ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event("group-delete", actor, $"group {id}"));
+        }, ct);
 
     /// <summary>Adds users to a group, or removes them; all named users must exist, or nothing changes.</summary>
-    public async Task SetMembershipAsync(string groupId, IReadOnlyList<string> userIds, bool add, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task SetMembershipAsync(string groupId, IReadOnlyList<string> userIds, bool add, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var model = _model;
             if (!model.Groups.ContainsKey(groupId)) throw new AccessNotFoundException($"No group '{groupId}'");
             var missing = userIds.Where(u => !model.Users.ContainsKey(u)).ToList();
             if (missing.Count > 0) throw new AccessNotFoundException($"No user '{missing[0]}'");
@@ -231,54 +193,43 @@ public sealed partial class AccessControl(
                 var groups = add ? user.Groups.Append(groupId).Distinct().ToList() : [.. user.Groups.Where(g => g != groupId)];
                 change.UpsertUsers.Add(user with { Groups = groups, UpdatedAt = Now() });
             }
-            await SaveLockedAsync(change, Event(add ? "group-add-users" : "group-remove-users", actor, $"group {groupId}: {string.Join(", ", userIds)}"), ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event(add ? "group-add-users" : "group-remove-users", actor, $"group {groupId}: {string.Join(", ", userIds)}"));
+        }, ct);
 
     // ---- applications and their keys -----------------------------------------------------------------------------
 
-    public async Task<Application> CreateApplicationAsync(string? name, Principal actor, CancellationToken ct)
+    public Task<Application> CreateApplicationAsync(string? name, Principal actor, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 256) throw new AccessRequestException("$.name", "an application needs a name of 1 to 256 characters");
-        await _gate.WaitAsync(ct);
-        try
+        return ChangeAsync(_ =>
         {
-            var app = new Application { Id = Guid.NewGuid().ToString(), Name = name, CreatedBy = actor.Id, CreatedAt = Now(), UpdatedAt = Now() };
+            var app = new Application { Id = Guid.NewGuid().ToString(), Name = redactor.Redact(name), CreatedBy = actor.Id, CreatedAt = Now(), UpdatedAt = Now() };
             var change = new AccessChange();
             change.UpsertApplications.Add(app);
             // Whoever made it may manage it.
             change.PutGrants.Add(new Grant(new Subject(SubjectTypes.User, actor.Id), new Target(TargetTypes.Application, app.Id), AccessRight.All));
-            await SaveLockedAsync(change, Event("application-create", actor, $"application {app.Id} ({name})"), ct);
-            return app;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            return (change, Event("application-create", actor, $"application {app.Id} ({app.Name})"), app);
+        }, ct);
     }
 
-    /// <summary>Changes an application by a function of its current record (which may throw to refuse).</summary>
-    public async Task<Application> UpdateApplicationAsync(string id, Func<Application, Application> update, string action, string detail, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    /// <summary>
+    /// Changes an application by a function of its current record (which may throw to refuse). Its free text (name,
+    /// tags) passes the redactor before it is stored, like every other sink.
+    /// </summary>
+    public Task<Application> UpdateApplicationAsync(string id, Func<Application, Application> update, string action, string detail, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var app = _model.Applications.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No application '{id}'");
+            var app = model.Applications.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No application '{id}'");
             var next = update(app) with { UpdatedAt = Now() };
+            next = next with
+            {
+                Name = redactor.Redact(next.Name),
+                Tags = [.. next.Tags.Select(t => new ResourceTag(redactor.Redact(t.Key), redactor.Redact(t.Value)))],
+            };
             var change = new AccessChange();
             change.UpsertApplications.Add(next);
-            await SaveLockedAsync(change, Event(action, actor, $"application {id}: {detail}"), ct);
-            return next;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event(action, actor, $"application {id}: {detail}"), next);
+        }, ct);
 
     /// <summary>Adds a role to an application; the admin-only roles need an ADMIN caller.</summary>
     public Task<Application> AddApplicationRoleAsync(string id, string role, Principal actor, CancellationToken ct)
@@ -297,33 +248,22 @@ public sealed partial class AccessControl(
         return UpdateApplicationAsync(id, a => a with { Roles = [.. a.Roles.Where(r => r != role)] }, "application-role", $"remove role {role}", actor, ct);
     }
 
-    public async Task DeleteApplicationAsync(string id, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task DeleteApplicationAsync(string id, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var model = _model;
             if (!model.Applications.ContainsKey(id)) throw new AccessNotFoundException($"No application '{id}'");
             var change = new AccessChange();
             change.DeleteApplications.Add(id);
             change.DeleteKeys.AddRange(model.Keys.Values.Where(k => k.ApplicationId == id).Select(k => k.Id));
-            var subject = new Subject(SubjectTypes.User, Principal.ApplicationPrefix + id);
-            change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Select(t => (subject, t)));
-            await SaveLockedAsync(change, Event("application-delete", actor, $"application {id}"), ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            DeleteGrantsTo(model, new Subject(SubjectTypes.User, Principal.ApplicationPrefix + id), change);
+            return (change, Event("application-delete", actor, $"application {id}"));
+        }, ct);
 
     /// <summary>A new access key: the secret is returned this once and kept only as its SHA-256 hash.</summary>
-    public async Task<(AccessKey Key, string Secret)> CreateAccessKeyAsync(string applicationId, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task<(AccessKey Key, string Secret)> CreateAccessKeyAsync(string applicationId, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            if (!_model.Applications.ContainsKey(applicationId)) throw new AccessNotFoundException($"No application '{applicationId}'");
+            if (!model.Applications.ContainsKey(applicationId)) throw new AccessNotFoundException($"No application '{applicationId}'");
             var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
             var key = new AccessKey
             {
@@ -334,54 +274,33 @@ public sealed partial class AccessControl(
             };
             var change = new AccessChange();
             change.UpsertKeys.Add(key);
-            await SaveLockedAsync(change, Event("access-key-create", actor, $"application {applicationId} key {key.Id}"), ct);
-            return (key, secret);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event("access-key-create", actor, $"application {applicationId} key {key.Id}"), (key, secret));
+        }, ct);
 
     /// <summary>Pauses an active key or reactivates a paused one (Orkes' toggle); a paused key's tokens stop at once.</summary>
-    public async Task<AccessKey> ToggleAccessKeyAsync(string applicationId, string keyId, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task<AccessKey> ToggleAccessKeyAsync(string applicationId, string keyId, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var key = KeyOf(applicationId, keyId);
+            var key = KeyOf(model, applicationId, keyId);
             var next = key with { Active = !key.Active };
             var change = new AccessChange();
             change.UpsertKeys.Add(next);
-            await SaveLockedAsync(change, Event("access-key-status", actor, $"application {applicationId} key {keyId} {(next.Active ? "ACTIVE" : "INACTIVE")}"), ct);
-            return next;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event("access-key-status", actor, $"application {applicationId} key {keyId} {(next.Active ? "ACTIVE" : "INACTIVE")}"), next);
+        }, ct);
 
-    public async Task DeleteAccessKeyAsync(string applicationId, string keyId, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task DeleteAccessKeyAsync(string applicationId, string keyId, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            KeyOf(applicationId, keyId);
+            KeyOf(model, applicationId, keyId);
             var change = new AccessChange();
             change.DeleteKeys.Add(keyId);
-            await SaveLockedAsync(change, Event("access-key-delete", actor, $"application {applicationId} key {keyId}"), ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event("access-key-delete", actor, $"application {applicationId} key {keyId}"));
+        }, ct);
 
-    private AccessKey KeyOf(string applicationId, string keyId)
+    private static AccessKey KeyOf(AccessModel model, string applicationId, string keyId)
     {
-        if (!_model.Applications.ContainsKey(applicationId)) throw new AccessNotFoundException($"No application '{applicationId}'");
-        return _model.Keys.GetValueOrDefault(keyId) is { } key && key.ApplicationId == applicationId
+        if (!model.Applications.ContainsKey(applicationId)) throw new AccessNotFoundException($"No application '{applicationId}'");
+        return model.Keys.GetValueOrDefault(keyId) is { } key && key.ApplicationId == applicationId
             ? key
             : throw new AccessNotFoundException($"No access key '{keyId}' on application '{applicationId}'");
     }
@@ -389,43 +308,27 @@ public sealed partial class AccessControl(
     // ---- grants ---------------------------------------------------------------------------------------------------
 
     /// <summary>Adds (or with <paramref name="remove"/> takes away) rights of a subject on a target. The subject must exist.</summary>
-    public async Task ChangeGrantAsync(Subject subject, Target target, AccessRight rights, bool remove, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task ChangeGrantAsync(Subject subject, Target target, AccessRight rights, bool remove, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var model = _model;
             CheckSubjectExists(model, subject);
             var current = model.GrantsTo(subject).GetValueOrDefault(target);
             var next = remove ? current & ~rights : current | rights;
             var change = new AccessChange();
             if (next == AccessRight.None) change.DeleteGrants.Add((subject, target));
             else change.PutGrants.Add(new Grant(subject, target, next));
-            await SaveLockedAsync(change, Event(remove ? "revoke" : "grant", actor, $"{subject} {string.Join(",", AccessRights.ToNames(rights))} on {target}"), ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event(remove ? "revoke" : "grant", actor, $"{subject} {string.Join(",", AccessRights.ToNames(rights))} on {target}"));
+        }, ct);
 
     /// <summary>Removes every grant to a subject, or only those on one target type.</summary>
-    public async Task RevokeAllAsync(Subject subject, string? targetType, Principal actor, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    public Task RevokeAllAsync(Subject subject, string? targetType, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
         {
-            var model = _model;
             CheckSubjectExists(model, subject);
             var change = new AccessChange();
             change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Where(t => targetType is null || t.Type == targetType).Select(t => (subject, t)));
-            await SaveLockedAsync(change, Event("revoke", actor, $"every grant to {subject}{(targetType is null ? "" : " on " + targetType)}"), ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (change, Event("revoke", actor, $"every grant to {subject}{(targetType is null ? "" : " on " + targetType)}"));
+        }, ct);
 
     /// <summary>Whoever creates a resource gets every right on it (Orkes does the same), unless it held them already.</summary>
     public async Task GrantToCreatorAsync(Principal creator, Target target, CancellationToken ct)
@@ -435,6 +338,9 @@ public sealed partial class AccessControl(
         if (_model.GrantsTo(subject).GetValueOrDefault(target) == AccessRight.All) return;
         await ChangeGrantAsync(subject, target, AccessRight.All, remove: false, creator, ct);
     }
+
+    private static void DeleteGrantsTo(AccessModel model, Subject subject, AccessChange change) =>
+        change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Select(t => (subject, t)));
 
     public static void CheckSubjectExists(AccessModel model, Subject subject)
     {
@@ -450,12 +356,25 @@ public sealed partial class AccessControl(
 
     // ---- plumbing -------------------------------------------------------------------------------------------------
 
-    private async Task SaveAsync(AccessChange change, AuditEvent auditEvent, CancellationToken ct)
+    /// <summary>
+    /// One change to the model, under the write gate: <paramref name="build"/> reads the current snapshot, validates
+    /// (throwing refuses, and nothing is written) and answers the change, its audit event and a result. The change is
+    /// stored in one transaction, then the new snapshot is swapped in, then the event is audited.
+    /// </summary>
+    private async Task<T> ChangeAsync<T>(Func<AccessModel, (AccessChange Change, AuditEvent Event, T Result)> build, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            await SaveLockedAsync(change, auditEvent, ct);
+            var (change, auditEvent, result) = build(_model);
+            if (!change.IsEmpty)
+            {
+                var next = _model.With(change);
+                await store.SaveAsync(change, ct);
+                _model = next;
+            }
+            await audit.AppendAsync(auditEvent with { Time = Now(), Detail = auditEvent.Detail is null ? null : redactor.Redact(auditEvent.Detail) }, ct);
+            return result;
         }
         finally
         {
@@ -463,16 +382,12 @@ public sealed partial class AccessControl(
         }
     }
 
-    private async Task SaveLockedAsync(AccessChange change, AuditEvent auditEvent, CancellationToken ct)
-    {
-        if (!change.IsEmpty)
+    private async Task ChangeAsync(Func<AccessModel, (AccessChange Change, AuditEvent Event)> build, CancellationToken ct) =>
+        await ChangeAsync(model =>
         {
-            var next = _model.With(change);
-            await store.SaveAsync(change, ct);
-            _model = next;
-        }
-        await audit.AppendAsync(auditEvent with { Time = Now(), Detail = auditEvent.Detail is null ? null : redactor.Redact(auditEvent.Detail) }, ct);
-    }
+            var (change, auditEvent) = build(model);
+            return (change, auditEvent, true);
+        }, ct);
 
     /// <summary>An audit event of the access model (its detail passes the redactor like every other).</summary>
     public Task AuditAsync(string action, string outcome, string? principal, string detail, CancellationToken ct) =>

@@ -31,9 +31,6 @@ public sealed class AccessModel
     public IEnumerable<Grant> Grants =>
         _bySubject.SelectMany(s => s.Value.Select(t => new Grant(s.Key, t.Key, t.Value)));
 
-    public AccessData ToData() =>
-        new([.. Users.Values], [.. Groups.Values], [.. Applications.Values], [.. Keys.Values], [.. Grants]);
-
     /// <summary>The snapshot after <paramref name="change"/>, built the same way the store applies it.</summary>
     public AccessModel With(AccessChange change)
     {

@@ -117,6 +117,8 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
             ? $"No workflow definition named '{name}'"
             : $"No workflow definition named '{name}' with version {version}");
 
+    public async Task<bool> WorkflowDefExistsAsync(string name, CancellationToken ct) => await store.GetWorkflowDefAsync(name, null, ct) is not null;
+
     public Task<IReadOnlyList<WorkflowDef>> ListWorkflowDefsAsync(CancellationToken ct) => store.ListWorkflowDefsAsync(ct);
 
     public async Task DeleteWorkflowDefAsync(string name, int version, CancellationToken ct)

@@ -234,7 +234,7 @@ public static class AccessEndpoints
         apps.MapPut("/{id}/tags", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
         {
             var tags = await TagListAsync(request);
-            await CheckTagRightsAsync(request, access, tags);
+            CheckTagRights(request, access, tags);
             return Results.Json(AppView(await access.UpdateApplicationAsync(id,
                 a => a with { Tags = [.. a.Tags.Where(t => !tags.Any(n => n.Key == t.Key)), .. tags] }, "application-tags", "set " + string.Join(", ", tags.Select(t => t.TargetId)), request.CallerOf(), ct)), BatonJson.Context.JsonObject);
         }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Add or replace tags: [{\"key\",\"value\"}]");
@@ -246,7 +246,7 @@ public static class AccessEndpoints
         apps.MapDelete("/{id}/tags", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
         {
             var tags = await TagListAsync(request);
-            await CheckTagRightsAsync(request, access, tags);
+            CheckTagRights(request, access, tags);
             return Results.Json(AppView(await access.UpdateApplicationAsync(id,
                 a => a with { Tags = [.. a.Tags.Where(t => !tags.Any(n => n.Key == t.Key && n.Value == t.Value))] }, "application-tags", "removed " + string.Join(", ", tags.Select(t => t.TargetId)), request.CallerOf(), ct)), BatonJson.Context.JsonObject);
         }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Remove tags: [{\"key\",\"value\"}]");
@@ -370,15 +370,7 @@ public static class AccessEndpoints
             case TargetTypes.TaskDef:
                 return catalog.TaskDef(target.Id) is not null;
             default:
-                try
-                {
-                    await catalog.GetWorkflowDefAsync(target.Id, null, ct);
-                    return true;
-                }
-                catch (NotFoundException)
-                {
-                    return false;
-                }
+                return await catalog.WorkflowDefExistsAsync(target.Id, ct);
         }
     }
 
@@ -399,7 +391,7 @@ public static class AccessEndpoints
     /// A tag can grant access, so setting or removing one that a grant names needs UPDATE on that tag (ADMIN holds it).
     /// Called after the route's own UPDATE check on the resource.
     /// </summary>
-    public static async Task CheckTagRightsAsync(HttpRequest request, AccessControl access, IEnumerable<ResourceTag> tags)
+    public static void CheckTagRights(HttpRequest request, AccessControl access, IEnumerable<ResourceTag> tags)
     {
         var caller = request.CallerOf();
         var model = access.Model;
@@ -411,7 +403,6 @@ public static class AccessEndpoints
                 throw new AccessDeniedException($"Forbidden: tag '{tag.TargetId}' carries grants; changing it needs UPDATE on TAG '{tag.TargetId}'");
             }
         }
-        await Task.CompletedTask;
     }
 
     // ---- shapes -------------------------------------------------------------------------------------------------

@@ -60,29 +60,30 @@ public static class EnvironmentEndpoints
             await store.DeleteAsync(key, ct) is { } deleted ? Results.Text(deleted, "text/plain", Encoding.UTF8) : throw NotFound(key))
             .WithMetadata(On(AccessRight.Delete)).WithSummary("Delete an environment value; answers the deleted value");
 
-        group.MapPut("/{key}/tags", async (string key, HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct) =>
-        {
-            _ = await store.GetAsync(key, ct) ?? throw NotFound(key);
-            var tags = await SecretEndpoints.ReadTagsAsync(request);
-            await AccessEndpoints.CheckTagRightsAsync(request, access, AccessControl.ToResourceTags(tags));
-            await store.SetTagsAsync(key, tags, ct);
-            await access.AuditAsync("tags", "ok", request.CallerOf().Id, $"environment value {key}: set {string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}"))}", ct);
-            return Results.Ok();
-        }).WithMetadata(On(AccessRight.Update)).WithSummary("Add or replace tags");
+        group.MapPut("/{key}/tags", (string key, HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct) =>
+            ChangeTagsAsync(key, request, store, access, remove: false, ct))
+            .WithMetadata(On(AccessRight.Update)).WithSummary("Add or replace tags");
 
         group.MapGet("/{key}/tags", async (string key, EnvironmentValues store, CancellationToken ct) =>
             Results.Json(SecretEndpoints.Tags((await store.GetAsync(key, ct) ?? throw NotFound(key)).Tags), BatonJson.Context.JsonArray))
             .WithMetadata(On(AccessRight.Read)).WithSummary("An environment value's tags");
 
-        group.MapDelete("/{key}/tags", async (string key, HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct) =>
-        {
-            _ = await store.GetAsync(key, ct) ?? throw NotFound(key);
-            var tags = await SecretEndpoints.ReadTagsAsync(request);
-            await AccessEndpoints.CheckTagRightsAsync(request, access, AccessControl.ToResourceTags(tags));
-            await store.RemoveTagsAsync(key, tags, ct);
-            await access.AuditAsync("tags", "ok", request.CallerOf().Id, $"environment value {key}: removed {string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}"))}", ct);
-            return Results.Ok();
-        }).WithMetadata(On(AccessRight.Update)).WithSummary("Remove tags");
+        group.MapDelete("/{key}/tags", (string key, HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct) =>
+            ChangeTagsAsync(key, request, store, access, remove: true, ct))
+            .WithMetadata(On(AccessRight.Update)).WithSummary("Remove tags");
+    }
+
+    /// <summary>Sets or removes tags; a tag can grant access, so the change is checked against tag grants and audited.</summary>
+    private static async Task<IResult> ChangeTagsAsync(string key, HttpRequest request, EnvironmentValues store, AccessControl access, bool remove, CancellationToken ct)
+    {
+        _ = await store.GetAsync(key, ct) ?? throw NotFound(key);
+        var tags = await SecretEndpoints.ReadTagsAsync(request);
+        AccessEndpoints.CheckTagRights(request, access, AccessControl.ToResourceTags(tags));
+        if (remove) await store.RemoveTagsAsync(key, tags, ct);
+        else await store.SetTagsAsync(key, tags, ct);
+        await access.AuditAsync("tags", "ok", request.CallerOf().Id,
+            $"environment value {key}: {(remove ? "removed" : "set")} {string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}"))}", ct);
+        return Results.Ok();
     }
 
     private static AccessRule On(AccessRight rights) => AccessRule.On(TargetTypes.EnvVariable, rights, "key");

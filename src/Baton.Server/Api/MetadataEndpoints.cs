@@ -101,11 +101,10 @@ public static class MetadataEndpoints
     /// <summary>Checks CREATE for new definitions and UPDATE for existing ones; answers the names that are new.</summary>
     private static async Task<List<string>> RequireSaveWorkflowsAsync(HttpRequest request, DefinitionCatalog catalog, IReadOnlyList<WorkflowDef> defs, CancellationToken ct)
     {
-        var existing = (await catalog.ListWorkflowDefsAsync(ct)).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
         var created = new List<string>();
         foreach (var def in defs.Where(d => !string.IsNullOrEmpty(d.Name)))
         {
-            var exists = existing.Contains(def.Name);
+            var exists = await catalog.WorkflowDefExistsAsync(def.Name, ct);
             await Guard.RequireSaveAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), exists);
             if (!exists) created.Add(def.Name);
         }

@@ -73,7 +73,7 @@ public static class SecretEndpoints
         group.MapPut("/{key}/tags", async (string key, HttpRequest request, SecretVault vault, AccessControl access, CancellationToken ct) =>
         {
             var tags = await ReadTagsAsync(request);
-            await AccessEndpoints.CheckTagRightsAsync(request, access, AccessControl.ToResourceTags(tags));
+            AccessEndpoints.CheckTagRights(request, access, AccessControl.ToResourceTags(tags));
             await vault.SetTagsAsync(key, tags, Principal(request), ct);
             return Results.Ok();
         }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Add or replace tags: [{\"key\",\"value\"}]");
@@ -85,7 +85,7 @@ public static class SecretEndpoints
         group.MapDelete("/{key}/tags", async (string key, HttpRequest request, SecretVault vault, AccessControl access, CancellationToken ct) =>
         {
             var tags = await ReadTagsAsync(request);
-            await AccessEndpoints.CheckTagRightsAsync(request, access, AccessControl.ToResourceTags(tags));
+            AccessEndpoints.CheckTagRights(request, access, AccessControl.ToResourceTags(tags));
             await vault.RemoveTagsAsync(key, tags, Principal(request), ct);
             return Results.Ok();
         }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Remove tags: [{\"key\",\"value\"}]");
