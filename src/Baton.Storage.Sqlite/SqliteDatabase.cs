@@ -155,6 +155,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         await Task.Run(() => _writer.Join(TimeSpan.FromSeconds(10)));
+        SqliteCommands.ReleasePrepared(_writeConnection);
         await _writeConnection.DisposeAsync();
         SqliteConnection.ClearAllPools();
     }
