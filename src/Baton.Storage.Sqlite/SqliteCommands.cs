@@ -25,7 +25,7 @@ internal static class SqliteCommands
     /// <summary>
     /// Inserts <paramref name="rows"/> one at a time through a statement prepared once per connection:
     /// <paramref name="head"/> up to VALUES, one row of positional parameters, then <paramref name="tail"/> (an
-    /// ON CONFLICT clause, or empty). Values are strings, integers or null. Meant for the writer's hot path (the
+    /// ON CONFLICT clause, or empty). Values are strings, integers or null (SQL NULL). Meant for the writer's hot path (the
     /// audit and manifest rows of every secret hand-off): a multi-row INSERT changed its text with the row count,
     /// so SQLite parsed and planned it on every call, and as a multi-row write it also kept a statement journal;
     /// binding by position through the native handle skips the per-call parameter lookups of a SqliteCommand.
@@ -42,7 +42,7 @@ internal static class SqliteCommands
             var row = r == 0 ? first : values(rows[r]);
             try
             {
-                for (var c = 0; c < row.Length; c++) Check(Bind(statement, c + 1, row[c]), db);
+                for (var c = 0; c < row.Length; c++) Check(Bind(statement, c + 1, row[c] ?? DBNull.Value), db);
                 Check(raw.sqlite3_step(statement), db);
                 inserted += raw.sqlite3_changes(db);
             }
@@ -54,12 +54,36 @@ internal static class SqliteCommands
         return inserted;
     }
 
+    /// <summary>
+    /// Runs <paramref name="sql"/> (one statement, positional parameters <c>?1</c>…) through a statement prepared once
+    /// per connection; returns the rows it changed. For the writer's fixed statements. Values: strings, integers,
+    /// UTF-8 text as <c>byte[]</c>, <see cref="DBNull"/> for SQL NULL.
+    /// </summary>
+    public static int Run(SqliteConnection connection, string sql, params ReadOnlySpan<object?> values)
+    {
+        var db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
+        var statement = Prepared(connection, db, sql);
+        try
+        {
+            for (var c = 0; c < values.Length; c++) Check(Bind(statement, c + 1, values[c]), db);
+            Check(raw.sqlite3_step(statement), db);
+            return raw.sqlite3_changes(db);
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+        }
+    }
+
+    /// <summary>Binds one value: <see cref="DBNull"/> is SQL NULL; null is a missing value and refused, as ADO.NET does.</summary>
     private static int Bind(sqlite3_stmt statement, int index, object? value) => value switch
     {
-        null => raw.sqlite3_bind_null(statement, index),
+        null => throw new InvalidOperationException($"parameter ?{index} has no value"),
+        DBNull => raw.sqlite3_bind_null(statement, index),
         string text => raw.sqlite3_bind_text(statement, index, text),
         int number => raw.sqlite3_bind_int64(statement, index, number),
         long number => raw.sqlite3_bind_int64(statement, index, number),
+        byte[] utf8 => raw.sqlite3_bind_text(statement, index, utf8.AsSpan()),
         _ => throw new ArgumentException($"cannot bind a {value.GetType().Name}", nameof(value)),
     };
 

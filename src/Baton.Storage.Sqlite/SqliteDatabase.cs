@@ -98,11 +98,12 @@ public sealed class SqliteDatabase : IAsyncDisposable
             Execute(_writeConnection, "BEGIN IMMEDIATE;");
             for (var i = 0; i < batch.Count; i++)
             {
-                Execute(_writeConnection, "SAVEPOINT job;");
+                // Prepared once: two of these per job add up on the single writer.
+                SqliteCommands.Run(_writeConnection, "SAVEPOINT job;");
                 try
                 {
                     batch[i].Work(_writeConnection);
-                    Execute(_writeConnection, "RELEASE job;");
+                    SqliteCommands.Run(_writeConnection, "RELEASE job;");
                 }
                 catch (Exception e)
                 {
