@@ -6,9 +6,9 @@ namespace Baton.Storage.Sqlite;
 
 /// <summary>
 /// The database file: schema migrations, pooled read connections, and one writer thread that group-commits:
-/// it takes every write waiting, runs them in one transaction (each under its own savepoint, so one bad write
-/// fails alone), commits once, and only then completes each caller. Throughput comes from sharing the commit
-/// (and its fsync) between many callers; durability from never answering before the commit.
+/// it takes every write waiting, runs them in one transaction (again each under its own savepoint when one of
+/// them fails, so one bad write fails alone), commits once, and only then completes each caller. Throughput comes
+/// from sharing the commit (and its fsync) between many callers; durability from never answering before the commit.
 /// </summary>
 public sealed class SqliteDatabase : IAsyncDisposable
 {
@@ -90,7 +90,50 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Most batches hold no failing write, so they first run as one plain transaction: a savepoint per job would copy
+    /// aside every page its job touches. When a job throws, that transaction is rolled back and the batch runs again
+    /// with each job under its own savepoint, so the bad write fails alone (jobs only write, so running one again
+    /// after a rollback is safe). Either way no caller hears back before the commit.
+    /// </summary>
     private void RunBatch(List<WriteJob> batch)
+    {
+        if (!RunTogether(batch)) RunIsolated(batch);
+    }
+
+    /// <summary>The batch in one transaction; false (rolled back, nobody answered) when a job threw.</summary>
+    private bool RunTogether(List<WriteJob> batch)
+    {
+        try
+        {
+            Execute(_writeConnection, "BEGIN IMMEDIATE;");
+            foreach (var job in batch)
+            {
+                try
+                {
+                    job.Work(_writeConnection);
+                }
+                catch (Exception e)
+                {
+                    TryRollback();
+                    if (batch.Count > 1) return false;
+                    job.Done.TrySetException(e);
+                    return true;
+                }
+            }
+            Execute(_writeConnection, "COMMIT;");
+        }
+        catch (SqliteException e)
+        {
+            FailAll(batch, e);
+            return true;
+        }
+        foreach (var job in batch) job.Done.TrySetResult();
+        return true;
+    }
+
+    /// <summary>The batch in one transaction, each job under its own savepoint.</summary>
+    private void RunIsolated(List<WriteJob> batch)
     {
         var failed = new Exception?[batch.Count];
         try
@@ -98,7 +141,6 @@ public sealed class SqliteDatabase : IAsyncDisposable
             Execute(_writeConnection, "BEGIN IMMEDIATE;");
             for (var i = 0; i < batch.Count; i++)
             {
-                // Prepared once: two of these per job add up on the single writer.
                 SqliteCommands.Run(_writeConnection, "SAVEPOINT job;");
                 try
                 {
@@ -115,9 +157,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            _logger.LogError(e, "A group commit of {Count} writes failed", batch.Count);
-            TryRollback();
-            foreach (var job in batch) job.Done.TrySetException(e);
+            FailAll(batch, e);
             return;
         }
         for (var i = 0; i < batch.Count; i++)
@@ -125,6 +165,13 @@ public sealed class SqliteDatabase : IAsyncDisposable
             if (failed[i] is { } error) batch[i].Done.TrySetException(error);
             else batch[i].Done.TrySetResult();
         }
+    }
+
+    private void FailAll(List<WriteJob> batch, SqliteException e)
+    {
+        _logger.LogError(e, "A group commit of {Count} writes failed", batch.Count);
+        TryRollback();
+        foreach (var job in batch) job.Done.TrySetException(e);
     }
 
     private void TryRollback()
