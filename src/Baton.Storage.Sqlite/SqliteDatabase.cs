@@ -6,9 +6,9 @@ namespace Baton.Storage.Sqlite;
 
 /// <summary>
 /// The database file: schema migrations, pooled read connections, and one writer thread that group-commits:
-/// it takes every write waiting, runs them in one transaction (each under its own savepoint, so one bad write
-/// fails alone), commits once, and only then completes each caller. Throughput comes from sharing the commit
-/// (and its fsync) between many callers; durability from never answering before the commit.
+/// it takes every write waiting, runs them in one transaction (again each under its own savepoint when one of
+/// them fails, so one bad write fails alone), commits once, and only then completes each caller. Throughput comes
+/// from sharing the commit (and its fsync) between many callers; durability from never answering before the commit.
 /// </summary>
 public sealed class SqliteDatabase : IAsyncDisposable
 {
@@ -40,6 +40,11 @@ public sealed class SqliteDatabase : IAsyncDisposable
         Execute(_writeConnection, "PRAGMA foreign_keys=ON;");
         // Deleted content (a destroyed secret version's ciphertext) is overwritten with zeros, not left in free space.
         Execute(_writeConnection, "PRAGMA secure_delete=ON;");
+        // Each job's savepoint (and each multi-row insert's statement journal) copies the pages it touches aside so
+        // it can roll back alone. Past 64 KiB SQLite spills that copy to a file in /var/tmp: thousands of small
+        // write syscalls per second, most of them for the audit and manifest rows of secret hand-offs. Kept in
+        // memory, it is a memcpy; the copy is only ever needed inside the open transaction.
+        Execute(_writeConnection, "PRAGMA temp_store=MEMORY;");
         SqliteSchema.Migrate(_writeConnection);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "baton-sqlite-writer" };
         _writer.Start();
@@ -85,7 +90,50 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Most batches hold no failing write, so they first run as one plain transaction: a savepoint per job would copy
+    /// aside every page its job touches. When a job throws, that transaction is rolled back and the batch runs again
+    /// with each job under its own savepoint, so the bad write fails alone (jobs only write, so running one again
+    /// after a rollback is safe). Either way no caller hears back before the commit.
+    /// </summary>
     private void RunBatch(List<WriteJob> batch)
+    {
+        if (!RunTogether(batch)) RunIsolated(batch);
+    }
+
+    /// <summary>The batch in one transaction; false (rolled back, nobody answered) when a job threw.</summary>
+    private bool RunTogether(List<WriteJob> batch)
+    {
+        try
+        {
+            Execute(_writeConnection, "BEGIN IMMEDIATE;");
+            foreach (var job in batch)
+            {
+                try
+                {
+                    job.Work(_writeConnection);
+                }
+                catch (Exception e)
+                {
+                    TryRollback();
+                    if (batch.Count > 1) return false;
+                    job.Done.TrySetException(e);
+                    return true;
+                }
+            }
+            Execute(_writeConnection, "COMMIT;");
+        }
+        catch (SqliteException e)
+        {
+            FailAll(batch, e);
+            return true;
+        }
+        foreach (var job in batch) job.Done.TrySetResult();
+        return true;
+    }
+
+    /// <summary>The batch in one transaction, each job under its own savepoint.</summary>
+    private void RunIsolated(List<WriteJob> batch)
     {
         var failed = new Exception?[batch.Count];
         try
@@ -93,11 +141,11 @@ public sealed class SqliteDatabase : IAsyncDisposable
             Execute(_writeConnection, "BEGIN IMMEDIATE;");
             for (var i = 0; i < batch.Count; i++)
             {
-                Execute(_writeConnection, "SAVEPOINT job;");
+                SqliteCommands.Run(_writeConnection, "SAVEPOINT job;");
                 try
                 {
                     batch[i].Work(_writeConnection);
-                    Execute(_writeConnection, "RELEASE job;");
+                    SqliteCommands.Run(_writeConnection, "RELEASE job;");
                 }
                 catch (Exception e)
                 {
@@ -109,9 +157,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            _logger.LogError(e, "A group commit of {Count} writes failed", batch.Count);
-            TryRollback();
-            foreach (var job in batch) job.Done.TrySetException(e);
+            FailAll(batch, e);
             return;
         }
         for (var i = 0; i < batch.Count; i++)
@@ -119,6 +165,13 @@ public sealed class SqliteDatabase : IAsyncDisposable
             if (failed[i] is { } error) batch[i].Done.TrySetException(error);
             else batch[i].Done.TrySetResult();
         }
+    }
+
+    private void FailAll(List<WriteJob> batch, SqliteException e)
+    {
+        _logger.LogError(e, "A group commit of {Count} writes failed", batch.Count);
+        TryRollback();
+        foreach (var job in batch) job.Done.TrySetException(e);
     }
 
     private void TryRollback()
@@ -150,6 +203,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         await Task.Run(() => _writer.Join(TimeSpan.FromSeconds(10)));
+        SqliteCommands.ReleasePrepared(_writeConnection);
         await _writeConnection.DisposeAsync();
         SqliteConnection.ClearAllPools();
     }

@@ -1,8 +1,10 @@
 using System.Text;
+using System.Text.Json;
 using Baton.Core.Json;
 using Baton.Core.Runs;
 using Baton.Engine.Persistence;
 using Microsoft.Data.Sqlite;
+using static Baton.Storage.Sqlite.SqliteCommands;
 
 namespace Baton.Storage.Sqlite;
 
@@ -15,8 +17,9 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
     public Task SaveAsync(WorkflowChange change, CancellationToken ct = default)
     {
         var run = change.Workflow;
+        // Serialized here, on the caller's thread, straight to UTF-8: the single writer only copies the bytes.
         var workflowJson = SerializeWithoutTasks(run);
-        var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: BatonJson.Serialize(t))).ToList();
+        var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: Utf8Json(t))).ToList();
         var removed = change.RemovedTaskIds;
         var (auditEvents, manifestRecords) = (change.AuditEvents, change.ManifestRecords);
         var (id, name, version, status, correlation, start, end) =
@@ -33,37 +36,19 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                     delete.ExecuteNonQuery();
                 }
             }
-            using (var command = connection.CreateCommand())
-            {
-                command.CommandText = """
-                    INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, json)
-                    VALUES ($id, $name, $version, $status, $correlation, $start, $end, $json)
-                    ON CONFLICT (workflow_id) DO UPDATE SET
-                        workflow_name = excluded.workflow_name, workflow_version = excluded.workflow_version, status = excluded.status, correlation_id = excluded.correlation_id,
-                        start_time = excluded.start_time, end_time = excluded.end_time, json = excluded.json;
-                    """;
-                command.Parameters.AddWithValue("$id", id);
-                command.Parameters.AddWithValue("$name", name);
-                command.Parameters.AddWithValue("$version", version);
-                command.Parameters.AddWithValue("$status", status);
-                command.Parameters.AddWithValue("$correlation", (object?)correlation ?? DBNull.Value);
-                command.Parameters.AddWithValue("$start", start);
-                command.Parameters.AddWithValue("$end", end);
-                command.Parameters.AddWithValue("$json", workflowJson);
-                command.ExecuteNonQuery();
-            }
+            Run(connection, """
+                INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, json)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                ON CONFLICT (workflow_id) DO UPDATE SET
+                    workflow_name = excluded.workflow_name, workflow_version = excluded.workflow_version, status = excluded.status, correlation_id = excluded.correlation_id,
+                    start_time = excluded.start_time, end_time = excluded.end_time, json = excluded.json;
+                """, id, name, version, status, (object?)correlation ?? DBNull.Value, start, end, workflowJson);
             foreach (var (taskId, seq, json) in tasks)
             {
-                using var command = connection.CreateCommand();
-                command.CommandText = """
-                    INSERT INTO tasks (task_id, workflow_id, seq, json) VALUES ($id, $workflow, $seq, $json)
+                Run(connection, """
+                    INSERT INTO tasks (task_id, workflow_id, seq, json) VALUES (?1, ?2, ?3, ?4)
                     ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, seq = excluded.seq, json = excluded.json;
-                    """;
-                command.Parameters.AddWithValue("$id", taskId);
-                command.Parameters.AddWithValue("$workflow", id);
-                command.Parameters.AddWithValue("$seq", seq);
-                command.Parameters.AddWithValue("$json", json);
-                command.ExecuteNonQuery();
+                    """, taskId, id, seq, json);
             }
             if (auditEvents.Count > 0) SqliteAuditLog.Insert(connection, auditEvents);
             if (manifestRecords.Count > 0) SqliteRunManifestStore.Insert(connection, manifestRecords);
@@ -266,7 +251,9 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
     }
 
     /// <summary>The run's JSON without its tasks, which have rows of their own.</summary>
-    private static string SerializeWithoutTasks(WorkflowRun run) => BatonJson.Serialize(run.WithoutTasks());
+    private static byte[] SerializeWithoutTasks(WorkflowRun run) => Utf8Json(run.WithoutTasks());
+
+    private static byte[] Utf8Json<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, typeof(T), BatonJson.Context);
 
     private static List<string> ReadStrings(SqliteCommand command)
     {

@@ -23,14 +23,14 @@ public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManife
     /// <summary>Records inside a write already under way (a run's commit carrying the manifest of its hand-offs).</summary>
     internal static void Insert(SqliteConnection connection, IReadOnlyList<ManifestRecord> all)
     {
-        {
-            InsertRows(connection, "INSERT INTO run_secrets (workflow_id, secret, version, fingerprint, first_used_at)",
-                "ON CONFLICT (workflow_id, secret, version) DO NOTHING",
-                all, r => [r.WorkflowId, r.Secret, r.Version, r.Fingerprint, r.At]);
-            InsertRows(connection, "INSERT INTO run_secret_tasks (workflow_id, secret, version, task_reference_name)",
-                "ON CONFLICT (workflow_id, secret, version, task_reference_name) DO NOTHING",
-                all, r => [r.WorkflowId, r.Secret, r.Version, r.TaskReferenceName]);
-        }
+        // An entry known to be stored needs no second attempt (each one is an index probe on the writer).
+        var entries = all.Any(r => r.EntryKnown) ? [.. all.Where(r => !r.EntryKnown)] : all;
+        InsertRows(connection, "INSERT INTO run_secrets (workflow_id, secret, version, fingerprint, first_used_at)",
+            "ON CONFLICT (workflow_id, secret, version) DO NOTHING",
+            entries, r => [r.WorkflowId, r.Secret, r.Version, r.Fingerprint, r.At]);
+        InsertRows(connection, "INSERT INTO run_secret_tasks (workflow_id, secret, version, task_reference_name)",
+            "ON CONFLICT (workflow_id, secret, version, task_reference_name) DO NOTHING",
+            all, r => [r.WorkflowId, r.Secret, r.Version, r.TaskReferenceName]);
     }
 
     public Task<IReadOnlyList<ManifestEntry>> GetAsync(string workflowId, CancellationToken ct = default)

@@ -52,4 +52,22 @@ public abstract partial class StorageComplianceSuite
         Assert.Equal(["one"], entries[1].TaskReferenceNames);
         Assert.Equal(Samples.T0, entries[0].FirstUsedAt);
     }
+
+    [Fact]
+    public async Task A_use_of_an_entry_already_recorded_adds_its_task_and_keeps_the_entry()
+    {
+        await Manifests.RecordAllAsync([new ManifestRecord("wf-k", "alpha", 1, "fp-a", "one", Samples.T0)]);
+        await Manifests.RecordAllAsync(
+        [
+            new ManifestRecord("wf-k", "alpha", 1, "fp-a", "two", Samples.T0 + 1) { EntryKnown = true },
+            new ManifestRecord("wf-k", "beta", 3, "fp-b", "two", Samples.T0 + 1),
+        ]);
+        await ReopenStoresAsync();
+
+        var entries = await Manifests.GetAsync("wf-k");
+        Assert.Equal([("alpha", 1, "fp-a", Samples.T0), ("beta", 3, "fp-b", Samples.T0 + 1)],
+            entries.Select(e => (e.Secret, e.Version, e.Fingerprint, e.FirstUsedAt)));
+        Assert.Equal(["one", "two"], entries[0].TaskReferenceNames);
+        Assert.Equal(["two"], entries[1].TaskReferenceNames);
+    }
 }

@@ -357,11 +357,20 @@ public sealed class SecretVault(
             }));
             if (pinned is null || !pinned.Has(context.TaskReferenceName))
             {
-                prepared.Records.Add(new ManifestRecord(context.WorkflowId, name, version, SecretFingerprint.Of(Ring, value.ToBytes()), context.TaskReferenceName, prepared.At));
+                prepared.Records.Add(new ManifestRecord(context.WorkflowId, name, version, Fingerprint(value), context.TaskReferenceName, prepared.At)
+                {
+                    // A pin exists only once its entry was committed.
+                    EntryKnown = pinned is not null,
+                });
             }
         }
         return prepared;
     }
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SecretValue, string> _fingerprints = new();
+
+    /// <summary>The manifest fingerprint of a value, computed once per value held in memory (a version's value never changes).</summary>
+    private string Fingerprint(SecretValue value) => _fingerprints.GetOrAdd(value, v => SecretFingerprint.Of(Ring, v.ToBytes()));
 
     /// <summary>The use is durable: remember the pins, and stamp last-used (for people, not for the audit).</summary>
     private void Recorded(PreparedUse prepared)

@@ -4,7 +4,14 @@ namespace Baton.Secrets.Store;
 public sealed record ManifestEntry(string Secret, int Version, string Fingerprint, IReadOnlyList<string> TaskReferenceNames, long FirstUsedAt);
 
 /// <summary>One use to record in a run's manifest.</summary>
-public sealed record ManifestRecord(string WorkflowId, string Secret, int Version, string Fingerprint, string TaskReferenceName, long At);
+public sealed record ManifestRecord(string WorkflowId, string Secret, int Version, string Fingerprint, string TaskReferenceName, long At)
+{
+    /// <summary>
+    /// The run's entry for this secret and version is already durable (an earlier task's use was recorded), so only
+    /// the task needs adding; a store may skip writing the entry again. False when unsure.
+    /// </summary>
+    public bool EntryKnown { get; init; }
+}
 
 /// <summary>The per-run manifest of secrets used. Record returns once durable.</summary>
 public interface IRunManifestStore
