@@ -3,6 +3,9 @@
 # fresh temporary data folder, waits until it is ready, runs bench/Baton.Bench.Load against it
 # (extra arguments pass through, e.g. --clients 64 --duration 20 --json out.json --secret-headers 3),
 # then stops the server and removes the folder, also on failure or Ctrl+C.
+#   --compare-auth     also build and start a baseline server without access control (compiled with
+#                      -p:BatonBenchNoAuth=true; the shipped server has no such mode) and alternate the load
+#                      between the two in one run: what authentication and authorization cost
 #   BATON_BENCH_PORT   server port (default: a free one picked by python3, else 18080; must be free)
 set -euo pipefail
 
@@ -17,9 +20,11 @@ server_url="http://127.0.0.1:$port"
 server_dll="src/Baton.Server/bin/Release/net10.0/Baton.Server.dll"
 bench_dll="bench/Baton.Bench.Load/bin/Release/net10.0/Baton.Bench.Load.dll"
 
-# dotnet build takes one project at a time.
-dotnet build -c Release --nologo -v quiet src/Baton.Server
-dotnet build -c Release --nologo -v quiet bench/Baton.Bench.Load
+compare_auth=""
+bench_args=()
+for arg in "$@"; do
+    if [[ "$arg" == "--compare-auth" ]]; then compare_auth=1; else bench_args+=("$arg"); fi
+done
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench.sh: port $port is already in use; set BATON_BENCH_PORT" >&2
@@ -27,32 +32,36 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/baton-bench.XXXXXX")"
-server_pid=""
+pids=()
 
-stop_server() {
-    [[ -n "$server_pid" ]] || return 0
-    if kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
+stop_servers() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill -0 "$pid" 2>/dev/null || continue
+        kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 150); do
-            kill -0 "$server_pid" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        if kill -0 "$server_pid" 2>/dev/null; then
-            echo "bench.sh: server did not stop within 15 s of SIGTERM; killing it" >&2
-            kill -KILL "$server_pid" 2>/dev/null || true
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "bench.sh: server $pid did not stop within 15 s of SIGTERM; killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
         fi
-    fi
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
+        wait "$pid" 2>/dev/null || true
+    done
+    pids=()
 }
 
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    stop_server
-    if [[ $rc -ne 0 && -s "$tmp/server.log" ]]; then
-        echo "bench.sh: failed ($rc); last server log lines:" >&2
-        tail -n 30 "$tmp/server.log" >&2 || true
+    stop_servers
+    if [[ $rc -ne 0 ]]; then
+        for log in "$tmp"/*.log; do
+            [[ -s "$log" ]] || continue
+            echo "bench.sh: failed ($rc); last lines of $(basename "$log"):" >&2
+            tail -n 30 "$log" >&2 || true
+        done
     fi
     rm -rf "$tmp"
     exit "$rc"
@@ -61,26 +70,44 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-mkdir -p "$tmp/data"
-dotnet "$server_dll" --urls "$server_url" --Baton:DataDir="$tmp/data" ${BATON_SERVER_ARGS:-} >"$tmp/server.log" 2>&1 &
-server_pid=$!
+# dotnet build takes one project at a time. The baseline server is built first and copied aside, because the
+# normal build that follows compiles Baton.Server again, without the switch, into the same folder.
+if [[ -n "$compare_auth" ]]; then
+    dotnet build -c Release --nologo -v quiet src/Baton.Server -p:BatonBenchNoAuth=true
+    cp -r "$(dirname "$server_dll")" "$tmp/baseline-bin"
+fi
+dotnet build -c Release --nologo -v quiet src/Baton.Server
+dotnet build -c Release --nologo -v quiet bench/Baton.Bench.Load
 
-echo "bench.sh: server pid $server_pid on $server_url, data in $tmp/data; waiting for /health/ready"
-ready=""
-for _ in $(seq 1 300); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        echo "bench.sh: server exited before it was ready" >&2
-        exit 1
-    fi
-    if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$server_url/health/ready" || true)" == "200" ]]; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-if [[ -z "$ready" ]]; then
-    echo "bench.sh: server not ready after 30 s" >&2
+# start_server NAME DLL URL: starts a server on a fresh data folder $tmp/NAME-data, logging to $tmp/NAME.log,
+# and waits until /health/ready answers; its pid is the last of $pids.
+start_server() {
+    local name="$1" dll="$2" url="$3" pid
+    mkdir -p "$tmp/$name-data"
+    dotnet "$dll" --urls "$url" --Baton:DataDir="$tmp/$name-data" ${BATON_SERVER_ARGS:-} >"$tmp/$name.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    echo "bench.sh: $name server pid $pid on $url, data in $tmp/$name-data; waiting for /health/ready"
+    for _ in $(seq 1 300); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "bench.sh: $name server exited before it was ready" >&2
+            exit 1
+        fi
+        if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url/health/ready" || true)" == "200" ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "bench.sh: $name server not ready after 30 s" >&2
     exit 1
+}
+
+start_server baton "$server_dll" "$server_url"
+server_pid="${pids[-1]}"
+if [[ -n "$compare_auth" ]]; then
+    baseline_url="http://127.0.0.1:$(pick_port)"
+    start_server baseline "$tmp/baseline-bin/Baton.Server.dll" "$baseline_url"
+    bench_args+=(--baseline-server "$baseline_url")
 fi
 
 # Every call needs a token. The load runs as an application, as a real client would: the first administrator
@@ -89,7 +116,7 @@ fi
 api() { curl -sS --fail-with-body -H 'Content-Type: application/json' ${token:+-H "X-Authorization: $token"} "$@"; }
 field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 token=""
-token="$(api -X POST "$server_url/api/token" -d @<(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(json.dumps({"email": c["email"], "password": c["password"]}))' "$tmp/data/admin-credentials.json") | field token)"
+token="$(api -X POST "$server_url/api/token" -d @<(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(json.dumps({"email": c["email"], "password": c["password"]}))' "$tmp/baton-data/admin-credentials.json") | field token)"
 app_id="$(api -X POST "$server_url/api/applications" -d '{"name":"bench"}' | field id)"
 api -X POST "$server_url/api/applications/$app_id/roles/METADATA_MANAGER" >/dev/null
 api -X POST "$server_url/api/applications/$app_id/roles/APPLICATION_API" >/dev/null
@@ -98,4 +125,4 @@ key_id="$(field id <<<"$key")"
 key_secret="$(field secret <<<"$key")"
 echo "bench.sh: running as application $app_id (key $key_id)"
 
-dotnet "$bench_dll" --server "$server_url" --server-pid "$server_pid" --key-id "$key_id" --key-secret "$key_secret" "$@"
+dotnet "$bench_dll" --server "$server_url" --server-pid "$server_pid" --key-id "$key_id" --key-secret "$key_secret" ${bench_args[@]+"${bench_args[@]}"}

@@ -19,6 +19,10 @@ internal sealed class BenchOptions
           --peer-only           measure only the echo peer (the ceiling) and exit
           --compare-secrets K   in one run, alternate the plain workflow and one whose HTTP headers all
                                 come from K secrets (plain, secrets, plain, secrets) and report the ratio
+          --baseline-server URL a second Baton server built without access control (scripts/bench.sh
+                                --compare-auth); alternate the same workflow authenticated against --server
+                                and unauthenticated against this one (auth, baseline, auth, baseline) and
+                                report the ratio. Needs --token or --key-id/--key-secret
           --skip-peer           do not measure the echo peer
           --server-pid PID      sample the server's VmRSS/VmHWM (idle before, every 250 ms during)
           --json FILE           also write the numbers as JSON
@@ -44,6 +48,8 @@ internal sealed class BenchOptions
     public bool PeerOnly { get; private set; }
 
     public int CompareSecrets { get; private set; }
+
+    public Uri? BaselineServer { get; private set; }
 
     public bool SkipPeer { get; private set; }
 
@@ -91,7 +97,8 @@ internal sealed class BenchOptions
             switch (name)
             {
                 case "--help" or "-h": options.ShowHelp = true; break;
-                case "--server": options.Server = ParseServer(Value()); break;
+                case "--server": options.Server = ParseServer(name, Value()); break;
+                case "--baseline-server": options.BaselineServer = ParseServer(name, Value()); break;
                 case "--clients": options.Clients = ParseInt(name, Value(), 1, 10_000); break;
                 case "--duration": options.DurationSeconds = ParseInt(name, Value(), 1, 3600); break;
                 case "--warmup": options.WarmupSeconds = ParseInt(name, Value(), 0, 3600); break;
@@ -141,6 +148,11 @@ internal sealed class BenchOptions
             throw new ArgumentException("--key-id and --key-secret go together");
         }
 
+        if (BaselineServer is not null && (Auth == "none" || CompareSecrets > 0 || PeerOnly))
+        {
+            throw new ArgumentException("--baseline-server needs --token or --key-id/--key-secret, and excludes --compare-secrets and --peer-only");
+        }
+
         if (ServerPid is { } pid && !File.Exists($"/proc/{pid}/status"))
         {
             throw new ArgumentException($"--server-pid {pid}: no such process");
@@ -155,12 +167,12 @@ internal sealed class BenchOptions
             : (arg, null);
     }
 
-    private static Uri ParseServer(string value)
+    private static Uri ParseServer(string name, string value)
     {
         if (!Uri.TryCreate(value.EndsWith('/') ? value : value + "/", UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException($"--server {value}: not an http(s) URL");
+            throw new ArgumentException($"{name} {value}: not an http(s) URL");
         }
 
         return uri;

@@ -96,10 +96,20 @@ internal static class Program
         if (!options.PeerOnly)
         {
             var api = new BatonApi(http, options.Server!) { Token = options.Token };
+            if (options.KeyId is not null)
+            {
+                api.Token = await api.ObtainTokenAsync(options.KeyId, options.KeySecret!, cancellationToken);
+            }
             await PrepareServerAsync(api, options, peer, secretHeaders, cancellationToken);
             if (options.CompareSecrets > 0)
             {
                 return await CompareSecretsAsync(api, options, warmup, duration, drain, cancellationToken);
+            }
+            if (options.BaselineServer is { } baselineServer)
+            {
+                var baseline = new BatonApi(http, baselineServer);
+                await PrepareServerAsync(baseline, options, peer, secretHeaders, cancellationToken);
+                return await CompareAuthAsync(api, baseline, options, warmup, duration, drain, cancellationToken);
             }
 
             execute = new ExecuteOperation(api, options.WaitForSeconds);
@@ -152,7 +162,7 @@ internal static class Program
         return options.CheckTargets && !report.Targets.AllMet ? 3 : 0;
     }
 
-    /// <summary>Token (if key credentials), secrets (if the variant asks), then the workflow definition.</summary>
+    /// <summary>Secrets (if the variant asks), then the workflow definition.</summary>
     private static async Task PrepareServerAsync(
         BatonApi api,
         BenchOptions options,
@@ -160,11 +170,6 @@ internal static class Program
         Dictionary<string, string> secretHeaders,
         CancellationToken cancellationToken)
     {
-        if (options.KeyId is not null)
-        {
-            api.Token = await api.ObtainTokenAsync(options.KeyId, options.KeySecret!, cancellationToken);
-        }
-
         for (var i = 1; i <= secretHeaders.Count; i++)
         {
             // The same random value the echo peer expects in header X-Secret-i.
@@ -186,33 +191,62 @@ internal static class Program
     /// </summary>
     private static async Task<int> CompareSecretsAsync(BatonApi api, BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
     {
-        var plain = new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.Version);
-        var secret = new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.SecretsVersion);
-        foreach (var (operation, label) in new[] { (plain, "plain"), (secret, "secrets") })
+        var (plain, secrets, errors) = await AlternateAsync(
+            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.Version), "plain"),
+            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.SecretsVersion), "secrets"),
+            options, warmup, duration, drain, cancellationToken);
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"secrets ({options.CompareSecrets} headers, every header from a secret) ran at {secrets / plain * 100:F1} % of the plain rate ({secrets:F1} vs {plain:F1} wf/s); target >= 95 %"));
+        return errors > 0 ? 1 : 0;
+    }
+
+    /// <summary>
+    /// The authorization-cost comparison: the same workflow against the real server, every call authenticated as
+    /// the application, and against the baseline server built without access control, alternating.
+    /// </summary>
+    private static async Task<int> CompareAuthAsync(BatonApi api, BatonApi baseline, BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
+    {
+        var (authenticated, unauthenticated, errors) = await AlternateAsync(
+            (new ExecuteOperation(api, options.WaitForSeconds), "auth"),
+            (new ExecuteOperation(baseline, options.WaitForSeconds), "baseline"),
+            options, warmup, duration, drain, cancellationToken);
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"authenticated as an application ({options.SecretHeaders} secret headers) ran at {authenticated / unauthenticated * 100:F1} % of the rate without access control ({authenticated:F1} vs {unauthenticated:F1} wf/s); target >= 95 %"));
+        return errors > 0 ? 1 : 0;
+    }
+
+    /// <summary>
+    /// Runs two loads in turn, twice (first, second, first, second), so that drift on a shared machine falls on
+    /// both, after one checked run of each. Returns the mean rate of each and the errors of all four phases.
+    /// </summary>
+    private static async Task<(double First, double Second, long Errors)> AlternateAsync(
+        (ExecuteOperation Operation, string Label) first,
+        (ExecuteOperation Operation, string Label) second,
+        BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
+    {
+        (ExecuteOperation Operation, string Label)[] both = [first, second];
+        foreach (var (operation, label) in both)
         {
             if (await operation.RunOnceAsync(1, cancellationToken) is { } failure)
             {
                 throw new BenchSetupException($"first {label} run failed ({failure}): {operation.ErrorSamples.GetValueOrDefault(failure, "")}");
             }
         }
-        var rates = new Dictionary<string, List<LoadResult>> { ["plain"] = [], ["secrets"] = [] };
+        List<double>[] rates = [[], []];
         var errors = 0L;
         for (var round = 0; round < 2; round++)
         {
-            foreach (var (operation, label) in new[] { (plain, "plain"), (secret, "secrets") })
+            for (var which = 0; which < 2; which++)
             {
+                var (operation, label) = both[which];
                 var result = await LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken);
-                rates[label].Add(result);
+                rates[which].Add(result.PerSecond);
                 errors += result.ErrorCount;
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"{label,-8} round {round + 1}: {result.PerSecond,8:F1} wf/s  p50 {result.Latency.PercentileMicros(50) / 1000.0:F2} ms  p99 {result.Latency.PercentileMicros(99) / 1000.0:F2} ms  errors {result.ErrorCount}"));
             }
         }
-        var plainRate = rates["plain"].Average(r => r.PerSecond);
-        var secretRate = rates["secrets"].Average(r => r.PerSecond);
-        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"secrets ({options.CompareSecrets} headers, every header from a secret) ran at {secretRate / plainRate * 100:F1} % of the plain rate ({secretRate:F1} vs {plainRate:F1} wf/s); target >= 95 %"));
-        return errors > 0 ? 1 : 0;
+        return (rates[0].Average(), rates[1].Average(), errors);
     }
 
     /// <summary>Reads idle memory, then samples every 250 ms while <paramref name="run"/> goes on.</summary>

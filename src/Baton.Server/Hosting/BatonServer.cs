@@ -52,7 +52,11 @@ public static class BatonServer
         builder.Services.Configure<AccessOptions>(builder.Configuration.GetSection("Baton:Auth"));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AccessControl>();
+#if BATON_BENCH_NO_AUTH
+        builder.Services.AddSingleton<ISecretUsePolicy, BenchmarkAllowsEverySecretUse>();
+#else
         builder.Services.AddSingleton<ISecretUsePolicy>(sp => sp.GetRequiredService<AccessControl>());
+#endif
         builder.Services.AddSingleton(sp => new TokenService(sp.GetRequiredService<SecretVault>().PurposeKey(SecretVault.TokenSigningPurpose), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SignIn>();
         builder.Services.AddSingleton<ResourceTags>();
@@ -92,8 +96,12 @@ public static class BatonServer
         var app = builder.Build();
         app.UseMiddleware<ResponseRedactionMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+#if BATON_BENCH_NO_AUTH
+        app.UseMiddleware<BenchmarkCallerMiddleware>();
+#else
         app.UseMiddleware<AuthenticationMiddleware>();
         app.UseMiddleware<AuthorizationMiddleware>();
+#endif
         app.MapOpenApi().WithMetadata(AccessRule.Public);
         app.MapScalarApiReference(o => o.WithTitle("Baton API")).WithMetadata(AccessRule.Public);
         app.MapHealthEndpoints();
