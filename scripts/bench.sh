@@ -107,7 +107,7 @@ server_pid="${pids[-1]}"
 if [[ -n "$compare_auth" ]]; then
     baseline_url="http://127.0.0.1:$(pick_port)"
     start_server baseline "$tmp/baseline-bin/Baton.Server.dll" "$baseline_url"
-    bench_args+=(--baseline-server "$baseline_url")
+    bench_args+=(--baseline-server "$baseline_url" --baseline-pid "${pids[-1]}")
 fi
 
 # Every call needs a token. The load runs as an application, as a real client would: the first administrator

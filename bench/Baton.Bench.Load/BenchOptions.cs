@@ -23,6 +23,7 @@ internal sealed class BenchOptions
                                 --compare-auth); alternate the same workflow authenticated against --server
                                 and unauthenticated against this one (auth, baseline, auth, baseline) and
                                 report the ratio. Needs --token or --key-id/--key-secret
+          --baseline-pid PID    the baseline server's process, to report its CPU per workflow too
           --skip-peer           do not measure the echo peer
           --server-pid PID      sample the server's VmRSS/VmHWM (idle before, every 250 ms during)
           --json FILE           also write the numbers as JSON
@@ -50,6 +51,8 @@ internal sealed class BenchOptions
     public int CompareSecrets { get; private set; }
 
     public Uri? BaselineServer { get; private set; }
+
+    public int? BaselinePid { get; private set; }
 
     public bool SkipPeer { get; private set; }
 
@@ -107,6 +110,7 @@ internal sealed class BenchOptions
                 case "--compare-secrets": options.CompareSecrets = ParseInt(name, Value(), 1, 64); break;
                 case "--skip-peer": options.SkipPeer = true; break;
                 case "--server-pid": options.ServerPid = ParseInt(name, Value(), 1, int.MaxValue); break;
+                case "--baseline-pid": options.BaselinePid = ParseInt(name, Value(), 1, int.MaxValue); break;
                 case "--json": options.JsonPath = Value(); break;
                 case "--check-targets": options.CheckTargets = true; break;
                 case "--secret-headers": options.SecretHeaders = ParseInt(name, Value(), 0, 64); break;
@@ -153,9 +157,12 @@ internal sealed class BenchOptions
             throw new ArgumentException("--baseline-server needs --token or --key-id/--key-secret, and excludes --compare-secrets and --peer-only");
         }
 
-        if (ServerPid is { } pid && !File.Exists($"/proc/{pid}/status"))
+        foreach (var (option, pid) in new[] { ("--server-pid", ServerPid), ("--baseline-pid", BaselinePid) })
         {
-            throw new ArgumentException($"--server-pid {pid}: no such process");
+            if (pid is { } id && !File.Exists($"/proc/{id}/status"))
+            {
+                throw new ArgumentException($"{option} {id}: no such process");
+            }
         }
     }
 

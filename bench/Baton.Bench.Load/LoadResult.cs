@@ -12,4 +12,10 @@ internal sealed record LoadResult(
     public double PerSecond => ElapsedSeconds > 0 ? Completed / ElapsedSeconds : 0;
 
     public long ErrorCount => Errors.Values.Sum();
+
+    /// <summary>The server's CPU time (user and system) over the measured window, when its process was given.</summary>
+    public TimeSpan? ServerCpu { get; init; }
+
+    /// <summary>Server CPU microseconds per completed workflow, when measured.</summary>
+    public double? ServerCpuMicrosPerCompleted => ServerCpu is { } cpu && Completed > 0 ? cpu.TotalMicroseconds / Completed : null;
 }

@@ -7,6 +7,8 @@ namespace Baton.Bench.Load;
 /// warm-up are not counted; requests started inside the measured window are awaited and counted, and
 /// the rate is successes over the time from window start to the last of them finishing. Every loop
 /// stops by itself: no request starts after the window, and a hard deadline cancels stragglers.
+/// Given the server's process, it also reports the server's CPU time from the window's start to the last
+/// counted request's end: CPU per workflow is a steadier measure than the rate on a shared machine.
 /// </summary>
 internal static class LoadRunner
 {
@@ -16,7 +18,8 @@ internal static class LoadRunner
         TimeSpan warmup,
         TimeSpan duration,
         TimeSpan drainTimeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Process? server = null)
     {
         var origin = Stopwatch.GetTimestamp();
         var window = new Window(
@@ -35,8 +38,10 @@ internal static class LoadRunner
             tasks[i] = Task.Run(() => worker.RunAsync(operation, window, deadline.Token), CancellationToken.None);
         }
 
+        var cpuAtStart = CpuAtAsync(server, warmup, cancellationToken);
         await Task.WhenAll(tasks);
         cancellationToken.ThrowIfCancellationRequested();
+        TimeSpan? serverCpu = server is null ? null : Cpu(server) - await cpuAtStart;
 
         var latency = new LatencyHistogram();
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -55,7 +60,24 @@ internal static class LoadRunner
         }
 
         var elapsed = Stopwatch.GetElapsedTime(window.Start, lastFinish).TotalSeconds;
-        return new LoadResult(clients, elapsed, completed, latency, errors, abandoned);
+        return new LoadResult(clients, elapsed, completed, latency, errors, abandoned) { ServerCpu = serverCpu };
+    }
+
+    private static async Task<TimeSpan> CpuAtAsync(Process? server, TimeSpan at, CancellationToken cancellationToken)
+    {
+        if (server is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        await Task.Delay(at, cancellationToken);
+        return Cpu(server);
+    }
+
+    private static TimeSpan Cpu(Process server)
+    {
+        server.Refresh();
+        return server.TotalProcessorTime;
     }
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);

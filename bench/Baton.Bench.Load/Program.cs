@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 
 namespace Baton.Bench.Load;
@@ -191,12 +192,13 @@ internal static class Program
     /// </summary>
     private static async Task<int> CompareSecretsAsync(BatonApi api, BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
     {
+        using var server = ProcessOf(options.ServerPid);
         var (plain, secrets, errors) = await AlternateAsync(
-            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.Version), "plain"),
-            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.SecretsVersion), "secrets"),
+            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.Version), "plain", server),
+            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.SecretsVersion), "secrets", server),
             options, warmup, duration, drain, cancellationToken);
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"secrets ({options.CompareSecrets} headers, every header from a secret) ran at {secrets / plain * 100:F1} % of the plain rate ({secrets:F1} vs {plain:F1} wf/s); target >= 95 %"));
+            $"secrets ({options.CompareSecrets} headers, every header from a secret) ran at {secrets.Rate / plain.Rate * 100:F1} % of the plain rate ({secrets.Rate:F1} vs {plain.Rate:F1} wf/s); target >= 95 %{CpuRatio(secrets, plain)}"));
         return errors > 0 ? 1 : 0;
     }
 
@@ -206,47 +208,65 @@ internal static class Program
     /// </summary>
     private static async Task<int> CompareAuthAsync(BatonApi api, BatonApi baseline, BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
     {
+        using var server = ProcessOf(options.ServerPid);
+        using var baselineServer = ProcessOf(options.BaselinePid);
         var (authenticated, unauthenticated, errors) = await AlternateAsync(
-            (new ExecuteOperation(api, options.WaitForSeconds), "auth"),
-            (new ExecuteOperation(baseline, options.WaitForSeconds), "baseline"),
+            (new ExecuteOperation(api, options.WaitForSeconds), "auth", server),
+            (new ExecuteOperation(baseline, options.WaitForSeconds), "baseline", baselineServer),
             options, warmup, duration, drain, cancellationToken);
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"authenticated as an application ({options.SecretHeaders} secret headers) ran at {authenticated / unauthenticated * 100:F1} % of the rate without access control ({authenticated:F1} vs {unauthenticated:F1} wf/s); target >= 95 %"));
+            $"authenticated as an application ({options.SecretHeaders} secret headers) ran at {authenticated.Rate / unauthenticated.Rate * 100:F1} % of the rate without access control ({authenticated.Rate:F1} vs {unauthenticated.Rate:F1} wf/s); target >= 95 %{CpuRatio(authenticated, unauthenticated)}"));
         return errors > 0 ? 1 : 0;
     }
 
+    private static Process? ProcessOf(int? pid) => pid is { } id ? Process.GetProcessById(id) : null;
+
+    /// <summary>", server CPU per workflow a vs b (ratio)" when both were measured.</summary>
+    private static string CpuRatio(Measured a, Measured b) => a.CpuMicros is { } x && b.CpuMicros is { } y
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; server CPU per workflow {x:F0} vs {y:F0} us ({y / x * 100:F1} %)")
+        : "";
+
+    /// <summary>The mean rate of a load's phases, and its server CPU per workflow when the process was given.</summary>
+    private sealed record Measured(double Rate, double? CpuMicros);
+
     /// <summary>
     /// Runs two loads in turn, twice (first, second, first, second), so that drift on a shared machine falls on
-    /// both, after one checked run of each. Returns the mean rate of each and the errors of all four phases.
+    /// both, after one checked run of each. Returns the mean rate (and server CPU per workflow) of each, and the
+    /// errors of all four phases.
     /// </summary>
-    private static async Task<(double First, double Second, long Errors)> AlternateAsync(
-        (ExecuteOperation Operation, string Label) first,
-        (ExecuteOperation Operation, string Label) second,
+    private static async Task<(Measured First, Measured Second, long Errors)> AlternateAsync(
+        (ExecuteOperation Operation, string Label, Process? Server) first,
+        (ExecuteOperation Operation, string Label, Process? Server) second,
         BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
     {
-        (ExecuteOperation Operation, string Label)[] both = [first, second];
-        foreach (var (operation, label) in both)
+        (ExecuteOperation Operation, string Label, Process? Server)[] both = [first, second];
+        foreach (var (operation, label, _) in both)
         {
             if (await operation.RunOnceAsync(1, cancellationToken) is { } failure)
             {
                 throw new BenchSetupException($"first {label} run failed ({failure}): {operation.ErrorSamples.GetValueOrDefault(failure, "")}");
             }
         }
-        List<double>[] rates = [[], []];
+        List<LoadResult>[] results = [[], []];
         var errors = 0L;
         for (var round = 0; round < 2; round++)
         {
             for (var which = 0; which < 2; which++)
             {
-                var (operation, label) = both[which];
-                var result = await LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken);
-                rates[which].Add(result.PerSecond);
+                var (operation, label, server) = both[which];
+                var result = await LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken, server);
+                results[which].Add(result);
                 errors += result.ErrorCount;
+                var cpu = result.ServerCpuMicrosPerCompleted is { } micros ? FormattableString.Invariant($"  server CPU {micros:F0} us/wf") : "";
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{label,-8} round {round + 1}: {result.PerSecond,8:F1} wf/s  p50 {result.Latency.PercentileMicros(50) / 1000.0:F2} ms  p99 {result.Latency.PercentileMicros(99) / 1000.0:F2} ms  errors {result.ErrorCount}"));
+                    $"{label,-8} round {round + 1}: {result.PerSecond,8:F1} wf/s  p50 {result.Latency.PercentileMicros(50) / 1000.0:F2} ms  p99 {result.Latency.PercentileMicros(99) / 1000.0:F2} ms  errors {result.ErrorCount}{cpu}"));
             }
         }
-        return (rates[0].Average(), rates[1].Average(), errors);
+        return (Summary(results[0]), Summary(results[1]), errors);
+
+        static Measured Summary(List<LoadResult> phases) => new(
+            phases.Average(r => r.PerSecond),
+            phases.All(r => r.ServerCpu is not null) ? phases.Sum(r => r.ServerCpu!.Value.TotalMicroseconds) / phases.Sum(r => r.Completed) : null);
     }
 
     /// <summary>Reads idle memory, then samples every 250 ms while <paramref name="run"/> goes on.</summary>
