@@ -60,6 +60,33 @@ public sealed class SqliteDatabase : IAsyncDisposable
         return job.Done.Task.WaitAsync(ct);
     }
 
+    /// <summary>
+    /// Copies every committed page into the database file and empties the WAL. Called after a write that erased
+    /// something (a destroyed secret version, a replaced keyring): secure_delete zeroes the content in the new page
+    /// images, but the old images stay in the WAL until the next automatic checkpoint, and in the database file until
+    /// the checkpoint overwrites them. Waits while readers still hold an older snapshot.
+    /// </summary>
+    public async Task CheckpointAsync(CancellationToken ct = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using (var connection = OpenRead())
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                using var reader = command.ExecuteReader();
+                // One row: busy (1 when it could not finish), pages in the WAL, pages checkpointed.
+                if (reader.Read() && reader.GetInt32(0) == 0) return;
+            }
+            if (attempt == 5)
+            {
+                _logger.LogWarning("The WAL could not be checkpointed after an erasure: readers kept older snapshots; the next automatic checkpoint will do it");
+                return;
+            }
+            await Task.Delay(20, ct);
+        }
+    }
+
     /// <summary>Opens a pooled connection for reading (WAL lets reads run beside the writer).</summary>
     public SqliteConnection OpenRead()
     {

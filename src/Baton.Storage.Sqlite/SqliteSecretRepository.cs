@@ -6,7 +6,9 @@ namespace Baton.Storage.Sqlite;
 
 /// <summary>
 /// Secrets in SQLite: metadata in <c>secrets</c>, ciphertext in <c>secret_versions</c>. A destroyed version keeps
-/// its row (so its number is never reused) but its ciphertext is set to NULL, and secure_delete zeroes the old bytes.
+/// its row (so its number is never reused) but its ciphertext is set to NULL, secure_delete zeroes the old bytes, and
+/// a checkpoint right after removes the old page images from the WAL (the same after a purge, and after the keyring
+/// is replaced: an old wrapped keyring would open the data keys to the old master key).
 /// </summary>
 public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRepository
 {
@@ -24,13 +26,14 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
         return Task.FromResult(command.ExecuteScalar() as byte[]);
     }
 
-    public Task SaveKeyringAsync(byte[] wrapped, CancellationToken ct = default)
+    public async Task SaveKeyringAsync(byte[] wrapped, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(wrapped);
         var copy = wrapped.ToArray();
-        return database.WriteAsync(connection => Execute(connection,
+        await database.WriteAsync(connection => Execute(connection,
             "INSERT INTO secret_keyring (id, wrapped) VALUES (1, $wrapped) ON CONFLICT (id) DO UPDATE SET wrapped = excluded.wrapped;",
             ("$wrapped", copy)), ct);
+        await database.CheckpointAsync(ct);
     }
 
     public Task<SecretRecord?> GetAsync(string name, CancellationToken ct = default)
@@ -58,12 +61,14 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
         ArgumentNullException.ThrowIfNull(write);
         ArgumentOutOfRangeException.ThrowIfLessThan(write.KeepVersions, 1);
         var ciphertext = write.Ciphertext.ToArray();
-        var outcome = SecretWriteOutcome.VersionConflict;
-        await database.WriteAsync(connection => outcome = Write(connection, write, ciphertext), ct);
+        var (outcome, erased) = (SecretWriteOutcome.VersionConflict, false);
+        await database.WriteAsync(connection => (outcome, erased) = Write(connection, write, ciphertext), ct);
+        if (erased) await database.CheckpointAsync(ct);
         return outcome;
     }
 
-    private static SecretWriteOutcome Write(SqliteConnection connection, SecretWrite write, byte[] ciphertext)
+    /// <summary>Writes the version; also says whether older versions beyond the kept number were erased.</summary>
+    private static (SecretWriteOutcome Outcome, bool Erased) Write(SqliteConnection connection, SecretWrite write, byte[] ciphertext)
     {
         bool exists, live;
         long current;
@@ -74,14 +79,16 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
             live = exists && reader.GetBoolean(1);
             current = exists ? reader.GetInt64(0) : 0;
         }
-        if (write.ExpectedVersion is { } expected && (expected == 0 ? live : !live || current != expected))
+        // Check-and-set against the current version; a deleted secret, or one whose versions were all destroyed, has
+        // none (0), so "expect 0" means "nothing readable is there".
+        if (write.ExpectedVersion is { } expected && expected != (live ? current : 0))
         {
-            return SecretWriteOutcome.VersionConflict;
+            return (SecretWriteOutcome.VersionConflict, false);
         }
         if (Scalar(connection, "SELECT 1 FROM secret_versions WHERE name = $name AND version = $version;",
                 ("$name", write.Name), ("$version", write.Version)) is not null)
         {
-            return SecretWriteOutcome.VersionConflict;
+            return (SecretWriteOutcome.VersionConflict, false);
         }
 
         Execute(connection, exists
@@ -101,13 +108,13 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
             """,
             ("$name", write.Name), ("$version", write.Version), ("$kind", write.Kind), ("$ciphertext", ciphertext),
             ("$principal", write.Principal), ("$at", write.At));
-        Execute(connection, """
+        var erased = Execute(connection, """
             UPDATE secret_versions SET ciphertext = NULL, destroyed_at = $at
             WHERE name = $name AND ciphertext IS NOT NULL AND version <> $version AND version NOT IN (
                 SELECT version FROM secret_versions WHERE name = $name AND ciphertext IS NOT NULL ORDER BY version DESC LIMIT $keep);
             """,
             ("$name", write.Name), ("$version", write.Version), ("$at", write.At), ("$keep", write.KeepVersions));
-        return SecretWriteOutcome.Written;
+        return (SecretWriteOutcome.Written, erased > 0);
     }
 
     public Task<SecretVersionRecord?> GetVersionAsync(string name, int version, CancellationToken ct = default)
@@ -167,6 +174,7 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
                 DELETE FROM secrets WHERE deleted_at < $before;
                 """, ("$before", deletedBefore));
         }, ct);
+        if (purged.Count > 0) await database.CheckpointAsync(ct);
         return purged;
     }
 
@@ -185,6 +193,7 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
                 WHERE name = $name AND current_version = $version;
                 """, ("$name", name), ("$version", version));
         }, ct);
+        if (destroyed) await database.CheckpointAsync(ct);
         return destroyed;
     }
 

@@ -151,6 +151,17 @@ public abstract partial class StorageComplianceSuite
     }
 
     [Fact]
+    public async Task A_write_expecting_absence_succeeds_once_every_version_was_destroyed()
+    {
+        await Secrets.WriteVersionAsync(Version("token", 1));
+        await Secrets.DestroyVersionAsync("token", 1, Samples.T0 + 10);
+
+        Assert.Equal(SecretWriteOutcome.VersionConflict, await Secrets.WriteVersionAsync(Version("token", 2, expected: 1)));
+        Assert.Equal(SecretWriteOutcome.Written, await Secrets.WriteVersionAsync(Version("token", 2, expected: 0)));
+        Assert.Equal(2, (await Secrets.GetAsync("token"))!.CurrentVersion);
+    }
+
+    [Fact]
     public async Task A_write_expecting_a_version_of_an_unknown_secret_is_a_conflict_and_creates_nothing()
     {
         Assert.Equal(SecretWriteOutcome.VersionConflict, await Secrets.WriteVersionAsync(Version("ghost", 2, expected: 1)));
@@ -284,6 +295,36 @@ public abstract partial class StorageComplianceSuite
         await ReopenStoresAsync();
 
         Assert.False(await AnyPieceAtRestAsync(doomed));
+    }
+
+    /// <summary>
+    /// While the server runs, not only after a restart: erasing must not leave the old bytes in a write-ahead log or in
+    /// a database page until some later checkpoint.
+    /// </summary>
+    [Fact]
+    public async Task Erasing_takes_effect_at_rest_at_once_without_a_restart()
+    {
+        var (destroyed, trimmed, purged, keyring) = (Ciphertext(48), Ciphertext(48), Ciphertext(48), Ciphertext(48));
+        await Secrets.WriteVersionAsync(Version("destroyed", 1, destroyed));
+        await Secrets.WriteVersionAsync(Version("trimmed", 1, trimmed));
+        await Secrets.WriteVersionAsync(Version("purged", 1, purged));
+        await Secrets.MarkDeletedAsync("purged", "carol", Samples.T0 + 10);
+        await Secrets.SaveKeyringAsync(keyring);
+        await ReopenStoresAsync();
+        foreach (var piece in new[] { destroyed, trimmed, purged, keyring })
+        {
+            Assert.True(await AnyPieceAtRestAsync(piece), "The scan must see each live ciphertext, or it proves nothing.");
+        }
+
+        await Secrets.DestroyVersionAsync("destroyed", 1, Samples.T0 + 100);
+        await Secrets.WriteVersionAsync(Version("trimmed", 2, keep: 1));
+        await Secrets.PurgeDeletedAsync(Samples.T0 + 11);
+        await Secrets.SaveKeyringAsync(Ciphertext(48));
+
+        Assert.False(await AnyPieceAtRestAsync(destroyed), "a destroyed version");
+        Assert.False(await AnyPieceAtRestAsync(trimmed), "a version beyond the kept number");
+        Assert.False(await AnyPieceAtRestAsync(purged), "a purged secret");
+        Assert.False(await AnyPieceAtRestAsync(keyring), "a replaced keyring");
     }
 
     [Fact]
