@@ -299,6 +299,34 @@ public sealed class AccessTests(ServerFixture fixture) : IDisposable
         Assert.NotNull(email);
     }
 
+    [Fact]
+    public async Task Queue_sizes_show_only_the_task_types_the_caller_may_read_or_work_on()
+    {
+        var (mine, theirs) = (Defs.Unique("t_mine"), Defs.Unique("t_theirs"));
+        (await _admin.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject { ["name"] = mine }, new JsonObject { ["name"] = theirs }))).ShouldBe(HttpStatusCode.OK);
+        foreach (var type in new[] { mine, theirs })
+        {
+            var workflow = Defs.Unique("wf_queue");
+            await _admin.RegisterWorkflowAsync(Defs.Workflow(workflow, Defs.Simple(type)));
+            await _admin.StartAsync(workflow);
+        }
+        var app = (await _admin.PostAsync("/api/applications", new JsonObject { ["name"] = "queue-watcher" })).Object["id"]!.GetValue<string>();
+        await GrantAsync("USER", $"app:{app}", "TASK_DEF", mine, "EXECUTE");
+        var key = (await _admin.PostAsync($"/api/applications/{app}/accessKeys")).Object;
+        using var worker = new BatonClient(fixture.Server.BaseUrl, new JsonObject { ["keyId"] = key["id"]!.DeepClone(), ["keySecret"] = key["secret"]!.DeepClone() });
+
+        var all = (await worker.GetAsync("/api/tasks/queue/all")).Object;
+        var asked = (await worker.GetAsync($"/api/tasks/queue/sizes?taskType={mine}&taskType={theirs}")).Object;
+        var adminAll = (await _admin.GetAsync("/api/tasks/queue/all")).Object;
+
+        Assert.Equal(1, all[mine]!.GetValue<int>());
+        Assert.False(all.ContainsKey(theirs));
+        Assert.Equal(1, asked[mine]!.GetValue<int>());
+        Assert.False(asked.ContainsKey(theirs));
+        Assert.Equal(1, adminAll[theirs]!.GetValue<int>());
+        (await worker.GetAsync($"/api/tasks/queue/polldata?taskType={theirs}")).ShouldBe(HttpStatusCode.Forbidden);
+    }
+
     // ---- bad input ------------------------------------------------------------------------------------------------
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Baton.Access.Model;
+using Baton.Access.Service;
 using Baton.Core.Json;
 using Baton.Core.Runs;
 using Baton.Engine.Execution;
@@ -79,16 +80,19 @@ public static class TaskEndpoints
             Results.Json(await executor.GetTaskAsync(taskId, ct), json.TaskRun))
             .WithMetadata(AccessRule.TaskRun(AccessRight.Read)).WithSummary("One task");
 
-        group.MapGet("/queue/sizes", (string[]? taskType, WorkflowExecutor executor) =>
+        group.MapGet("/queue/sizes", (HttpRequest request, string[]? taskType, WorkflowExecutor executor, AccessControl access) =>
         {
             var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var type in taskType ?? []) sizes[type] = executor.QueueSize(type);
+            foreach (var type in taskType ?? [])
+            {
+                if (MayReadQueue(request, access, type)) sizes[type] = executor.QueueSize(type);
+            }
             return Results.Json(sizes, json.DictionaryStringInt32);
-        }).WithMetadata(QueueReaders).WithSummary("Tasks waiting per type (?taskType=a&taskType=b)");
+        }).WithMetadata(QueueReaders).WithSummary("Tasks waiting per type (?taskType=a&taskType=b); types the caller may not read are left out");
 
-        group.MapGet("/queue/all", (WorkflowExecutor executor) =>
-            Results.Json(executor.QueueSizes(), json.IReadOnlyDictionaryStringInt32))
-            .WithMetadata(QueueReaders).WithSummary("Tasks waiting, for every type");
+        group.MapGet("/queue/all", (HttpRequest request, WorkflowExecutor executor, AccessControl access) =>
+            Results.Json(executor.QueueSizes().Where(q => MayReadQueue(request, access, q.Key)).ToDictionary(), json.DictionaryStringInt32))
+            .WithMetadata(QueueReaders).WithSummary("Tasks waiting, for every type the caller may read");
 
         group.MapGet("/queue/polldata", async (string taskType, WorkflowExecutor executor, CancellationToken ct) =>
             Results.Json(await executor.GetPollDataAsync(taskType, ct), json.IReadOnlyListPollData))
@@ -101,6 +105,10 @@ public static class TaskEndpoints
     private static readonly AccessRule WorkOnSome = AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Execute);
 
     private static readonly AccessRule QueueReaders = AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Read | AccessRight.Execute);
+
+    /// <summary>A queue's size is shown to whoever may read the task type or work on it.</summary>
+    private static bool MayReadQueue(HttpRequest request, AccessControl access, string taskType) =>
+        (access.Model.RightsOn(request.CallerOf(), new Target(TargetTypes.TaskDef, taskType), []) & (AccessRight.Read | AccessRight.Execute)) != 0;
 
     /// <summary>Reporting on a task needs EXECUTE on its type, like polling it did.</summary>
     private static async Task RequireWorkOnTaskAsync(HttpRequest request, WorkflowExecutor executor, string? taskId, CancellationToken ct)
