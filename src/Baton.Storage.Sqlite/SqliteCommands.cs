@@ -23,38 +23,6 @@ internal static class SqliteCommands
     }
 
     /// <summary>
-    /// Inserts <paramref name="rows"/> one at a time through a statement prepared once per connection:
-    /// <paramref name="head"/> up to VALUES, one row of positional parameters, then <paramref name="tail"/> (an
-    /// ON CONFLICT clause, or empty). Values are strings, integers or null (SQL NULL). Meant for the writer's hot path (the
-    /// audit and manifest rows of every secret hand-off): a multi-row INSERT changed its text with the row count,
-    /// so SQLite parsed and planned it on every call, and as a multi-row write it also kept a statement journal;
-    /// binding by position through the native handle skips the per-call parameter lookups of a SqliteCommand.
-    /// </summary>
-    public static int InsertRows<T>(SqliteConnection connection, string head, string tail, IReadOnlyList<T> rows, Func<T, object?[]> values)
-    {
-        if (rows.Count == 0) return 0;
-        var first = values(rows[0]);
-        var db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
-        var statement = Prepared(connection, db, $"{head} VALUES ({string.Join(", ", Enumerable.Range(1, first.Length).Select(c => $"?{c}"))}) {tail};");
-        var inserted = 0;
-        for (var r = 0; r < rows.Count; r++)
-        {
-            var row = r == 0 ? first : values(rows[r]);
-            try
-            {
-                for (var c = 0; c < row.Length; c++) Check(Bind(statement, c + 1, row[c] ?? DBNull.Value), db);
-                Check(raw.sqlite3_step(statement), db);
-                inserted += raw.sqlite3_changes(db);
-            }
-            finally
-            {
-                raw.sqlite3_reset(statement);
-            }
-        }
-        return inserted;
-    }
-
-    /// <summary>
     /// Runs <paramref name="sql"/> (one statement, positional parameters <c>?1</c>…) through a statement prepared once
     /// per connection; returns the rows it changed. For the writer's fixed statements. Values: strings, integers,
     /// UTF-8 text as <c>byte[]</c>, <see cref="DBNull"/> for SQL NULL.
@@ -74,6 +42,10 @@ internal static class SqliteCommands
             raw.sqlite3_reset(statement);
         }
     }
+
+    /// <summary>The rowid of the last row inserted on <paramref name="connection"/> (an INTEGER PRIMARY KEY's value).</summary>
+    public static long LastInsertRowId(SqliteConnection connection) =>
+        raw.sqlite3_last_insert_rowid(connection.Handle ?? throw new InvalidOperationException("the connection is not open"));
 
     /// <summary>Binds one value: <see cref="DBNull"/> is SQL NULL; null is a missing value and refused, as ADO.NET does.</summary>
     private static int Bind(sqlite3_stmt statement, int index, object? value) => value switch

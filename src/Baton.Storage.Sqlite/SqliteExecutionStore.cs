@@ -21,7 +21,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
         var workflowJson = SerializeWithoutTasks(run);
         var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: Utf8Json(t))).ToList();
         var removed = change.RemovedTaskIds;
-        var (auditEvents, manifestRecords) = (change.AuditEvents, change.ManifestRecords);
+        var resolutions = SqliteAuditLog.Encode(change.Resolutions);
         var (id, name, version, status, correlation, start, end) =
             (run.WorkflowId, run.WorkflowName, run.WorkflowVersion, run.Status.WireName(), run.CorrelationId, run.StartTime, run.EndTime);
         return database.WriteAsync(connection =>
@@ -50,8 +50,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                     ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, seq = excluded.seq, json = excluded.json;
                     """, taskId, id, seq, json);
             }
-            if (auditEvents.Count > 0) SqliteAuditLog.Insert(connection, auditEvents);
-            if (manifestRecords.Count > 0) SqliteRunManifestStore.Insert(connection, manifestRecords);
+            SqliteAuditLog.Insert(connection, resolutions);
         }, ct);
     }
 

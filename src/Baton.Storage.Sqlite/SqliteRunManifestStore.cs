@@ -1,70 +1,58 @@
-using Microsoft.Data.Sqlite;
+using Baton.Secrets.Audit;
 using Baton.Secrets.Store;
 using static Baton.Storage.Sqlite.SqliteCommands;
 
 namespace Baton.Storage.Sqlite;
 
 /// <summary>
-/// Run manifests in SQLite: one <c>run_secrets</c> row per (run, secret, version), holding the fingerprint and time
-/// of first use, and one <c>run_secret_tasks</c> row per task that used it. Row order is first-use order.
+/// Run manifests in SQLite, read from the audit log: the run's rows that name secrets with a fingerprint (its
+/// resolutions, see <see cref="SqliteAuditLog"/>) after its latest <c>manifest-reset</c> event, in append order.
+/// Nothing is written for the manifest itself, so a hand-off costs the writer one audit row, not one per secret
+/// plus a manifest entry and a task row.
 /// </summary>
 public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManifestStore
 {
-    public Task RecordAsync(string workflowId, string secret, int version, string fingerprint, string taskReferenceName, long at, CancellationToken ct = default) =>
-        RecordAllAsync([new ManifestRecord(workflowId, secret, version, fingerprint, taskReferenceName, at)], ct);
-
-    public Task RecordAllAsync(IReadOnlyList<ManifestRecord> records, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        var all = records.ToList();
-        return database.WriteAsync(connection => Insert(connection, all), ct);
-    }
-
-    /// <summary>Records inside a write already under way (a run's commit carrying the manifest of its hand-offs).</summary>
-    internal static void Insert(SqliteConnection connection, IReadOnlyList<ManifestRecord> all)
-    {
-        // An entry known to be stored needs no second attempt (each one is an index probe on the writer).
-        var entries = all.Any(r => r.EntryKnown) ? [.. all.Where(r => !r.EntryKnown)] : all;
-        InsertRows(connection, "INSERT INTO run_secrets (workflow_id, secret, version, fingerprint, first_used_at)",
-            "ON CONFLICT (workflow_id, secret, version) DO NOTHING",
-            entries, r => [r.WorkflowId, r.Secret, r.Version, r.Fingerprint, r.At]);
-        InsertRows(connection, "INSERT INTO run_secret_tasks (workflow_id, secret, version, task_reference_name)",
-            "ON CONFLICT (workflow_id, secret, version, task_reference_name) DO NOTHING",
-            all, r => [r.WorkflowId, r.Secret, r.Version, r.TaskReferenceName]);
-    }
-
     public Task<IReadOnlyList<ManifestEntry>> GetAsync(string workflowId, CancellationToken ct = default)
     {
         using var connection = database.OpenRead();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        var tasks = new List<(string Secret, int Version, string Task)>();
-        using (var command = Create(connection,
-                   "SELECT secret, version, task_reference_name FROM run_secret_tasks WHERE workflow_id = $workflow ORDER BY rowid;",
-                   ("$workflow", workflowId)))
-        using (var reader = command.ExecuteReader())
+        // Served by audit_by_workflow; a run has a handful of events.
+        using var command = Create(connection, """
+            SELECT action, time, task_reference_name, secrets FROM audit_log
+            WHERE workflow_id = $workflow AND (secrets IS NOT NULL OR action = $reset)
+            ORDER BY id;
+            """, ("$workflow", workflowId), ("$reset", AuditActions.ManifestReset));
+        using var reader = command.ExecuteReader();
+        var entries = new List<Entry>();
+        while (reader.Read())
         {
-            while (reader.Read()) tasks.Add((reader.GetString(0), reader.GetInt32(1), reader.GetString(2)));
-        }
-        var byEntry = tasks.ToLookup(t => (t.Secret, t.Version), t => t.Task);
-
-        var entries = new List<ManifestEntry>();
-        using (var command = Create(connection,
-                   "SELECT secret, version, fingerprint, first_used_at FROM run_secrets WHERE workflow_id = $workflow ORDER BY first_used_at, rowid;",
-                   ("$workflow", workflowId)))
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
+            if (reader.GetString(0) == AuditActions.ManifestReset)
             {
-                var (secret, version) = (reader.GetString(0), reader.GetInt32(1));
-                entries.Add(new ManifestEntry(secret, version, reader.GetString(2), byEntry[(secret, version)].ToList(), reader.GetInt64(3)));
+                entries.Clear();
+                continue;
+            }
+            var (time, task) = (reader.GetInt64(1), reader.GetStringOrNull(2));
+            foreach (var secret in SqliteAuditLog.DecodeSecrets(reader.GetString(3)))
+            {
+                var entry = entries.Find(e => e.Secret == secret.Name && e.Version == secret.Version);
+                if (entry is null) entries.Add(entry = new Entry(secret.Name, secret.Version, secret.Fingerprint, time));
+                if (task is not null && !entry.Tasks.Contains(task)) entry.Tasks.Add(task);
             }
         }
-        return Task.FromResult<IReadOnlyList<ManifestEntry>>(entries);
+        return Task.FromResult<IReadOnlyList<ManifestEntry>>([.. entries.Select(e => new ManifestEntry(e.Secret, e.Version, e.Fingerprint, e.Tasks, e.FirstUsedAt))]);
     }
 
-    public Task ClearAsync(string workflowId, CancellationToken ct = default) =>
-        database.WriteAsync(connection => Execute(connection, """
-            DELETE FROM run_secret_tasks WHERE workflow_id = $workflow;
-            DELETE FROM run_secrets WHERE workflow_id = $workflow;
-            """, ("$workflow", workflowId)), ct);
+    public Task ClearAsync(string workflowId, long at, CancellationToken ct = default) =>
+        database.WriteAsync(connection => SqliteAuditLog.Insert(connection, new AuditEvent
+        {
+            Time = at,
+            Action = AuditActions.ManifestReset,
+            Outcome = "ok",
+            WorkflowId = workflowId,
+            Detail = "the run resolves its secrets afresh",
+        }), ct);
+
+    private sealed record Entry(string Secret, int Version, string Fingerprint, long FirstUsedAt)
+    {
+        public List<string> Tasks { get; } = [];
+    }
 }

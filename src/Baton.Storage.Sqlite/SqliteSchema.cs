@@ -115,9 +115,37 @@ internal static class SqliteSchema
             access INTEGER NOT NULL,
             PRIMARY KEY (subject_type, subject_id, target_type, target_id)) WITHOUT ROWID;
         """,
+        // 4: a hand-off's resolution is one audit row naming its secrets (`secrets`: JSON [name, version, fingerprint]
+        // arrays), and the run manifest is read from those rows instead of two tables of its own (issue 4: those were
+        // 15 rows per workflow on the single writer). `audit_secrets` is the by-secret index of every event naming a
+        // secret. The manifest entries stored so far are carried over as one `manifest-carried-over` row per entry and
+        // task, in first-use order, so the runs they belong to keep their pinned versions.
+        """
+        ALTER TABLE audit_log ADD COLUMN secrets TEXT;
+        CREATE TABLE audit_secrets (
+            secret TEXT NOT NULL, time INTEGER NOT NULL, event_id INTEGER NOT NULL,
+            PRIMARY KEY (secret, time, event_id)) WITHOUT ROWID;
+        INSERT INTO audit_log (time, action, outcome, workflow_id, task_reference_name, detail, secrets)
+            SELECT s.first_used_at, 'manifest-carried-over', 'ok', s.workflow_id, t.task_reference_name,
+                   'the run manifest entry as stored before schema 4', json_array(json_array(s.secret, s.version, s.fingerprint))
+            FROM run_secrets s LEFT JOIN run_secret_tasks t
+                ON t.workflow_id = s.workflow_id AND t.secret = s.secret AND t.version = s.version
+            ORDER BY s.workflow_id, s.first_used_at, s.rowid, t.rowid;
+        INSERT INTO audit_secrets (secret, time, event_id)
+            SELECT secret, time, id FROM audit_log WHERE secret IS NOT NULL
+            UNION ALL
+            SELECT json_extract(secrets, '$[0][0]'), time, id FROM audit_log WHERE action = 'manifest-carried-over';
+        DROP INDEX audit_by_secret;
+        DROP TABLE run_secret_tasks;
+        DROP TABLE run_secrets;
+        """,
     ];
 
-    public static void Migrate(SqliteConnection connection)
+    /// <summary>The schema version this build writes.</summary>
+    public static int Latest => Migrations.Length;
+
+    /// <summary>Applies the migrations the database lacks, up to <paramref name="target"/> (tests build older databases with it).</summary>
+    public static void Migrate(SqliteConnection connection, int? target = null)
     {
         using var read = connection.CreateCommand();
         read.CommandText = "PRAGMA user_version;";
@@ -127,7 +155,7 @@ internal static class SqliteSchema
             throw new InvalidOperationException(
                 $"The database was written by a newer Baton (schema {current}; this one knows up to {Migrations.Length}). Use that version or restore a backup.");
         }
-        for (var version = current; version < Migrations.Length; version++)
+        for (var version = current; version < (target ?? Migrations.Length); version++)
         {
             using var transaction = connection.BeginTransaction();
             using var command = connection.CreateCommand();

@@ -17,6 +17,33 @@ public sealed class DurabilityTests : OwnServerTests
     private static readonly string[] FinishedStatuses = ["COMPLETED", "TIMED_OUT"];
 
     [Fact]
+    public async Task A_retry_after_a_server_restart_uses_the_secret_version_its_run_first_used()
+    {
+        using var client = new BatonClient(Server);
+        var first = "tok-" + Guid.NewGuid().ToString("N");
+        var secret = await client.NewSecretAsync(first);
+        var type = Defs.Unique("pinned_worker");
+        (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject { ["name"] = type, ["retryCount"] = 1, ["retryDelaySeconds"] = 0 }))).ShouldBe(HttpStatusCode.OK);
+        var name = Defs.Unique("pinned");
+        await client.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(type, "work", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" })));
+        var id = await client.StartAsync(name);
+        var attempt = await client.PollTaskAsync(type);
+        Assert.Equal(first, attempt["inputData"]!["key"]!.GetValue<string>());
+        await client.PutSecretAsync(secret, "tok-" + Guid.NewGuid().ToString("N"));
+
+        // The pins are in memory only; after the restart they come back from the manifest (the audit's resolutions).
+        await Server.KillAsync();
+        await Server.LaunchAsync();
+        await client.CompleteTaskAsync(attempt, status: "FAILED", reason: "try again");
+        var retry = await client.PollTaskAsync(type);
+
+        Assert.Equal(first, retry["inputData"]!["key"]!.GetValue<string>());
+        var entry = Assert.Single((await client.GetAsync($"/api/workflow/{id}/secrets")).Array)!;
+        Assert.Equal(1, entry["version"]!.GetValue<int>());
+        Assert.Equal(["work"], entry["taskReferenceNames"]!.AsArray().Select(r => r!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task A_server_killed_mid_run_finishes_every_workflow_without_losing_or_repeating_a_task()
     {
         using var client = new BatonClient(Server);

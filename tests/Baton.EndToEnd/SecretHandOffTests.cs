@@ -134,6 +134,7 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
         Assert.Equal(["one", "two"], entry["taskReferenceNames"]!.AsArray().Select(r => r!.GetValue<string>()));
         var audit = (await _client.GetAsync($"/api/audit?workflowId={id}&action=resolve")).Array;
         Assert.Equal(2, audit.Count);
+        Assert.All(audit, e => Assert.Equal(entry["fingerprint"]!.GetValue<string>(), e!["fingerprint"]!.GetValue<string>()));
         Assert.DoesNotContain(value, manifest.ToJsonString() + audit.ToJsonString(), StringComparison.Ordinal);
     }
 
@@ -205,6 +206,7 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
         var again = await _client.PollTaskAsync(type);
         Assert.Equal(second, again["inputData"]!["key"]!.GetValue<string>());
         Assert.Equal(2, Assert.Single((await _client.GetAsync($"/api/workflow/{id}/secrets")).Array)!["version"]!.GetValue<int>());
+        Assert.Single((await _client.GetAsync($"/api/audit?workflowId={id}&action=manifest-reset")).Array);
     }
 
     [Fact]

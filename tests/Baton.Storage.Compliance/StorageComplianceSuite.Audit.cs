@@ -158,4 +158,31 @@ public abstract partial class StorageComplianceSuite
         Assert.Equal(before, Snapshot.Of(await Audit.QueryAsync(new AuditQuery())));
         Assert.Equal(50, (await Audit.QueryAsync(new AuditQuery())).Count);
     }
+
+    [Fact]
+    public async Task A_query_by_secret_finds_a_resolution_that_names_it_and_gives_only_that_secret()
+    {
+        await Audit.AppendResolutionsAsync([new SecretResolution(Samples.T0 + 1, "app:orders", "wf-1", "t-1", "call",
+            [new ResolvedSecret("a", 1, "fp-a"), new ResolvedSecret("b", 5, "fp-b"), new ResolvedSecret("c", 2, "fp-c")])]);
+        await AppendAllAsync(Event(Samples.T0 + 2, secret: "b"), Event(Samples.T0, secret: "b", action: "create"));
+
+        var events = await Audit.QueryAsync(new AuditQuery { Secret = "b" });
+
+        Assert.Equal([("read", Samples.T0 + 2), ("resolve", Samples.T0 + 1), ("create", Samples.T0)], events.Select(e => (e.Action, e.Time)));
+        Assert.Equal(("b", 5, "fp-b", "wf-1", "call"), (events[1].Secret, events[1].Version, events[1].Fingerprint, events[1].WorkflowId, events[1].TaskReferenceName));
+    }
+
+    [Fact]
+    public async Task A_resolution_is_found_by_principal_run_action_and_time_and_counts_one_per_secret_against_the_limit()
+    {
+        await Audit.AppendResolutionsAsync([new SecretResolution(Samples.T0 + 1, "bob", "wf-1", "t-1", "call",
+            [new ResolvedSecret("a", 1, "fp-a"), new ResolvedSecret("b", 1, "fp-b")])]);
+        await AppendAllAsync(Event(Samples.T0 + 2, principal: "bob"), Event(Samples.T0 + 3, principal: "eve", workflowId: "wf-1"));
+
+        Assert.Equal([Samples.T0 + 2, Samples.T0 + 1, Samples.T0 + 1], await AuditTimesAsync(new AuditQuery { Principal = "bob" }));
+        Assert.Equal(["b", "a"], (await Audit.QueryAsync(new AuditQuery { WorkflowId = "wf-1", Action = AuditActions.Resolve })).Select(e => e.Secret));
+        Assert.Equal([Samples.T0 + 1, Samples.T0 + 1], await AuditTimesAsync(new AuditQuery { From = Samples.T0 + 1, To = Samples.T0 + 1 }));
+        Assert.Equal([Samples.T0 + 3, Samples.T0 + 2, Samples.T0 + 1], await AuditTimesAsync(new AuditQuery { Limit = 3 }));
+        Assert.Equal([Samples.T0 + 1], await AuditTimesAsync(new AuditQuery { Secret = "a", Principal = "bob", WorkflowId = "wf-1", To = Samples.T0 + 1 }));
+    }
 }

@@ -1,49 +1,40 @@
 using Baton.Secrets.Audit;
-using Baton.Secrets.Store;
 
 namespace Baton.Storage.Compliance;
 
-/// <summary>The batched writes a hand-off uses: several audit events and manifest uses in one write each.</summary>
+/// <summary>The batched writes a hand-off uses: several resolutions in one write, each naming several secrets.</summary>
 public abstract partial class StorageComplianceSuite
 {
     [Fact]
-    public async Task A_batch_of_audit_events_lands_whole_in_order_with_every_field()
+    public async Task A_batch_of_resolutions_lands_whole_in_order_as_one_resolve_event_per_secret()
     {
-        var events = Enumerable.Range(1, 3).Select(i => new AuditEvent
-        {
-            Time = Samples.T0,
-            Action = "resolve",
-            Outcome = "ok",
-            Secret = $"secret-{i}",
-            Version = i,
-            Principal = "app:orders",
-            WorkflowId = "wf-batch",
-            TaskId = "t-1",
-            TaskReferenceName = "call",
-            Detail = i == 2 ? "with ✓ detail" : null,
-        }).ToList();
+        var first = new SecretResolution(Samples.T0, "app:orders", "wf-batch", "t-1", "call",
+            [new ResolvedSecret("secret-1", 1, "fp-1"), new ResolvedSecret("secret-2", 2, "fp-2")]);
+        var second = new SecretResolution(Samples.T0, null, "wf-batch", "t-2", "again", [new ResolvedSecret("secret-3", 3, "fp-3")]);
 
-        await Audit.AppendAllAsync(events);
+        await Audit.AppendResolutionsAsync([first, second]);
         await ReopenStoresAsync();
 
         var read = (await Audit.QueryAsync(new AuditQuery { WorkflowId = "wf-batch" })).Reverse().ToList();
-        Assert.Equal(events, read.Select(e => e with { Id = 0 }));
-        Assert.Equal(read.Select(e => e.Id).Order(), read.Select(e => e.Id));
+        Assert.Equal(
+        [
+            Resolved(first, first.Secrets[0]),
+            Resolved(first, first.Secrets[1]),
+            Resolved(second, second.Secrets[0]),
+        ], read.Select(e => e with { Id = 0 }));
+        Assert.Equal(read[0].Id, read[1].Id);
+        Assert.True(read[2].Id > read[1].Id);
     }
 
     [Fact]
-    public async Task A_batch_of_manifest_uses_records_each_secret_once_with_its_tasks()
+    public async Task A_batch_of_resolutions_records_each_secret_once_in_the_manifest_with_its_tasks()
     {
-        await Manifests.RecordAllAsync(
+        await Audit.AppendResolutionsAsync(
         [
-            new ManifestRecord("wf-m", "alpha", 1, "fp-a", "one", Samples.T0),
-            new ManifestRecord("wf-m", "beta", 2, "fp-b", "one", Samples.T0),
+            new SecretResolution(Samples.T0, null, "wf-m", "t-1", "one", [new ResolvedSecret("alpha", 1, "fp-a"), new ResolvedSecret("beta", 2, "fp-b")]),
+            new SecretResolution(Samples.T0 + 1, null, "wf-m", "t-2", "two", [new ResolvedSecret("alpha", 1, "fp-a")]),
         ]);
-        await Manifests.RecordAllAsync(
-        [
-            new ManifestRecord("wf-m", "alpha", 1, "fp-a", "two", Samples.T0 + 1),
-            new ManifestRecord("wf-m", "beta", 2, "fp-b", "one", Samples.T0 + 1),
-        ]);
+        await Audit.AppendResolutionsAsync([new SecretResolution(Samples.T0 + 2, null, "wf-m", "t-1", "one", [new ResolvedSecret("beta", 2, "fp-b")])]);
         await ReopenStoresAsync();
 
         var entries = await Manifests.GetAsync("wf-m");
@@ -53,21 +44,18 @@ public abstract partial class StorageComplianceSuite
         Assert.Equal(Samples.T0, entries[0].FirstUsedAt);
     }
 
-    [Fact]
-    public async Task A_use_of_an_entry_already_recorded_adds_its_task_and_keeps_the_entry()
+    /// <summary>The event a resolution reads back as, for one of its secrets (the id left out).</summary>
+    private static AuditEvent Resolved(SecretResolution resolution, ResolvedSecret secret) => new()
     {
-        await Manifests.RecordAllAsync([new ManifestRecord("wf-k", "alpha", 1, "fp-a", "one", Samples.T0)]);
-        await Manifests.RecordAllAsync(
-        [
-            new ManifestRecord("wf-k", "alpha", 1, "fp-a", "two", Samples.T0 + 1) { EntryKnown = true },
-            new ManifestRecord("wf-k", "beta", 3, "fp-b", "two", Samples.T0 + 1),
-        ]);
-        await ReopenStoresAsync();
-
-        var entries = await Manifests.GetAsync("wf-k");
-        Assert.Equal([("alpha", 1, "fp-a", Samples.T0), ("beta", 3, "fp-b", Samples.T0 + 1)],
-            entries.Select(e => (e.Secret, e.Version, e.Fingerprint, e.FirstUsedAt)));
-        Assert.Equal(["one", "two"], entries[0].TaskReferenceNames);
-        Assert.Equal(["two"], entries[1].TaskReferenceNames);
-    }
+        Time = resolution.Time,
+        Action = AuditActions.Resolve,
+        Outcome = "ok",
+        Secret = secret.Name,
+        Version = secret.Version,
+        Fingerprint = secret.Fingerprint,
+        Principal = resolution.Principal,
+        WorkflowId = resolution.WorkflowId,
+        TaskId = resolution.TaskId,
+        TaskReferenceName = resolution.TaskReferenceName,
+    };
 }

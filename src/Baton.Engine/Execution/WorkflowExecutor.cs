@@ -476,7 +476,7 @@ public sealed class WorkflowExecutor(
         var prepared = new List<(PendingDispatch Dispatch, PreparedResolutions Resolutions)>();
         try
         {
-            // The secret resolutions of the tasks about to be handed over (audit, manifest) are written in this very
+            // The secret resolutions of the tasks about to be handed over (audit and manifest in one) are written in this very
             // commit: durable before any value is handed over, without a commit of their own.
             foreach (var dispatch in dispatches)
             {
@@ -485,8 +485,7 @@ public sealed class WorkflowExecutor(
             // A commit once begun is seen through: the caller going away must not skip handing the work out.
             await store.SaveAsync(new WorkflowChange(run, changedTasks, removedTaskIds)
             {
-                AuditEvents = [.. prepared.SelectMany(p => p.Resolutions.AuditEvents)],
-                ManifestRecords = [.. prepared.SelectMany(p => p.Resolutions.ManifestRecords)],
+                Resolutions = [.. prepared.Select(p => p.Resolutions.Resolution)],
             }, CancellationToken.None);
         }
         catch

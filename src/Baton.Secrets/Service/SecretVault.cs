@@ -266,7 +266,7 @@ public sealed class SecretVault(
     public async Task ClearManifestAsync(string workflowId, CancellationToken ct)
     {
         _pins.TryRemove(workflowId, out _);
-        await manifest.ClearAsync(workflowId, ct);
+        await manifest.ClearAsync(workflowId, Now(), ct);
     }
 
     // ---- resolution at hand-off -----------------------------------------------------------------------------
@@ -288,11 +288,9 @@ public sealed class SecretVault(
         var prepared = await PrepareAllAsync(names, context, ct);
         try
         {
-            // Two writes for the whole hand-off, issued together: they share a group commit, and the values are
-            // returned only once both are durable.
-            var writes = new List<Task> { audit.AppendAllAsync(prepared.Events, ct) };
-            if (prepared.Records.Count > 0) writes.Add(manifest.RecordAllAsync(prepared.Records, ct));
-            await Task.WhenAll(writes);
+            // One audit event for the whole hand-off, which is also the run's manifest: the values are returned only
+            // once it is durable.
+            await audit.AppendResolutionsAsync([prepared.Resolution], ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -303,18 +301,16 @@ public sealed class SecretVault(
         return [.. prepared.Resolved];
     }
 
-    /// <summary>What a hand-off will get and what must be durable first: the audit events and the manifest entries.</summary>
+    /// <summary>What a hand-off will get, and the resolution (audit event and manifest in one) that must be durable first.</summary>
     private sealed record PreparedUse(
         List<(string Name, int Version, SecretValue Value)> Resolved,
-        List<AuditEvent> Events,
-        List<ManifestRecord> Records,
-        ConcurrentDictionary<string, Pin> Pins,
-        long At);
+        SecretResolution Resolution,
+        ConcurrentDictionary<string, int> Pins);
 
     private async Task<PreparedUse> PrepareAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
     {
         var pins = await PinsAsync(context.WorkflowId, ct);
-        var prepared = new PreparedUse([], [], [], pins, Now());
+        var resolved = new List<(string Name, int Version, SecretValue Value)>(names.Count);
         foreach (var name in names)
         {
             if (CurrentVersion(name) is not { } current)
@@ -330,41 +326,20 @@ public sealed class SecretVault(
                 throw new SecretResolutionException($"permission denied: {context.Principal ?? "(no principal)"} may not use secret '{name}'");
             }
 
-            var pinned = pins.GetValueOrDefault(name);
-            var version = pinned?.Version ?? current;
-            SecretValue value;
+            var version = pins.TryGetValue(name, out var pinned) ? pinned : current;
             try
             {
-                value = await DecryptAsync(name, version, ct);
+                resolved.Add((name, version, await DecryptAsync(name, version, ct)));
             }
             catch (SecretResolutionException e)
             {
                 await TryAuditFailureAsync(name, version, context, "failed", e.Message, ct);
                 throw;
             }
-            prepared.Resolved.Add((name, version, value));
-            prepared.Events.Add(Redacted(new AuditEvent
-            {
-                Time = prepared.At,
-                Action = "resolve",
-                Outcome = "ok",
-                Secret = name,
-                Version = version,
-                Principal = context.Principal,
-                WorkflowId = context.WorkflowId,
-                TaskId = context.TaskId,
-                TaskReferenceName = context.TaskReferenceName,
-            }));
-            if (pinned is null || !pinned.Has(context.TaskReferenceName))
-            {
-                prepared.Records.Add(new ManifestRecord(context.WorkflowId, name, version, Fingerprint(value), context.TaskReferenceName, prepared.At)
-                {
-                    // A pin exists only once its entry was committed.
-                    EntryKnown = pinned is not null,
-                });
-            }
         }
-        return prepared;
+        var resolution = new SecretResolution(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName,
+            [.. resolved.Select(r => new ResolvedSecret(r.Name, r.Version, Fingerprint(r.Value)))]);
+        return new PreparedUse(resolved, resolution, pins);
     }
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SecretValue, string> _fingerprints = new();
@@ -375,22 +350,23 @@ public sealed class SecretVault(
     /// <summary>The use is durable: remember the pins, and stamp last-used (for people, not for the audit).</summary>
     private void Recorded(PreparedUse prepared)
     {
-        foreach (var record in prepared.Records)
+        var resolution = prepared.Resolution;
+        foreach (var secret in resolution.Secrets)
         {
-            prepared.Pins.GetOrAdd(record.Secret, _ => new Pin(record.Version)).Add(record.TaskReferenceName);
+            prepared.Pins.TryAdd(secret.Name, secret.Version);
         }
         foreach (var (name, _, _) in prepared.Resolved)
         {
-            if (!ShouldStampLastUsed(name, prepared.At)) continue;
-            _ = repository.TouchLastUsedAsync(name, prepared.At).ContinueWith(
+            if (!ShouldStampLastUsed(name, resolution.Time)) continue;
+            _ = repository.TouchLastUsedAsync(name, resolution.Time).ContinueWith(
                 t => logger.LogWarning(t.Exception, "Could not stamp the last use of secret {Secret}", name),
                 CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
     }
 
     /// <summary>
-    /// Prepares, ahead of a hand-off, which version of each secret a task will get, and the audit events and
-    /// manifest entries that must be durable before it does; the caller writes them in its own commit and then
+    /// Prepares, ahead of a hand-off, which version of each secret a task will get, and the resolution (its audit
+    /// event, which is also the run's manifest) that must be durable before it does; the caller writes it in its own commit and then
     /// calls <see cref="ResolutionsCommitted"/>. Null when any secret cannot be given: the hand-off then goes the
     /// full way and fails with the reason.
     /// </summary>
@@ -399,7 +375,7 @@ public sealed class SecretVault(
         try
         {
             var prepared = await PrepareAllAsync(names, context, ct);
-            return new PreparedResolutions(prepared.Resolved.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal), prepared.Events, prepared.Records, prepared);
+            return new PreparedResolutions(prepared.Resolved.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal), prepared.Resolution, prepared);
         }
         catch (SecretResolutionException)
         {
@@ -410,38 +386,20 @@ public sealed class SecretVault(
     /// <summary>The prepared records were committed: their values may now be handed over.</summary>
     public void ResolutionsCommitted(PreparedResolutions prepared) => Recorded((PreparedUse)prepared.State);
 
-    /// <summary>Which version of a secret a run uses, and by which tasks: the manifest, kept in memory for active runs.</summary>
-    private sealed class Pin(int version)
-    {
-        private readonly HashSet<string> _tasks = new(StringComparer.Ordinal);
-
-        public int Version { get; } = version;
-
-        public bool Has(string task)
-        {
-            lock (_tasks) return _tasks.Contains(task);
-        }
-
-        public void Add(string task)
-        {
-            lock (_tasks) _tasks.Add(task);
-        }
-    }
-
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Pin>> _pins = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Per active run, the version of each secret it uses (secret name to version): its manifest's pins, kept in memory
+    /// so a hand-off reads nothing. A run not in here (a server restart) has them read back from the manifest.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, int>> _pins = new(StringComparer.Ordinal);
 
     /// <summary>A run created in this process has used no secret yet: its manifest need not be read back.</summary>
-    public void RunStarted(string workflowId) => _pins.TryAdd(workflowId, new ConcurrentDictionary<string, Pin>(StringComparer.Ordinal));
+    public void RunStarted(string workflowId) => _pins.TryAdd(workflowId, new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
 
-    private async Task<ConcurrentDictionary<string, Pin>> PinsAsync(string workflowId, CancellationToken ct)
+    private async Task<ConcurrentDictionary<string, int>> PinsAsync(string workflowId, CancellationToken ct)
     {
         if (_pins.TryGetValue(workflowId, out var cached)) return cached;
-        var loaded = new ConcurrentDictionary<string, Pin>(StringComparer.Ordinal);
-        foreach (var entry in await manifest.GetAsync(workflowId, ct))
-        {
-            var pin = loaded.GetOrAdd(entry.Secret, _ => new Pin(entry.Version));
-            foreach (var task in entry.TaskReferenceNames) pin.Add(task);
-        }
+        var loaded = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in await manifest.GetAsync(workflowId, ct)) loaded.TryAdd(entry.Secret, entry.Version);
         return _pins.GetOrAdd(workflowId, loaded);
     }
 

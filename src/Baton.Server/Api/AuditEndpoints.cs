@@ -39,6 +39,7 @@ public static class AuditEndpoints
                     ["outcome"] = e.Outcome,
                     ["secret"] = e.Secret,
                     ["version"] = e.Version,
+                    ["fingerprint"] = e.Fingerprint,
                     ["principal"] = e.Principal,
                     ["workflowId"] = e.WorkflowId,
                     ["taskId"] = e.TaskId,
