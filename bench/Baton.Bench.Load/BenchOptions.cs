@@ -18,10 +18,10 @@ internal sealed class BenchOptions
           --wait-seconds S      waitForSeconds for execute (default 10)
           --peer-only           measure only the echo peer (the ceiling) and exit
           --compare-secrets K   in one run, alternate the plain workflow and one whose HTTP headers all
-                                come from K secrets (plain, secrets, plain, secrets) and report the ratio
+                                come from K secrets (each warmed up, then plain, secrets, secrets, plain) and report the ratio
           --baseline-server URL a second Baton server built without access control (scripts/bench.sh
                                 --compare-auth); alternate the same workflow authenticated against --server
-                                and unauthenticated against this one (auth, baseline, auth, baseline) and
+                                and unauthenticated against this one (auth, baseline, baseline, auth) and
                                 report the ratio. Needs --token or --key-id/--key-secret
           --baseline-pid PID    the baseline server's process, to report its CPU per workflow too
           --skip-peer           do not measure the echo peer

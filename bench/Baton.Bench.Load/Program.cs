@@ -188,7 +188,7 @@ internal static class Program
 
     /// <summary>
     /// The secrets-cost comparison: the plain workflow and the one whose headers all come from secrets, in the
-    /// same run, alternating so that drift on a shared machine falls on both: plain, secrets, plain, secrets.
+    /// same run, alternating (see <see cref="AlternateAsync"/>).
     /// </summary>
     private static async Task<int> CompareSecretsAsync(BatonApi api, BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
     {
@@ -230,9 +230,10 @@ internal static class Program
     private sealed record Measured(double Rate, double? CpuMicros);
 
     /// <summary>
-    /// Runs two loads in turn, twice (first, second, first, second), so that drift on a shared machine falls on
-    /// both, after one checked run of each. Returns the mean rate (and server CPU per workflow) of each, and the
-    /// errors of all four phases.
+    /// Runs two loads in turn after one checked run of each and an unmeasured warm-up of each (the first load run
+    /// in a process pays for JIT and connection set-up, in the server and in this generator alike), in the order
+    /// first, second, second, first, so that neither the warm-up nor a steady drift on a shared machine falls on one
+    /// of them. Returns the mean rate (and server CPU per workflow) of each, and the errors of all four phases.
     /// </summary>
     private static async Task<(Measured First, Measured Second, long Errors)> AlternateAsync(
         (ExecuteOperation Operation, string Label, Process? Server) first,
@@ -247,20 +248,21 @@ internal static class Program
                 throw new BenchSetupException($"first {label} run failed ({failure}): {operation.ErrorSamples.GetValueOrDefault(failure, "")}");
             }
         }
+        foreach (var (operation, _, _) in both)
+        {
+            await LoadRunner.RunAsync(operation, options.Clients, TimeSpan.Zero, warmup, drain, cancellationToken);
+        }
         List<LoadResult>[] results = [[], []];
         var errors = 0L;
-        for (var round = 0; round < 2; round++)
+        foreach (var which in new[] { 0, 1, 1, 0 })
         {
-            for (var which = 0; which < 2; which++)
-            {
-                var (operation, label, server) = both[which];
-                var result = await LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken, server);
-                results[which].Add(result);
-                errors += result.ErrorCount;
-                var cpu = result.ServerCpuMicrosPerCompleted is { } micros ? FormattableString.Invariant($"  server CPU {micros:F0} us/wf") : "";
-                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{label,-8} round {round + 1}: {result.PerSecond,8:F1} wf/s  p50 {result.Latency.PercentileMicros(50) / 1000.0:F2} ms  p99 {result.Latency.PercentileMicros(99) / 1000.0:F2} ms  errors {result.ErrorCount}{cpu}"));
-            }
+            var (operation, label, server) = both[which];
+            var result = await LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken, server);
+            results[which].Add(result);
+            errors += result.ErrorCount;
+            var cpu = result.ServerCpuMicrosPerCompleted is { } micros ? FormattableString.Invariant($"  server CPU {micros:F0} us/wf") : "";
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{label,-8} phase {results[which].Count}: {result.PerSecond,8:F1} wf/s  p50 {result.Latency.PercentileMicros(50) / 1000.0:F2} ms  p99 {result.Latency.PercentileMicros(99) / 1000.0:F2} ms  errors {result.ErrorCount}{cpu}"));
         }
         return (Summary(results[0]), Summary(results[1]), errors);
 

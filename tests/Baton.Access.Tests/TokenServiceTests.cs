@@ -1,0 +1,48 @@
+using Baton.Access.Tokens;
+
+namespace Baton.Access.Tests;
+
+/// <summary>
+/// The token check, including the memory of tokens already found valid: only the exact text of a checked token is
+/// remembered, so nothing forged or altered rides on it, and a remembered token still expires when it says.
+/// </summary>
+public sealed class TokenServiceTests
+{
+    private readonly TokenService _tokens = new(new byte[32], TimeProvider.System);
+
+    [Fact]
+    public async Task A_valid_token_names_its_principal_and_key_every_time_it_is_checked()
+    {
+        var token = _tokens.Issue("app:worker-1", "key-1", TimeSpan.FromMinutes(5));
+
+        var first = await _tokens.CheckAsync(token);
+        var second = await _tokens.CheckAsync(token);
+
+        Assert.Equal(new TokenCheck(TokenStatus.Valid, "app:worker-1", "key-1"), first);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task A_token_altered_after_a_valid_check_is_invalid()
+    {
+        var token = _tokens.Issue("ana@example.com", null, TimeSpan.FromMinutes(5));
+        Assert.Equal(TokenStatus.Valid, (await _tokens.CheckAsync(token)).Status);
+        var last = token[^2] == 'A' ? 'B' : 'A';
+
+        Assert.Equal(TokenStatus.Invalid, (await _tokens.CheckAsync(token[..^2] + last + token[^1])).Status);
+        Assert.Equal(TokenStatus.Invalid, (await _tokens.CheckAsync(token + "x")).Status);
+        Assert.Equal(TokenStatus.Invalid, (await new TokenService(new byte[] { 1 }.Concat(new byte[31]).ToArray(), TimeProvider.System).CheckAsync(token)).Status);
+    }
+
+    [Fact]
+    public async Task A_remembered_token_still_expires_when_it_says()
+    {
+        var token = _tokens.Issue("ana@example.com", null, TimeSpan.FromSeconds(1));
+        Assert.Equal(TokenStatus.Valid, (await _tokens.CheckAsync(token)).Status);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        Assert.Equal(TokenStatus.Expired, (await _tokens.CheckAsync(token)).Status);
+        Assert.Equal(TokenStatus.Expired, (await _tokens.CheckAsync(token)).Status);
+    }
+}
