@@ -285,7 +285,7 @@ public sealed class SecretVault(
 
     private async Task<(string Name, int Version, SecretValue Value)[]> ResolveAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
     {
-        var prepared = await PrepareAllAsync(names, context, ct);
+        var prepared = await PrepareAllAsync(names, context, auditFailures: true, ct);
         try
         {
             // One audit event for the whole hand-off, which is also the run's manifest: the values are returned only
@@ -307,22 +307,29 @@ public sealed class SecretVault(
         SecretResolution Resolution,
         ConcurrentDictionary<string, int> Pins);
 
-    private async Task<PreparedUse> PrepareAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
+    /// <param name="auditFailures">
+    /// False when preparing ahead: a secret that cannot be given makes the hand-off go the full way, which audits the
+    /// failure, so auditing it here too would record one refusal twice.
+    /// </param>
+    private async Task<PreparedUse> PrepareAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, bool auditFailures, CancellationToken ct)
     {
+        Task AuditFailureAsync(string name, int? version, string outcome, string detail) =>
+            auditFailures ? TryAuditFailureAsync(name, version, context, outcome, detail, ct) : Task.CompletedTask;
+
         var pins = await PinsAsync(context.WorkflowId, ct);
         var resolved = new List<(string Name, int Version, SecretValue Value)>(names.Count);
         foreach (var name in names)
         {
             if (CurrentVersion(name) is not { } current)
             {
-                await TryAuditFailureAsync(name, null, context, "not-found", "no such secret", ct);
+                await AuditFailureAsync(name, null, "not-found", "no such secret");
                 throw new SecretResolutionException($"secret '{name}' does not exist");
             }
 
             // The one permission check of a hand-off, before anything of the value is touched.
             if (!usePolicy.MayUse(context.Principal, name, TagsOf(name)))
             {
-                await TryAuditFailureAsync(name, null, context, "denied", "permission denied", ct);
+                await AuditFailureAsync(name, null, "denied", "permission denied");
                 throw new SecretResolutionException($"permission denied: {context.Principal ?? "(no principal)"} may not use secret '{name}'");
             }
 
@@ -333,7 +340,7 @@ public sealed class SecretVault(
             }
             catch (SecretResolutionException e)
             {
-                await TryAuditFailureAsync(name, version, context, "failed", e.Message, ct);
+                await AuditFailureAsync(name, version, "failed", e.Message);
                 throw;
             }
         }
@@ -374,7 +381,7 @@ public sealed class SecretVault(
     {
         try
         {
-            var prepared = await PrepareAllAsync(names, context, ct);
+            var prepared = await PrepareAllAsync(names, context, auditFailures: false, ct);
             return new PreparedResolutions(prepared.Resolved.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal), prepared.Resolution, prepared);
         }
         catch (SecretResolutionException)
