@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
+using Baton.Access.Model;
 using Baton.Core.Json;
 using Baton.Engine.Execution;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Service;
-
-using Baton.Access.Model;
 using Baton.Server.Auth;
 
 namespace Baton.Server.Api;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Baton.Access.Model;
-using Baton.Access.Service;
 using Baton.Core.Json;
 using Baton.Core.Runs;
 using Baton.Engine.Execution;
@@ -80,18 +79,25 @@ public static class TaskEndpoints
             Results.Json(await executor.GetTaskAsync(taskId, ct), json.TaskRun))
             .WithMetadata(AccessRule.TaskRun(AccessRight.Read)).WithSummary("One task");
 
-        group.MapGet("/queue/sizes", (HttpRequest request, string[]? taskType, WorkflowExecutor executor, AccessControl access) =>
+        group.MapGet("/queue/sizes", async (HttpRequest request, string[]? taskType, WorkflowExecutor executor) =>
         {
             var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var type in taskType ?? [])
             {
-                if (MayReadQueue(request, access, type)) sizes[type] = executor.QueueSize(type);
+                if (await MayReadQueueAsync(request, type)) sizes[type] = executor.QueueSize(type);
             }
             return Results.Json(sizes, json.DictionaryStringInt32);
         }).WithMetadata(QueueReaders).WithSummary("Tasks waiting per type (?taskType=a&taskType=b); types the caller may not read are left out");
 
-        group.MapGet("/queue/all", (HttpRequest request, WorkflowExecutor executor, AccessControl access) =>
-            Results.Json(executor.QueueSizes().Where(q => MayReadQueue(request, access, q.Key)).ToDictionary(), json.DictionaryStringInt32))
+        group.MapGet("/queue/all", async (HttpRequest request, WorkflowExecutor executor) =>
+        {
+            var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var (type, size) in executor.QueueSizes())
+            {
+                if (await MayReadQueueAsync(request, type)) sizes[type] = size;
+            }
+            return Results.Json(sizes, json.DictionaryStringInt32);
+        })
             .WithMetadata(QueueReaders).WithSummary("Tasks waiting, for every type the caller may read");
 
         group.MapGet("/queue/polldata", async (string taskType, WorkflowExecutor executor, CancellationToken ct) =>
@@ -107,8 +113,8 @@ public static class TaskEndpoints
     private static readonly AccessRule QueueReaders = AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Read | AccessRight.Execute);
 
     /// <summary>A queue's size is shown to whoever may read the task type or work on it.</summary>
-    private static bool MayReadQueue(HttpRequest request, AccessControl access, string taskType) =>
-        (access.Model.RightsOn(request.CallerOf(), new Target(TargetTypes.TaskDef, taskType), []) & (AccessRight.Read | AccessRight.Execute)) != 0;
+    private static Task<bool> MayReadQueueAsync(HttpRequest request, string taskType) =>
+        Guard.HoldsAsync(request, new Target(TargetTypes.TaskDef, taskType), AccessRight.Read | AccessRight.Execute);
 
     /// <summary>Reporting on a task needs EXECUTE on its type, like polling it did.</summary>
     private static async Task RequireWorkOnTaskAsync(HttpRequest request, WorkflowExecutor executor, string? taskId, CancellationToken ct)
