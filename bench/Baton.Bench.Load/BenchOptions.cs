@@ -17,8 +17,12 @@ internal sealed class BenchOptions
           --warmup S            warm-up seconds, not counted (default 5)
           --wait-seconds S      waitForSeconds for execute (default 10)
           --peer-only           measure only the echo peer (the ceiling) and exit
-          --compare-secrets K   in one run, alternate the plain workflow and one whose HTTP headers all
-                                come from K secrets (each warmed up, then plain, secrets, secrets, plain) and report the ratio
+          --compare-secrets K   in one run, alternate the plain workflow (K literal headers) and one whose
+                                HTTP headers all come from K secrets (each warmed up, then rounds of plain,
+                                secrets, secrets, plain) and report the ratio
+          --control             with --compare-secrets: the second slot runs the plain workflow too (an A/A
+                                check of the method: it should report about 100 %)
+          --rounds N            rounds of first, second, second, first in a comparison (default 3)
           --baseline-server URL a second Baton server built without access control (scripts/bench.sh
                                 --compare-auth); alternate the same workflow authenticated against --server
                                 and unauthenticated against this one (auth, baseline, baseline, auth) and
@@ -49,6 +53,10 @@ internal sealed class BenchOptions
     public bool PeerOnly { get; private set; }
 
     public int CompareSecrets { get; private set; }
+
+    public bool Control { get; private set; }
+
+    public int Rounds { get; private set; } = 3;
 
     public Uri? BaselineServer { get; private set; }
 
@@ -108,6 +116,8 @@ internal sealed class BenchOptions
                 case "--wait-seconds": options.WaitForSeconds = ParseInt(name, Value(), 1, 300); break;
                 case "--peer-only": options.PeerOnly = true; break;
                 case "--compare-secrets": options.CompareSecrets = ParseInt(name, Value(), 1, 64); break;
+                case "--control": options.Control = true; break;
+                case "--rounds": options.Rounds = ParseInt(name, Value(), 1, 100); break;
                 case "--skip-peer": options.SkipPeer = true; break;
                 case "--server-pid": options.ServerPid = ParseInt(name, Value(), 1, int.MaxValue); break;
                 case "--baseline-pid": options.BaselinePid = ParseInt(name, Value(), 1, int.MaxValue); break;

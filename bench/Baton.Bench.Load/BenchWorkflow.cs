@@ -4,7 +4,8 @@ namespace Baton.Bench.Load;
 
 /// <summary>
 /// The benchmark workflow: HTTP to the echo peer, INLINE transform, HTTP again. Output d must be 2n.
-/// In the secret-header variant both HTTP tasks carry headers X-Secret-i: ${workflow.secrets.bench-secret-i}.
+/// In the secret-header variant both HTTP tasks carry headers X-Secret-i: ${workflow.secrets.bench-secret-i};
+/// the plain variant it is compared with carries the same headers with literal values of the same length.
 /// </summary>
 internal static class BenchWorkflow
 {
@@ -18,7 +19,16 @@ internal static class BenchWorkflow
 
     public static string SecretHeader(int i) => $"X-Secret-{i}";
 
-    public static JsonObject Build(Uri echoUri, int secretHeaders, int version = Version)
+    public static JsonObject Build(Uri echoUri, int secretHeaders, int version = Version) =>
+        Build(echoUri, version, secretHeaders > 0
+            ? Enumerable.Range(1, secretHeaders).ToDictionary(SecretHeader, i => $"${{workflow.secrets.{SecretName(i)}}}")
+            : null);
+
+    /// <summary>
+    /// The workflow with <paramref name="headers"/> (name → value text, literal or a reference) on both HTTP tasks;
+    /// without them, the standalone benchmark's one literal header on the first task.
+    /// </summary>
+    public static JsonObject Build(Uri echoUri, int version, IReadOnlyDictionary<string, string>? headers)
     {
         ArgumentNullException.ThrowIfNull(echoUri);
         return new JsonObject
@@ -31,8 +41,7 @@ internal static class BenchWorkflow
             ["timeoutSeconds"] = 0,
             ["inputParameters"] = new JsonArray("n"),
             ["tasks"] = new JsonArray(
-                // With secrets every header comes from a secret; without, one literal header stands in.
-                HttpTask("call_one", echoUri, secretHeaders, secretHeaders > 0 ? new JsonObject() : new JsonObject { ["X-Step"] = "one" }, new JsonObject { ["n"] = "${workflow.input.n}" }),
+                HttpTask("call_one", echoUri, headers ?? new Dictionary<string, string> { ["X-Step"] = "one" }, new JsonObject { ["n"] = "${workflow.input.n}" }),
                 new JsonObject
                 {
                     ["name"] = "transform",
@@ -45,18 +54,13 @@ internal static class BenchWorkflow
                         ["expression"] = "(function(){ return { doubled: $.value * 2 }; })()",
                     },
                 },
-                HttpTask("call_two", echoUri, secretHeaders, new JsonObject(), new JsonObject { ["d"] = "${transform.output.result.doubled}" })),
+                HttpTask("call_two", echoUri, headers ?? new Dictionary<string, string>(), new JsonObject { ["d"] = "${transform.output.result.doubled}" })),
             ["outputParameters"] = new JsonObject { ["d"] = "${call_two.output.response.body.body.d}" },
         };
     }
 
-    private static JsonObject HttpTask(string reference, Uri echoUri, int secretHeaders, JsonObject headers, JsonObject body)
+    private static JsonObject HttpTask(string reference, Uri echoUri, IReadOnlyDictionary<string, string> headers, JsonObject body)
     {
-        for (var i = 1; i <= secretHeaders; i++)
-        {
-            headers[SecretHeader(i)] = $"${{workflow.secrets.{SecretName(i)}}}";
-        }
-
         var request = new JsonObject
         {
             ["uri"] = echoUri.ToString(),
@@ -64,7 +68,7 @@ internal static class BenchWorkflow
         };
         if (headers.Count > 0)
         {
-            request["headers"] = headers;
+            request["headers"] = new JsonObject(headers.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)h.Value)));
         }
 
         request["body"] = body;

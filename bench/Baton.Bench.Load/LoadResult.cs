@@ -16,6 +16,12 @@ internal sealed record LoadResult(
     /// <summary>The server's CPU time (user and system) over the measured window, when its process was given.</summary>
     public TimeSpan? ServerCpu { get; init; }
 
+    /// <summary>The CPU time of the server's SQLite writer thread over the same window, when it could be read.</summary>
+    public TimeSpan? WriterCpu { get; init; }
+
+    /// <summary>Writer-thread CPU microseconds per completed workflow, when measured.</summary>
+    public double? WriterCpuMicrosPerCompleted => WriterCpu is { } cpu && Completed > 0 ? cpu.TotalMicroseconds / Completed : null;
+
     /// <summary>Server CPU microseconds per completed workflow, when measured.</summary>
     public double? ServerCpuMicrosPerCompleted => ServerCpu is { } cpu && Completed > 0 ? cpu.TotalMicroseconds / Completed : null;
 }

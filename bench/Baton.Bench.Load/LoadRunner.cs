@@ -41,7 +41,7 @@ internal static class LoadRunner
         var cpuAtStart = CpuAtAsync(server, warmup, cancellationToken);
         await Task.WhenAll(tasks);
         cancellationToken.ThrowIfCancellationRequested();
-        TimeSpan? serverCpu = server is null ? null : Cpu(server) - await cpuAtStart;
+        var (serverCpu, writerCpu) = server is null ? default : Cpu(server) - await cpuAtStart;
 
         var latency = new LatencyHistogram();
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -60,24 +60,68 @@ internal static class LoadRunner
         }
 
         var elapsed = Stopwatch.GetElapsedTime(window.Start, lastFinish).TotalSeconds;
-        return new LoadResult(clients, elapsed, completed, latency, errors, abandoned) { ServerCpu = serverCpu };
+        return new LoadResult(clients, elapsed, completed, latency, errors, abandoned) { ServerCpu = serverCpu, WriterCpu = writerCpu };
     }
 
-    private static async Task<TimeSpan> CpuAtAsync(Process? server, TimeSpan at, CancellationToken cancellationToken)
+    private static async Task<CpuTimes> CpuAtAsync(Process? server, TimeSpan at, CancellationToken cancellationToken)
     {
         if (server is null)
         {
-            return TimeSpan.Zero;
+            return default;
         }
 
         await Task.Delay(at, cancellationToken);
         return Cpu(server);
     }
 
-    private static TimeSpan Cpu(Process server)
+    private static CpuTimes Cpu(Process server)
     {
         server.Refresh();
-        return server.TotalProcessorTime;
+        return new CpuTimes(server.TotalProcessorTime, WriterCpu(server.Id));
+    }
+
+    /// <summary>
+    /// The CPU time of the server's SQLite writer thread (named <c>baton-sqlite-wr</c>), from
+    /// <c>/proc/PID/task/*/stat</c> (user + system clock ticks, 100 per second on Linux); null elsewhere.
+    /// </summary>
+    private static TimeSpan? WriterCpu(int pid)
+    {
+        var tasks = $"/proc/{pid}/task";
+        if (!Directory.Exists(tasks))
+        {
+            return null;
+        }
+
+        foreach (var task in Directory.EnumerateDirectories(tasks))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var open = stat.IndexOf('(', StringComparison.Ordinal);
+                var close = stat.LastIndexOf(')');
+                if (!stat.AsSpan(open + 1, close - open - 1).StartsWith("baton-sqlite-wr", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                // Fields after the name: state is the 3rd of stat, utime the 14th, stime the 15th.
+                var fields = stat[(close + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                    + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                return TimeSpan.FromSeconds(ticks / 100.0);
+            }
+            catch (IOException)
+            {
+                // The thread ended between listing and reading.
+            }
+        }
+
+        return null;
+    }
+
+    private readonly record struct CpuTimes(TimeSpan? Total, TimeSpan? Writer)
+    {
+        public static CpuTimes operator -(CpuTimes end, CpuTimes start) => new(end.Total - start.Total, end.Writer - start.Writer);
     }
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);

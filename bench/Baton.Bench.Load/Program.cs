@@ -177,13 +177,23 @@ internal static class Program
             await api.PutSecretAsync(BenchWorkflow.SecretName(i), secretHeaders[BenchWorkflow.SecretHeader(i)], cancellationToken);
         }
 
-        await api.RegisterWorkflowAsync(
-            BenchWorkflow.Build(options.SecretHeaders > 0 ? peer.SecureEchoUri : peer.EchoUri, options.SecretHeaders), cancellationToken);
         if (options.CompareSecrets > 0)
         {
+            // The same headers in both variants, so that the comparison prices the secrets and nothing else: the
+            // plain one sends literal values of the same length (not the secrets': a definition holding a secret's
+            // value is refused), the other takes every one from a secret.
+            var literal = secretHeaders.Keys.ToDictionary(name => name, _ => RandomNumberGenerator.GetString(SecretAlphabet, 32));
+            await api.RegisterWorkflowAsync(BenchWorkflow.Build(peer.EchoUri, BenchWorkflow.Version, literal), cancellationToken);
             await api.RegisterWorkflowAsync(
-                BenchWorkflow.Build(peer.SecureEchoUri, options.CompareSecrets, BenchWorkflow.SecretsVersion), cancellationToken);
+                options.Control
+                    ? BenchWorkflow.Build(peer.EchoUri, BenchWorkflow.SecretsVersion, literal)
+                    : BenchWorkflow.Build(peer.SecureEchoUri, options.CompareSecrets, BenchWorkflow.SecretsVersion),
+                cancellationToken);
+            return;
         }
+
+        await api.RegisterWorkflowAsync(
+            BenchWorkflow.Build(options.SecretHeaders > 0 ? peer.SecureEchoUri : peer.EchoUri, options.SecretHeaders), cancellationToken);
     }
 
     /// <summary>
@@ -195,10 +205,10 @@ internal static class Program
         using var server = ProcessOf(options.ServerPid);
         var (plain, secrets, errors) = await AlternateAsync(
             (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.Version), "plain", server),
-            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.SecretsVersion), "secrets", server),
+            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.SecretsVersion), options.Control ? "plain-2" : "secrets", server),
             options, warmup, duration, drain, cancellationToken);
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"secrets ({options.CompareSecrets} headers, every header from a secret) ran at {secrets.Rate / plain.Rate * 100:F1} % of the plain rate ({secrets.Rate:F1} vs {plain.Rate:F1} wf/s); target >= 95 %{CpuRatio(secrets, plain)}"));
+            $"{(options.Control ? "control: plain (second slot)" : $"secrets ({options.CompareSecrets} headers, every header from a secret)")} ran at {secrets.Rate / plain.Rate * 100:F1} % of the plain rate ({secrets.Rate:F1} vs {plain.Rate:F1} wf/s); target >= 95 %{CpuRatio(secrets, plain)}"));
         return errors > 0 ? 1 : 0;
     }
 
@@ -231,9 +241,10 @@ internal static class Program
 
     /// <summary>
     /// Runs two loads in turn after one checked run of each and an unmeasured warm-up of each (the first load run
-    /// in a process pays for JIT and connection set-up, in the server and in this generator alike), in the order
-    /// first, second, second, first, so that neither the warm-up nor a steady drift on a shared machine falls on one
-    /// of them. Returns the mean rate (and server CPU per workflow) of each, and the errors of all four phases.
+    /// in a process pays for JIT and connection set-up, in the server and in this generator alike), in rounds of
+    /// first, second, second, first, so that neither the warm-up nor a drift (the database grows, the machine is
+    /// shared) falls on one of them. Returns the mean rate (and server CPU per workflow) of each, and the errors of
+    /// all phases. <c>--control</c> puts the same workflow in both slots to show the method itself is even.
     /// </summary>
     private static async Task<(Measured First, Measured Second, long Errors)> AlternateAsync(
         (ExecuteOperation Operation, string Label, Process? Server) first,
@@ -248,19 +259,22 @@ internal static class Program
                 throw new BenchSetupException($"first {label} run failed ({failure}): {operation.ErrorSamples.GetValueOrDefault(failure, "")}");
             }
         }
+        // Four times the per-phase warm-up each: tiered compilation and dynamic PGO go on re-compiling for the
+        // first tens of seconds, and a measured phase that still pays for them reads 20-30 % slow.
         foreach (var (operation, _, _) in both)
         {
-            await LoadRunner.RunAsync(operation, options.Clients, TimeSpan.Zero, warmup, drain, cancellationToken);
+            await LoadRunner.RunAsync(operation, options.Clients, TimeSpan.Zero, 4 * warmup, drain, cancellationToken);
         }
         List<LoadResult>[] results = [[], []];
         var errors = 0L;
-        foreach (var which in new[] { 0, 1, 1, 0 })
+        foreach (var which in Enumerable.Repeat<int[]>([0, 1, 1, 0], options.Rounds).SelectMany(round => round))
         {
             var (operation, label, server) = both[which];
             var result = await LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken, server);
             results[which].Add(result);
             errors += result.ErrorCount;
             var cpu = result.ServerCpuMicrosPerCompleted is { } micros ? FormattableString.Invariant($"  server CPU {micros:F0} us/wf") : "";
+            cpu += result.WriterCpuMicrosPerCompleted is { } writer ? FormattableString.Invariant($" (writer {writer:F0})") : "";
             Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{label,-8} phase {results[which].Count}: {result.PerSecond,8:F1} wf/s  p50 {result.Latency.PercentileMicros(50) / 1000.0:F2} ms  p99 {result.Latency.PercentileMicros(99) / 1000.0:F2} ms  errors {result.ErrorCount}{cpu}"));
         }
