@@ -15,11 +15,14 @@ public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManife
     public Task<IReadOnlyList<ManifestEntry>> GetAsync(string workflowId, CancellationToken ct = default)
     {
         using var connection = database.OpenRead();
-        // Served by audit_by_workflow; a run has a handful of events.
-        using var command = Create(connection, """
-            SELECT action, time, task_reference_name, secrets FROM audit_log
-            WHERE workflow_id = $workflow AND (secrets IS NOT NULL OR action = $reset)
-            ORDER BY id;
+        // The run's events filed in audit_keys, then the ones after them (see SqliteAuditLog); a run has a handful.
+        using var command = Create(connection, $"""
+            SELECT action, time, task_reference_name, secrets, id FROM audit_log
+            WHERE id IN (SELECT event_id FROM audit_keys WHERE key = 'w:' || $workflow) AND (secrets IS NOT NULL OR action = $reset)
+            UNION ALL
+            SELECT action, time, task_reference_name, secrets, id FROM audit_log
+            WHERE id > {SqliteAuditLog.Through} AND workflow_id = $workflow AND (secrets IS NOT NULL OR action = $reset)
+            ORDER BY 5;
             """, ("$workflow", workflowId), ("$reset", AuditActions.ManifestReset));
         using var reader = command.ExecuteReader();
         var entries = new List<Entry>();

@@ -139,6 +139,39 @@ internal static class SqliteSchema
         DROP TABLE run_secret_tasks;
         DROP TABLE run_secrets;
         """,
+        // 5: the audit log indexes itself in steps (see SqliteAuditLog): appending an event writes its row and its
+        // time key only, and every 256th event's commit files the keys of all the events before it (secret,
+        // principal, run, action) into audit_keys in one statement. The three per-event indexes and audit_secrets were
+        // most of what a hand-off cost the single writer. The table is rebuilt without AUTOINCREMENT: nothing is ever
+        // deleted from it, so plain rowids grow in append order too, without a sqlite_sequence update per event.
+        $"""
+        CREATE TABLE audit_log_5 (
+            id INTEGER PRIMARY KEY,
+            time INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            secret TEXT,
+            version INTEGER,
+            principal TEXT,
+            workflow_id TEXT,
+            task_id TEXT,
+            task_reference_name TEXT,
+            detail TEXT,
+            secrets TEXT);
+        INSERT INTO audit_log_5 (id, time, action, outcome, secret, version, principal, workflow_id, task_id, task_reference_name, detail, secrets)
+            SELECT id, time, action, outcome, secret, version, principal, workflow_id, task_id, task_reference_name, detail, secrets FROM audit_log;
+        DROP TABLE audit_log;
+        ALTER TABLE audit_log_5 RENAME TO audit_log;
+        CREATE INDEX audit_by_time ON audit_log (time);
+        DROP TABLE audit_secrets;
+        CREATE TABLE audit_keys (
+            key TEXT NOT NULL, time INTEGER NOT NULL, event_id INTEGER NOT NULL,
+            PRIMARY KEY (key, time, event_id)) WITHOUT ROWID;
+        CREATE TABLE audit_indexed (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL);
+        INSERT INTO audit_indexed (id, through) VALUES (1, 0);
+        {SqliteAuditLog.FileKeysSql(after: "0", through: "(SELECT coalesce(max(id), 0) FROM audit_log)")};
+        UPDATE audit_indexed SET through = (SELECT coalesce(max(id), 0) FROM audit_log);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>
