@@ -9,14 +9,20 @@ namespace Baton.Engine.Execution;
 
 /// <summary>What a task gets at hand-off, prepared under the run's lock: its input, and which secret references may be resolved where.</summary>
 /// <param name="SealOutput">The task is a script whose input holds secret material: its output is quarantined.</param>
-public sealed record HandOffPlan(JsonObject Input, IReadOnlyDictionary<string, IReadOnlyList<SecretReference>> Allowed, string? Principal, bool SealOutput)
+public sealed record HandOffPlan(JsonObject Input, IReadOnlyList<AllowedField> Allowed, string? Principal, bool SealOutput)
 {
     /// <summary>The secrets this hand-off will use, by name.</summary>
-    public IReadOnlyList<string> SecretNames { get; } = [.. Allowed.Values.SelectMany(r => r).Select(r => r.Secret).Distinct(StringComparer.Ordinal)];
+    public IReadOnlyList<string> SecretNames { get; } = [.. Allowed.SelectMany(f => f.References).Select(r => r.Secret).Distinct(StringComparer.Ordinal)];
 
     /// <summary>Versions whose use was recorded (audit and manifest) in the very commit that scheduled the task.</summary>
     public IReadOnlyDictionary<string, int>? Recorded { get; set; }
 }
+
+/// <summary>A field of a task's input (its path from the input's root) and the references the definition allows in it.</summary>
+public sealed record AllowedField(IReadOnlyList<PathStep> Path, IReadOnlyList<SecretReference> References);
+
+/// <summary>One step of a path into JSON: an object's key, or an array's index when <see cref="Key"/> is null.</summary>
+public readonly record struct PathStep(string? Key, int Index);
 
 /// <summary>
 /// Resolves <c>${workflow.secrets.NAME}</c> in a task's input at the moment the task is handed over (a system
@@ -47,7 +53,7 @@ public sealed class SecretHandOff(SecretVault vault)
     public HandOffPlan Prepare(WorkflowRun run, TaskRun task, JsonObject? environment)
     {
         var input = (JsonObject)task.InputData.DeepClone();
-        var allowed = new Dictionary<string, IReadOnlyList<SecretReference>>(StringComparer.Ordinal);
+        var allowed = new List<AllowedField>();
         var seal = false;
         if (task.WorkflowTask?.InputParameters is { } template)
         {
@@ -55,27 +61,37 @@ public sealed class SecretHandOff(SecretVault vault)
             {
                 input[SecretsInputKey] = ParameterEvaluator.Evaluate(secretsTemplate, new WorkflowScope(run, task.TaskId, environment));
             }
-            Collect(template, "", run.SecretVariables, allowed);
+            Collect(template, [], run.SecretVariables, allowed);
             var readsSealed = ReadsSealed(template, run);
-            if (readsSealed) Unseal(template, "", input, new UnsealingScope(run, task.TaskId, environment, vault));
+            if (readsSealed) Unseal(template, [], input, new UnsealingScope(run, task.TaskId, environment, vault));
             seal = task.TaskType == Core.Definitions.TaskTypes.Inline && (allowed.Count > 0 || readsSealed);
         }
         return new HandOffPlan(input, allowed, run.CreatedBy, seal);
     }
 
     /// <summary>Fields whose template reads a quarantined output are evaluated again, with the real values.</summary>
-    private static void Unseal(JsonNode? template, string pointer, JsonObject input, UnsealingScope scope)
+    private static void Unseal(JsonNode? template, List<PathStep> path, JsonObject input, UnsealingScope scope)
     {
         switch (template)
         {
             case JsonObject obj:
-                foreach (var (key, child) in obj) Unseal(child, $"{pointer}/{Escape(key)}", input, scope);
+                foreach (var (key, child) in obj)
+                {
+                    path.Add(new PathStep(key, -1));
+                    Unseal(child, path, input, scope);
+                    path.RemoveAt(path.Count - 1);
+                }
                 break;
             case JsonArray array:
-                for (var i = 0; i < array.Count; i++) Unseal(array[i], $"{pointer}/{i}", input, scope);
+                for (var i = 0; i < array.Count; i++)
+                {
+                    path.Add(new PathStep(null, i));
+                    Unseal(array[i], path, input, scope);
+                    path.RemoveAt(path.Count - 1);
+                }
                 break;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String && ReadsSealed(value.GetValue<string>(), scope.Run):
-                if (Locate(input, pointer) is not (var parent, var field, var index)) return;
+                if (Locate(input, path) is not (var parent, var field, var index)) return;
                 var evaluated = ParameterEvaluator.EvaluateString(value.GetValue<string>(), scope);
                 if (field is not null) ((JsonObject)parent)[field] = evaluated;
                 else ((JsonArray)parent)[index] = evaluated;
@@ -123,9 +139,9 @@ public sealed class SecretHandOff(SecretVault vault)
         if (plan.Allowed.Count == 0) return plan.Input;
         var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
         var values = Recorded(plan) ?? new Dictionary<string, SecretValue>(await vault.ResolveAsync(plan.SecretNames, context, ct), StringComparer.Ordinal);
-        foreach (var (pointer, references) in plan.Allowed)
+        foreach (var (path, references) in plan.Allowed)
         {
-            if (Locate(plan.Input, pointer) is not (var parent, var key, var index)) continue;
+            if (Locate(plan.Input, path) is not (var parent, var key, var index)) continue;
             var current = key is not null ? ((JsonObject)parent)[key] : ((JsonArray)parent)[index];
             if (current is not JsonValue value || value.GetValueKind() != JsonValueKind.String) continue;
             var replaced = await SubstituteAsync(value.GetValue<string>(), references, context, values, ct);
@@ -170,46 +186,68 @@ public sealed class SecretHandOff(SecretVault vault)
     /// Which references the definition allows in each field. A field whose template is exactly one reference gets
     /// the typed value; one that reads a secret-carrying variable may resolve that variable's references.
     /// </summary>
-    private static void Collect(JsonNode? template, string pointer, Dictionary<string, List<string>>? secretVariables, Dictionary<string, IReadOnlyList<SecretReference>> allowed)
+    private static void Collect(JsonNode? template, List<PathStep> path, Dictionary<string, List<string>>? secretVariables, List<AllowedField> allowed)
     {
         switch (template)
         {
             case JsonObject obj:
                 foreach (var (key, child) in obj)
                 {
-                    if (pointer.Length == 0 && key == SecretsInputKey)
+                    path.Add(new PathStep(key, -1));
+                    if (path.Count == 1 && key == SecretsInputKey)
                     {
                         // Evaluated again at hand-off: every string in it may resolve what it names.
-                        CollectEvaluated(child, "/" + SecretsInputKey, allowed);
-                        continue;
+                        CollectEvaluated(child, path, allowed);
                     }
-                    Collect(child, $"{pointer}/{Escape(key)}", secretVariables, allowed);
+                    else
+                    {
+                        Collect(child, path, secretVariables, allowed);
+                    }
+                    path.RemoveAt(path.Count - 1);
                 }
                 break;
             case JsonArray array:
-                for (var i = 0; i < array.Count; i++) Collect(array[i], $"{pointer}/{i}", secretVariables, allowed);
+                for (var i = 0; i < array.Count; i++)
+                {
+                    path.Add(new PathStep(null, i));
+                    Collect(array[i], path, secretVariables, allowed);
+                    path.RemoveAt(path.Count - 1);
+                }
                 break;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
                 var text = value.GetValue<string>();
-                var references = new List<SecretReference>(References(text));
-                if (secretVariables is { Count: > 0 }) references.AddRange(CarriedByVariables(text, secretVariables));
-                if (references.Count > 0) allowed[pointer] = references;
+                var references = References(text);
+                if (secretVariables is { Count: > 0 } && CarriedByVariables(text, secretVariables).ToList() is { Count: > 0 } carried)
+                {
+                    references = [.. references, .. carried];
+                }
+                if (references.Count > 0) allowed.Add(new AllowedField([.. path], references));
                 break;
         }
     }
 
-    private static void CollectEvaluated(JsonNode? template, string pointer, Dictionary<string, IReadOnlyList<SecretReference>> allowed)
+    private static void CollectEvaluated(JsonNode? template, List<PathStep> path, List<AllowedField> allowed)
     {
         switch (template)
         {
             case JsonObject obj:
-                foreach (var (key, child) in obj) CollectEvaluated(child, $"{pointer}/{Escape(key)}", allowed);
+                foreach (var (key, child) in obj)
+                {
+                    path.Add(new PathStep(key, -1));
+                    CollectEvaluated(child, path, allowed);
+                    path.RemoveAt(path.Count - 1);
+                }
                 break;
             case JsonArray array:
-                for (var i = 0; i < array.Count; i++) CollectEvaluated(array[i], $"{pointer}/{i}", allowed);
+                for (var i = 0; i < array.Count; i++)
+                {
+                    path.Add(new PathStep(null, i));
+                    CollectEvaluated(array[i], path, allowed);
+                    path.RemoveAt(path.Count - 1);
+                }
                 break;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String && References(value.GetValue<string>()) is { Count: > 0 } references:
-                allowed[pointer] = references;
+                allowed.Add(new AllowedField([.. path], references));
                 break;
         }
     }
@@ -270,27 +308,26 @@ public sealed class SecretHandOff(SecretVault vault)
         return node.Parent is null ? node : node.DeepClone();
     }
 
-    private static (JsonNode Parent, string? Key, int Index)? Locate(JsonObject root, string pointer)
+    private static (JsonNode Parent, string? Key, int Index)? Locate(JsonObject root, IReadOnlyList<PathStep> path)
     {
         JsonNode? parent = null;
         JsonNode? current = root;
         string? key = null;
         var index = -1;
-        foreach (var raw in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var step in path)
         {
-            var part = raw.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
             parent = current;
             switch (current)
             {
-                case JsonObject obj when obj.TryGetPropertyValue(part, out var child):
-                    key = part;
+                case JsonObject obj when step.Key is not null && obj.TryGetPropertyValue(step.Key, out var child):
+                    key = step.Key;
                     index = -1;
                     current = child;
                     break;
-                case JsonArray array when int.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out var i) && i >= 0 && i < array.Count:
+                case JsonArray array when step.Key is null && step.Index >= 0 && step.Index < array.Count:
                     key = null;
-                    index = i;
-                    current = array[i];
+                    index = step.Index;
+                    current = array[step.Index];
                     break;
                 default:
                     return null;
@@ -298,8 +335,6 @@ public sealed class SecretHandOff(SecretVault vault)
         }
         return parent is null ? null : (parent, key, index);
     }
-
-    private static string Escape(string key) => key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 
     private static bool HasReferences(JsonNode? template, Dictionary<string, List<string>>? secretVariables) => template switch
     {
