@@ -25,7 +25,7 @@ internal sealed class BenchOptions
           --rounds N            rounds of first, second, second, first in a comparison (default 3)
           --baseline-server URL a second Baton server built without access control (scripts/bench.sh
                                 --compare-auth); alternate the same workflow authenticated against --server
-                                and unauthenticated against this one (auth, baseline, baseline, auth) and
+                                and unauthenticated against this one (rounds of auth, baseline, baseline, auth) and
                                 report the ratio. Needs --token or --key-id/--key-secret
           --baseline-pid PID    the baseline server's process, to report its CPU per workflow too
           --skip-peer           do not measure the echo peer
