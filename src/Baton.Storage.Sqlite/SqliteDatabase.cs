@@ -40,10 +40,10 @@ public sealed class SqliteDatabase : IAsyncDisposable
         Execute(_writeConnection, "PRAGMA foreign_keys=ON;");
         // Deleted content (a destroyed secret version's ciphertext) is overwritten with zeros, not left in free space.
         Execute(_writeConnection, "PRAGMA secure_delete=ON;");
-        // Each job's savepoint (and each multi-row insert's statement journal) copies the pages it touches aside so
-        // it can roll back alone. Past 64 KiB SQLite spills that copy to a file in /var/tmp: thousands of small
-        // write syscalls per second, most of them for the audit and manifest rows of secret hand-offs. Kept in
-        // memory, it is a memcpy; the copy is only ever needed inside the open transaction.
+        // A savepoint (each job's, when a batch runs isolated) and a statement journal copy the pages they touch aside
+        // so they can roll back alone. Past 64 KiB SQLite spills that copy to a file in /var/tmp: thousands of small
+        // write syscalls per second under load. Kept in memory, it is a memcpy; the copy is only ever needed inside
+        // the open transaction.
         Execute(_writeConnection, "PRAGMA temp_store=MEMORY;");
         SqliteSchema.Migrate(_writeConnection);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "baton-sqlite-writer" };

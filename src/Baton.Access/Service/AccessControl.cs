@@ -326,7 +326,7 @@ public sealed partial class AccessControl(
         {
             CheckSubjectExists(model, subject);
             var change = new AccessChange();
-            change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Where(t => targetType is null || t.Type == targetType).Select(t => (subject, t)));
+            DeleteGrantsTo(model, subject, change, targetType);
             return (change, Event("revoke", actor, $"every grant to {subject}{(targetType is null ? "" : " on " + targetType)}"));
         }, ct);
 
@@ -339,8 +339,9 @@ public sealed partial class AccessControl(
         await ChangeGrantAsync(subject, target, AccessRight.All, remove: false, creator, ct);
     }
 
-    private static void DeleteGrantsTo(AccessModel model, Subject subject, AccessChange change) =>
-        change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Select(t => (subject, t)));
+    /// <summary>Adds the removal of every grant to <paramref name="subject"/> (only on <paramref name="targetType"/> when given).</summary>
+    private static void DeleteGrantsTo(AccessModel model, Subject subject, AccessChange change, string? targetType = null) =>
+        change.DeleteGrants.AddRange(model.GrantsTo(subject).Keys.Where(t => targetType is null || t.Type == targetType).Select(t => (subject, t)));
 
     public static void CheckSubjectExists(AccessModel model, Subject subject)
     {
