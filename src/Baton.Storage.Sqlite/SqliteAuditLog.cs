@@ -12,32 +12,35 @@ namespace Baton.Storage.Sqlite;
 /// in the <c>secret</c> and <c>version</c> columns; a hand-off's resolution is one row whose <c>secrets</c> column
 /// lists what it gave (see <see cref="EncodeSecrets"/>), so a hand-off of three secrets costs one row, not three.
 /// <para>
-/// The log indexes itself in steps. Appending an event writes its row (and the <c>audit_by_time</c> key) only; the
-/// commit that appends every <see cref="IndexStep"/>th event also files, in one statement, the keys of every event
-/// before it in <c>audit_keys</c>: <c>s:</c> each secret it names, <c>p:</c> its principal, <c>w:</c> its run,
-/// <c>a:</c> its action, each with its time. <c>audit_indexed.through</c> is the last event filed. A query walks the
-/// keys for the events up to there and reads the newer ones (fewer than <see cref="IndexStep"/>, found by rowid)
-/// directly, so it always sees every event, and none is ever acknowledged before its row is durable. Indexing each
-/// event as it was appended (three indexes and three secret keys, each a separate b-tree insert on the single
-/// writer) was most of what a hand-off cost the writer (docs/performance.md).
+/// The log indexes itself by steps of <see cref="IndexStep"/> events, not event by event. Appending an event writes
+/// its row (and the <c>audit_by_time</c> key) and notes its keys in memory: <c>s:</c> each secret it names,
+/// <c>p:</c> its principal, <c>w:</c> its run, <c>a:</c> its action (<see cref="PendingKeys"/>). The commit that
+/// appends a step's last event files each distinct key of the step once in <c>audit_steps</c>, with the step's
+/// number and the earliest and latest time of the step's events that have it; <c>audit_indexed.through</c> is the
+/// last event filed. A query by key walks the key's steps, latest first, reads the step's rows by rowid range, and
+/// stops as soon as no older step can hold a newer event than those it has (see <see cref="QueryAsync"/>); the
+/// events after <c>through</c> (fewer than a step) it reads directly. So every answer holds every event, and no
+/// event is acknowledged before its row is durable. Under load the same few secrets, principal and action recur in
+/// every step, so a step of 256 hand-offs files some 130 keys where indexing each event filed some 1,500 (most of
+/// what a hand-off cost the single writer: docs/performance.md).
 /// </para>
 /// </summary>
 public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
 {
-    /// <summary>Every this many events, the events appended since the last step are filed in <c>audit_keys</c>.</summary>
+    /// <summary>The events of one step: step <c>n</c> holds the ids <c>((n - 1) * IndexStep, n * IndexStep]</c>.</summary>
     internal const int IndexStep = 256;
 
     public Task AppendAsync(AuditEvent auditEvent, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
-        return database.WriteAsync(connection => Insert(connection, auditEvent), ct);
+        return database.WriteAsync(connection => Insert(database, connection, auditEvent), ct);
     }
 
     public Task AppendResolutionsAsync(IReadOnlyList<SecretResolution> resolutions, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(resolutions);
         var encoded = Encode(resolutions);
-        return database.WriteAsync(connection => Insert(connection, encoded), ct);
+        return database.WriteAsync(connection => Insert(database, connection, encoded), ct);
     }
 
     /// <summary>A resolution with its secrets already encoded (on the caller's thread: the single writer only copies bytes).</summary>
@@ -46,58 +49,107 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
     internal static List<EncodedResolution> Encode(IReadOnlyList<SecretResolution> resolutions) =>
         [.. resolutions.Select(r => new EncodedResolution(r, EncodeSecrets(r.Secrets)))];
 
-    /// <summary>Appends one event inside a write already under way.</summary>
-    internal static void Insert(SqliteConnection connection, AuditEvent e)
+    /// <summary>Appends one event inside a write already under way on <paramref name="database"/>.</summary>
+    internal static void Insert(SqliteDatabase database, SqliteConnection connection, AuditEvent e)
     {
+        var pending = PendingKeys.Of(database, connection);
         Run(connection, """
             INSERT INTO audit_log (time, action, outcome, secret, version, principal, workflow_id, task_id, task_reference_name, detail)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);
             """, e.Time, e.Action, e.Outcome, Nullable(e.Secret), e.Version is { } version ? version : DBNull.Value, Nullable(e.Principal),
             Nullable(e.WorkflowId), Nullable(e.TaskId), Nullable(e.TaskReferenceName), Nullable(e.Detail));
-        Appended(connection);
+        var id = LastInsertRowId(connection);
+        pending.Add(id, e.Time, e.Action, e.Principal, e.WorkflowId);
+        if (e.Secret is not null) pending.AddSecret(id, e.Time, e.Secret);
+        pending.Appended(connection, id);
     }
 
-    /// <summary>Appends resolutions inside a write already under way (a run's commit carrying its hand-offs).</summary>
-    internal static void Insert(SqliteConnection connection, IReadOnlyList<EncodedResolution> resolutions)
+    /// <summary>Appends resolutions inside a write already under way on <paramref name="database"/> (a run's commit carrying its hand-offs).</summary>
+    internal static void Insert(SqliteDatabase database, SqliteConnection connection, IReadOnlyList<EncodedResolution> resolutions)
     {
+        if (resolutions.Count == 0) return;
+        var pending = PendingKeys.Of(database, connection);
         foreach (var (r, secrets) in resolutions)
         {
             Run(connection, """
                 INSERT INTO audit_log (time, action, outcome, principal, workflow_id, task_id, task_reference_name, secrets)
                 VALUES (?1, 'resolve', 'ok', ?2, ?3, ?4, ?5, ?6);
                 """, r.Time, Nullable(r.Principal), r.WorkflowId, r.TaskId, r.TaskReferenceName, secrets);
-            Appended(connection);
+            var id = LastInsertRowId(connection);
+            pending.Add(id, r.Time, AuditActions.Resolve, r.Principal, r.WorkflowId);
+            foreach (var secret in r.Secrets) pending.AddSecret(id, r.Time, secret.Name);
+            pending.Appended(connection, id);
         }
     }
 
     /// <summary>
-    /// After an append: on every <see cref="IndexStep"/>th event, files the keys of the events not yet filed. Rowids are
-    /// max + 1 (the log is never deleted from, and a rolled-back append frees its id again), so every multiple is reached.
+    /// The keys of the events not filed yet, by step, kept beside the database by its writer (one per database, used
+    /// only on the writer thread). Loaded from the rows after <c>through</c> on first use, so a restart loses nothing.
+    /// A step leaves it only once the commit that filed it is durable: when that commit rolls back, the step is filed
+    /// again by the commit that next appends its last id (rowids are max + 1, and a rolled-back append frees its id).
+    /// Keys of a rolled-back event may linger in a step; they only make a query read that step's rows for nothing.
     /// </summary>
-    private static void Appended(SqliteConnection connection)
+    internal sealed class PendingKeys
     {
-        var id = LastInsertRowId(connection);
-        if (id % IndexStep != 0) return;
-        Run(connection, FileKeysStatement, id);
-        Run(connection, "UPDATE audit_indexed SET through = ?1 WHERE through < ?1;", id);
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteDatabase, PendingKeys> ByDatabase = new();
+
+        private readonly SqliteDatabase _database;
+        private readonly Dictionary<long, Dictionary<(char Kind, string Value), (long First, long Last)>> _steps = [];
+
+        private PendingKeys(SqliteDatabase database, SqliteConnection connection)
+        {
+            _database = database;
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT id, time, action, secret, principal, workflow_id, secrets FROM audit_log WHERE id > {Through};";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var (id, time) = (reader.GetInt64(0), reader.GetInt64(1));
+                Add(id, time, reader.GetString(2), reader.GetStringOrNull(4), reader.GetStringOrNull(5));
+                if (reader.GetStringOrNull(3) is { } secret) AddSecret(id, time, secret);
+                if (reader.GetStringOrNull(6) is { } secrets)
+                {
+                    foreach (var named in DecodeSecrets(secrets)) AddSecret(id, time, named.Name);
+                }
+            }
+        }
+
+        public static PendingKeys Of(SqliteDatabase database, SqliteConnection connection) =>
+            ByDatabase.TryGetValue(database, out var pending) ? pending : ByDatabase.GetValue(database, _ => new PendingKeys(database, connection));
+
+        public void Add(long id, long time, string action, string? principal, string? workflowId)
+        {
+            Note(id, time, 'a', action);
+            if (principal is not null) Note(id, time, 'p', principal);
+            if (workflowId is not null) Note(id, time, 'w', workflowId);
+        }
+
+        public void AddSecret(long id, long time, string secret) => Note(id, time, 's', secret);
+
+        private void Note(long id, long time, char kind, string value)
+        {
+            var step = StepOf(id);
+            if (!_steps.TryGetValue(step, out var keys)) _steps[step] = keys = [];
+            keys[(kind, value)] = keys.TryGetValue((kind, value), out var span) ? (Math.Min(span.First, time), Math.Max(span.Last, time)) : (time, time);
+        }
+
+        /// <summary>After an append: the step's last event files the step's keys, in the same commit.</summary>
+        public void Appended(SqliteConnection connection, long id)
+        {
+            if (id % IndexStep != 0) return;
+            var step = id / IndexStep;
+            foreach (var ((kind, value), (first, last)) in _steps.GetValueOrDefault(step) ?? [])
+            {
+                Run(connection, "INSERT OR IGNORE INTO audit_steps (key, last_time, step, first_time) VALUES (?1, ?2, ?3, ?4);",
+                    $"{kind}:{value}", last, step, first);
+            }
+            Run(connection, "UPDATE audit_indexed SET through = ?1 WHERE through < ?1;", id);
+            _database.AfterCommit(() => _steps.Remove(step));
+        }
     }
 
-    private static readonly string FileKeysStatement = FileKeysSql(after: "(SELECT through FROM audit_indexed)", through: "?1");
-
-    /// <summary>The statement that files the keys of the events with ids in (<paramref name="after"/>, <paramref name="through"/>].</summary>
-    internal static string FileKeysSql(string after, string through) => $"""
-        INSERT OR IGNORE INTO audit_keys (key, time, event_id)
-            SELECT 's:' || secret, time, id FROM audit_log WHERE id > {after} AND id <= {through} AND secret IS NOT NULL
-            UNION ALL
-            SELECT 's:' || json_extract(j.value, '$[0]'), e.time, e.id FROM audit_log e, json_each(e.secrets) j
-                WHERE e.id > {after} AND e.id <= {through} AND e.secrets IS NOT NULL
-            UNION ALL
-            SELECT 'p:' || principal, time, id FROM audit_log WHERE id > {after} AND id <= {through} AND principal IS NOT NULL
-            UNION ALL
-            SELECT 'w:' || workflow_id, time, id FROM audit_log WHERE id > {after} AND id <= {through} AND workflow_id IS NOT NULL
-            UNION ALL
-            SELECT 'a:' || action, time, id FROM audit_log WHERE id > {after} AND id <= {through}
-        """;
+    /// <summary>The step an event id belongs to.</summary>
+    internal static long StepOf(long id) => (id + IndexStep - 1) / IndexStep;
 
     private static object Nullable(string? value) => (object?)value ?? DBNull.Value;
 
@@ -135,21 +187,36 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
     {
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Max(0, query.Limit);
+        if (limit == 0) return Task.FromResult<IReadOnlyList<AuditEvent>>([]);
         using var connection = database.OpenRead();
-        // One snapshot for both statements: the events filed and the ones after them, split at the same `through`.
+        // One snapshot for every statement: the steps filed and the events after them, split at the same `through`.
         using var transaction = connection.BeginTransaction(deferred: true);
+        var plan = QueryPlan.For(query);
         var rows = new List<(AuditEvent Event, string? Secrets)>();
-        foreach (var command in QueryCommands(connection, query))
+        using (var newest = QueryPlan.Command(connection, plan.Newest, query))
         {
-            using (command)
+            newest.Transaction = transaction;
+            Read(newest, rows);
+        }
+        if (plan.Key is { } key)
+        {
+            // The key's steps, latest first. Rows are kept newest first and at most `limit` long; a step whose latest
+            // event with the key is older than the oldest kept row cannot change the answer, nor can any after it.
+            using var steps = Create(connection, plan.Steps!, ("$key", key), ("$from", query.From), ("$to", query.To));
+            steps.Transaction = transaction;
+            using var stepRows = QueryPlan.Command(connection, plan.StepRows!, query);
+            stepRows.Transaction = transaction;
+            var step = stepRows.Parameters.AddWithValue("$step", 0L);
+            using var reader = steps.ExecuteReader();
+            while (reader.Read())
             {
-                command.Transaction = transaction;
-                using var reader = command.ExecuteReader();
-                while (reader.Read()) rows.Add((ReadEvent(reader), reader.GetStringOrNull(11)));
+                if (rows.Count >= limit && reader.GetInt64(1) < rows[limit - 1].Event.Time) break;
+                step.Value = reader.GetInt64(0);
+                Read(stepRows, rows);
+                Newest(rows, limit);
             }
         }
-        // Each statement came newest first and at most `limit` long; together, in the same order.
-        rows.Sort((a, b) => (b.Event.Time, b.Event.Id).CompareTo((a.Event.Time, a.Event.Id)));
+        Newest(rows, limit);
         var events = new List<AuditEvent>();
         foreach (var (e, secrets) in rows)
         {
@@ -168,6 +235,77 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         }
         if (events.Count > limit) events.RemoveRange(limit, events.Count - limit);
         return Task.FromResult<IReadOnlyList<AuditEvent>>(events);
+
+        static void Read(SqliteCommand command, List<(AuditEvent, string?)> into)
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) into.Add((ReadEvent(reader), reader.GetStringOrNull(11)));
+        }
+    }
+
+    /// <summary>
+    /// Newest first (time, then latest appended), each event once, at most <paramref name="limit"/> rows: each row is at
+    /// least one event, so the rows cut off could never be among the answer's.
+    /// </summary>
+    private static void Newest(List<(AuditEvent Event, string? Secrets)> rows, int limit)
+    {
+        rows.Sort((a, b) => (b.Event.Time, b.Event.Id).CompareTo((a.Event.Time, a.Event.Id)));
+        for (var i = rows.Count - 1; i > 0; i--)
+        {
+            if (rows[i].Event.Id == rows[i - 1].Event.Id) rows.RemoveAt(i);
+        }
+        if (rows.Count > limit) rows.RemoveRange(limit, rows.Count - limit);
+    }
+
+    /// <summary>The last event filed in <c>audit_steps</c>, as a scalar subquery.</summary>
+    internal const string Through = "(SELECT through FROM audit_indexed WHERE id = 1)";
+
+    private const string Columns = "SELECT e.id, e.time, e.action, e.outcome, e.secret, e.version, e.principal, e.workflow_id, e.task_id, e.task_reference_name, e.detail, e.secrets";
+
+    /// <summary>
+    /// The statements of a query. Without a secret, principal, run or action: one walk of <c>audit_by_time</c>
+    /// (<see cref="Newest"/>), newest first, stopped by the limit. With one (the most selective: secret, run, principal,
+    /// action) it is the <see cref="Key"/>: <see cref="Newest"/> reads the events not filed yet (by rowid, fewer than a
+    /// step), <see cref="Steps"/> walks the key's steps by their latest time, and <see cref="StepRows"/> reads one
+    /// step's rows by rowid range. Every criterion, the key's too, filters the rows.
+    /// </summary>
+    internal sealed record QueryPlan(string? Key, string Newest, string? Steps, string? StepRows)
+    {
+        public static QueryPlan For(AuditQuery query)
+        {
+            var key = query.Secret is { } secret ? "s:" + secret
+                : query.WorkflowId is { } workflow ? "w:" + workflow
+                : query.Principal is { } principal ? "p:" + principal
+                : query.Action is { } action ? "a:" + action
+                : null;
+            var filters = Filters(query);
+            if (key is null) return new(null, $"{Columns} FROM audit_log e WHERE 1 = 1{filters} ORDER BY e.time DESC, e.id DESC LIMIT $limit;", null, null);
+            return new(key,
+                // `+e.time`: sorting the few newer rows, not walking audit_by_time down the whole log to find them.
+                $"{Columns} FROM audit_log e WHERE e.id > {Through}{filters.Replace("e.time", "+e.time", StringComparison.Ordinal)} ORDER BY +e.time DESC, e.id DESC LIMIT $limit;",
+                $"SELECT step, last_time FROM audit_steps WHERE key = $key{(query.From is null ? "" : " AND last_time >= $from")}{(query.To is null ? "" : " AND first_time <= $to")} ORDER BY last_time DESC, step DESC;",
+                $"{Columns} FROM audit_log e WHERE e.id > ($step - 1) * {IndexStep} AND e.id <= $step * {IndexStep}{filters.Replace("e.time", "+e.time", StringComparison.Ordinal)};");
+        }
+
+        public static SqliteCommand Command(SqliteConnection connection, string sql, AuditQuery query) => Create(connection, sql,
+            ("$secret", query.Secret), ("$principal", query.Principal), ("$workflow", query.WorkflowId), ("$action", query.Action),
+            ("$from", query.From), ("$to", query.To), ("$limit", Math.Max(0, query.Limit)));
+    }
+
+    /// <summary>Every criterion of the query as SQL conditions on <c>e</c>.</summary>
+    private static string Filters(AuditQuery query)
+    {
+        var sql = new StringBuilder();
+        if (query.Secret is not null)
+        {
+            sql.Append(" AND (e.secret = $secret OR (e.secrets IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(e.secrets) j WHERE json_extract(j.value, '$[0]') = $secret)))");
+        }
+        if (query.WorkflowId is not null) sql.Append(" AND e.workflow_id = $workflow");
+        if (query.Principal is not null) sql.Append(" AND e.principal = $principal");
+        if (query.Action is not null) sql.Append(" AND e.action = $action");
+        if (query.From is not null) sql.Append(" AND e.time >= $from");
+        if (query.To is not null) sql.Append(" AND e.time <= $to");
+        return sql.ToString();
     }
 
     private static AuditEvent ReadEvent(SqliteDataReader reader) => new()
@@ -184,56 +322,4 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         TaskReferenceName = reader.GetStringOrNull(9),
         Detail = reader.GetStringOrNull(10),
     };
-
-    /// <summary>The last event filed in <c>audit_keys</c>, as a scalar subquery.</summary>
-    internal const string Through = "(SELECT through FROM audit_indexed WHERE id = 1)";
-
-    private const string Columns = "SELECT e.id, e.time, e.action, e.outcome, e.secret, e.version, e.principal, e.workflow_id, e.task_id, e.task_reference_name, e.detail, e.secrets";
-
-    /// <summary>
-    /// The query's statements, each newest first and at most the limit long. Without a secret, principal, run or action
-    /// it is one walk of <c>audit_by_time</c>. With one, it is two: the events filed so far, walked in order through
-    /// <c>audit_keys</c> on the most selective criterion (secret, run, principal, action), and the events after them,
-    /// found by rowid; every other criterion filters the rows.
-    /// </summary>
-    internal static List<SqliteCommand> QueryCommands(SqliteConnection connection, AuditQuery query)
-    {
-        (string Prefix, string Value)? key =
-            query.Secret is { } secret ? ("s:", secret)
-            : query.WorkflowId is { } workflow ? ("w:", workflow)
-            : query.Principal is { } principal ? ("p:", principal)
-            : query.Action is { } action ? ("a:", action)
-            : null;
-        if (key is null) return [Command(connection, query, $"{Columns} FROM audit_log e WHERE 1 = 1{Filters(query, "e.time", covered: null)} ORDER BY e.time DESC, e.id DESC LIMIT $limit;")];
-
-        var (prefix, value) = key.Value;
-        var filed = Command(connection, query,
-            $"{Columns} FROM audit_keys k JOIN audit_log e ON e.id = k.event_id WHERE k.key = $key AND k.event_id <= {Through}"
-            + $"{Filters(query, "k.time", covered: prefix)} ORDER BY k.time DESC, k.event_id DESC LIMIT $limit;");
-        filed.Parameters.AddWithValue("$key", prefix + value);
-        // `+e.time`: sorting the few newer rows, not walking audit_by_time down the whole log to find them.
-        var newer = Command(connection, query,
-            $"{Columns} FROM audit_log e WHERE e.id > {Through}{Filters(query, "+e.time", covered: null)} ORDER BY +e.time DESC, e.id DESC LIMIT $limit;");
-        return [filed, newer];
-    }
-
-    /// <summary>The criteria as SQL conditions on <c>e</c>, but the one the key walk already ensures.</summary>
-    private static string Filters(AuditQuery query, string time, string? covered)
-    {
-        var sql = new StringBuilder();
-        if (query.Secret is not null && covered != "s:")
-        {
-            sql.Append(" AND (e.secret = $secret OR (e.secrets IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(e.secrets) j WHERE json_extract(j.value, '$[0]') = $secret)))");
-        }
-        if (query.WorkflowId is not null && covered != "w:") sql.Append(" AND e.workflow_id = $workflow");
-        if (query.Principal is not null && covered != "p:") sql.Append(" AND e.principal = $principal");
-        if (query.Action is not null && covered != "a:") sql.Append(" AND e.action = $action");
-        if (query.From is not null) sql.Append($" AND {time} >= $from");
-        if (query.To is not null) sql.Append($" AND {time} <= $to");
-        return sql.ToString();
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, AuditQuery query, string sql) => Create(connection, sql,
-        ("$secret", query.Secret), ("$principal", query.Principal), ("$workflow", query.WorkflowId), ("$action", query.Action),
-        ("$from", query.From), ("$to", query.To), ("$limit", Math.Max(0, query.Limit)));
 }

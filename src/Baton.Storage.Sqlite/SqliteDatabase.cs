@@ -52,6 +52,21 @@ public sealed class SqliteDatabase : IAsyncDisposable
 
     public string Path { get; }
 
+    private readonly List<Action> _afterCommit = [];
+
+    /// <summary>
+    /// From inside a write (on the writer thread): runs <paramref name="action"/> once the transaction holding the write
+    /// has committed, and never if the write is rolled back (the whole batch, or the job's own savepoint). For state kept
+    /// beside the database that must follow what is durable, such as the audit log's keys not yet filed.
+    /// </summary>
+    internal void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    private void Committed()
+    {
+        foreach (var action in _afterCommit) action();
+        _afterCommit.Clear();
+    }
+
     /// <summary>Runs <paramref name="work"/> inside the next group commit; completes once it is durable.</summary>
     public Task WriteAsync(Action<SqliteConnection> work, CancellationToken ct = default)
     {
@@ -155,6 +170,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
             FailAll(batch, e);
             return true;
         }
+        Committed();
         foreach (var job in batch) job.Done.TrySetResult();
         return true;
     }
@@ -169,6 +185,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 SqliteCommands.Run(_writeConnection, "SAVEPOINT job;");
+                var registered = _afterCommit.Count;
                 try
                 {
                     batch[i].Work(_writeConnection);
@@ -178,6 +195,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
                 {
                     failed[i] = e;
                     Execute(_writeConnection, "ROLLBACK TO job; RELEASE job;");
+                    _afterCommit.RemoveRange(registered, _afterCommit.Count - registered);
                 }
             }
             Execute(_writeConnection, "COMMIT;");
@@ -187,6 +205,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
             FailAll(batch, e);
             return;
         }
+        Committed();
         for (var i = 0; i < batch.Count; i++)
         {
             if (failed[i] is { } error) batch[i].Done.TrySetException(error);
@@ -203,6 +222,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
 
     private void TryRollback()
     {
+        _afterCommit.Clear();
         try
         {
             Execute(_writeConnection, "ROLLBACK;");

@@ -50,7 +50,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                     ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, seq = excluded.seq, json = excluded.json;
                     """, taskId, id, seq, json);
             }
-            SqliteAuditLog.Insert(connection, resolutions);
+            SqliteAuditLog.Insert(database, connection, resolutions);
         }, ct);
     }
 

@@ -15,11 +15,13 @@ public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManife
     public Task<IReadOnlyList<ManifestEntry>> GetAsync(string workflowId, CancellationToken ct = default)
     {
         using var connection = database.OpenRead();
-        // The run's events filed in audit_keys, then the ones after them (see SqliteAuditLog); a run has a handful.
+        // The rows of the steps that hold the run's events (see SqliteAuditLog; a run spans a step or a few), then the
+        // events not filed yet.
         using var command = Create(connection, $"""
-            SELECT action, time, task_reference_name, secrets, id FROM audit_log
-            WHERE id IN (SELECT event_id FROM audit_keys WHERE key = 'w:' || $workflow) AND (secrets IS NOT NULL OR action = $reset)
-            UNION ALL
+            SELECT e.action, e.time, e.task_reference_name, e.secrets, e.id FROM audit_steps k
+            JOIN audit_log e ON e.id > (k.step - 1) * {SqliteAuditLog.IndexStep} AND e.id <= k.step * {SqliteAuditLog.IndexStep}
+            WHERE k.key = 'w:' || $workflow AND e.workflow_id = $workflow AND (e.secrets IS NOT NULL OR e.action = $reset)
+            UNION
             SELECT action, time, task_reference_name, secrets, id FROM audit_log
             WHERE id > {SqliteAuditLog.Through} AND workflow_id = $workflow AND (secrets IS NOT NULL OR action = $reset)
             ORDER BY 5;
@@ -45,7 +47,7 @@ public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManife
     }
 
     public Task ClearAsync(string workflowId, long at, CancellationToken ct = default) =>
-        database.WriteAsync(connection => SqliteAuditLog.Insert(connection, new AuditEvent
+        database.WriteAsync(connection => SqliteAuditLog.Insert(database, connection, new AuditEvent
         {
             Time = at,
             Action = AuditActions.ManifestReset,

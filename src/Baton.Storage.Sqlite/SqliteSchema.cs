@@ -169,8 +169,41 @@ internal static class SqliteSchema
             PRIMARY KEY (key, time, event_id)) WITHOUT ROWID;
         CREATE TABLE audit_indexed (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL);
         INSERT INTO audit_indexed (id, through) VALUES (1, 0);
-        {SqliteAuditLog.FileKeysSql(after: "0", through: "(SELECT coalesce(max(id), 0) FROM audit_log)")};
+        INSERT OR IGNORE INTO audit_keys (key, time, event_id)
+            SELECT 's:' || secret, time, id FROM audit_log WHERE secret IS NOT NULL
+            UNION ALL
+            SELECT 's:' || json_extract(j.value, '$[0]'), e.time, e.id FROM audit_log e, json_each(e.secrets) j WHERE e.secrets IS NOT NULL
+            UNION ALL
+            SELECT 'p:' || principal, time, id FROM audit_log WHERE principal IS NOT NULL
+            UNION ALL
+            SELECT 'w:' || workflow_id, time, id FROM audit_log WHERE workflow_id IS NOT NULL
+            UNION ALL
+            SELECT 'a:' || action, time, id FROM audit_log;
         UPDATE audit_indexed SET through = (SELECT coalesce(max(id), 0) FROM audit_log);
+        """,
+        // 6: the audit log indexes itself by steps, not event by event (see SqliteAuditLog): each distinct key of a step
+        // of {SqliteAuditLog.IndexStep} events is filed once, with the step's number and the first and last time of its
+        // events with that key. Filing every event's keys (about six per hand-off) was still most of what a hand-off cost
+        // the single writer. Every complete step is filed here; the events after them are read as they are.
+        $"""
+        CREATE TABLE audit_steps (
+            key TEXT NOT NULL, last_time INTEGER NOT NULL, step INTEGER NOT NULL, first_time INTEGER NOT NULL,
+            PRIMARY KEY (key, last_time, step)) WITHOUT ROWID;
+        INSERT OR IGNORE INTO audit_steps (key, last_time, step, first_time)
+            SELECT key, max(time), (id + {SqliteAuditLog.IndexStep - 1}) / {SqliteAuditLog.IndexStep} AS step, min(time) FROM (
+                SELECT 's:' || secret AS key, time, id FROM audit_log WHERE secret IS NOT NULL
+                UNION ALL
+                SELECT 's:' || json_extract(j.value, '$[0]'), e.time, e.id FROM audit_log e, json_each(e.secrets) j WHERE e.secrets IS NOT NULL
+                UNION ALL
+                SELECT 'p:' || principal, time, id FROM audit_log WHERE principal IS NOT NULL
+                UNION ALL
+                SELECT 'w:' || workflow_id, time, id FROM audit_log WHERE workflow_id IS NOT NULL
+                UNION ALL
+                SELECT 'a:' || action, time, id FROM audit_log)
+            WHERE id <= (SELECT coalesce(max(id), 0) / {SqliteAuditLog.IndexStep} * {SqliteAuditLog.IndexStep} FROM audit_log)
+            GROUP BY key, step;
+        UPDATE audit_indexed SET through = (SELECT coalesce(max(id), 0) / {SqliteAuditLog.IndexStep} * {SqliteAuditLog.IndexStep} FROM audit_log);
+        DROP TABLE audit_keys;
         """,
     ];
 

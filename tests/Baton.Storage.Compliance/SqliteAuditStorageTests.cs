@@ -46,26 +46,41 @@ public sealed class SqliteAuditStorageTests : IDisposable
         };
 
         using var connection = database.OpenRead();
-        var commands = SqliteAuditLog.QueryCommands(connection, query);
-        var plans = commands.Select(Plan).ToList();
-        foreach (var command in commands) command.Dispose();
+        var plan = SqliteAuditLog.QueryPlan.For(query);
+        var newest = Plan(connection, plan.Newest, query);
+        AssertNoScan(newest);
+        if (plan.Key is null)
+        {
+            Assert.Null(plan.Steps);
+            // Newest first straight off audit_by_time, the limit stops the walk.
+            Assert.Contains(newest, step => step.Contains("USING INDEX audit_by_time", StringComparison.Ordinal));
+            Assert.DoesNotContain(newest, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
+            return;
+        }
+        // The events not filed yet: by rowid, fewer than a step (only those are sorted).
+        Assert.Contains(newest, step => step.Contains("INTEGER PRIMARY KEY (rowid>?)", StringComparison.Ordinal));
+        // The key's steps in order of their latest time: no sort, so the walk can stop early.
+        var steps = Plan(connection, plan.Steps!, query);
+        AssertNoScan(steps);
+        Assert.Contains(steps, step => step.Contains("SEARCH audit_steps USING PRIMARY KEY (key=", StringComparison.Ordinal));
+        Assert.DoesNotContain(steps, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
+        // One step's rows: a rowid range.
+        var rows = Plan(connection, plan.StepRows!, query);
+        AssertNoScan(rows);
+        Assert.Contains(rows, step => step.Contains("INTEGER PRIMARY KEY (rowid>? AND rowid<?)", StringComparison.Ordinal));
 
-        foreach (var plan in plans)
+        static void AssertNoScan(List<string> plan)
         {
             var text = string.Join(" | ", plan);
             // A scan of the log is a SCAN without an index; json_each's over one row's secrets is a virtual table.
             Assert.All(plan, step => Assert.False(step.StartsWith("SCAN", StringComparison.Ordinal) && !step.Contains("USING", StringComparison.Ordinal) && !step.Contains("VIRTUAL TABLE", StringComparison.Ordinal), text));
         }
-        var walk = string.Join(" | ", plans[0]);
-        Assert.True(plans.Count == 1 || walk.Contains("SEARCH k USING PRIMARY KEY (key=", StringComparison.Ordinal), walk);
-        // The filed events come in key order, the limit stops the walk; only the newer rows (fewer than a step) are sorted.
-        if (plans.Count == 2) Assert.DoesNotContain("TEMP B-TREE", walk, StringComparison.Ordinal);
-        if (plans.Count == 2) Assert.True(plans[1].Exists(step => step.Contains("INTEGER PRIMARY KEY (rowid>?)", StringComparison.Ordinal)), string.Join(" | ", plans[1]));
-        Assert.Equal((query.Secret ?? query.Principal ?? query.WorkflowId ?? query.Action) is null ? 1 : 2, plans.Count);
 
-        static List<string> Plan(SqliteCommand command)
+        static List<string> Plan(SqliteConnection connection, string sql, AuditQuery query)
         {
-            command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+            using var command = SqliteAuditLog.QueryPlan.Command(connection, "EXPLAIN QUERY PLAN " + sql, query);
+            command.Parameters.AddWithValue("$key", "s:a");
+            command.Parameters.AddWithValue("$step", 1L);
             var plan = new List<string>();
             using var reader = command.ExecuteReader();
             while (reader.Read()) plan.Add(reader.GetString(3));
@@ -85,7 +100,7 @@ public sealed class SqliteAuditStorageTests : IDisposable
             1_000 + i, i % 2 == 0 ? "app:even" : "app:odd", $"wf-{i % 3}", $"t-{i}", $"task{i}",
             [new ResolvedSecret("alpha", 1, "hmac:a"), new ResolvedSecret(i % 5 == 0 ? "beta" : "gamma", 2, "hmac:b")])).ToList();
         var encoded = SqliteAuditLog.Encode(resolutions);
-        await database.WriteAsync(connection => SqliteAuditLog.Insert(connection, encoded));
+        await database.WriteAsync(connection => SqliteAuditLog.Insert(database, connection, encoded));
         await audit.AppendAsync(new AuditEvent { Time = 5_000, Action = "update", Outcome = "ok", Secret = "beta", Version = 3, Principal = "alice" });
 
         using (var connection = database.OpenRead())
@@ -114,6 +129,93 @@ public sealed class SqliteAuditStorageTests : IDisposable
         var manifest = await manifests.GetAsync("wf-2");
         Assert.Equal(["alpha", "gamma", "beta"], manifest.Select(e => e.Secret));
         Assert.Equal(all.Where(i => i % 3 == 2).Select(i => $"task{i}"), manifest[0].TaskReferenceNames);
+    }
+
+    [Fact]
+    public async Task A_step_is_filed_whole_after_a_restart_in_its_middle_and_a_rolled_back_filing()
+    {
+        static AuditEvent Event(int i, string principal) => new() { Time = 10_000 + i, Action = "read", Outcome = "ok", Secret = $"s{i % 7}", Principal = principal };
+        var early = SqliteAuditLog.IndexStep - 2;
+        await using (var database = Open())
+        {
+            await database.WriteAsync(connection =>
+            {
+                for (var i = 1; i <= early; i++) SqliteAuditLog.Insert(database, connection, Event(i, "early"));
+            });
+        }
+        SqliteConnection.ClearAllPools();
+
+        // A new process: the keys of the step's first events are only in their rows.
+        await using (var database = Open())
+        {
+            // A write that crosses the step's end and then fails: its rows and its filing are rolled back.
+            await Assert.ThrowsAsync<InvalidOperationException>(() => database.WriteAsync(connection =>
+            {
+                for (var i = 0; i < 5; i++) SqliteAuditLog.Insert(database, connection, Event(early + i, "rolled-back"));
+                throw new InvalidOperationException("the job fails after its appends");
+            }));
+            await database.WriteAsync(connection =>
+            {
+                for (var i = 1; i <= 5; i++) SqliteAuditLog.Insert(database, connection, Event(early + i, "late"));
+            });
+
+            using (var connection = database.OpenRead())
+            using (var through = connection.CreateCommand())
+            {
+                through.CommandText = "SELECT through FROM audit_indexed;";
+                Assert.Equal((long)SqliteAuditLog.IndexStep, Convert.ToInt64(through.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+            }
+            var audit = new SqliteAuditLog(database);
+            // Every early event is in the filed step, so only the step's keys can find them.
+            Assert.Equal(Enumerable.Range(1, early).Reverse().Select(i => 10_000L + i),
+                (await audit.QueryAsync(new AuditQuery { Principal = "early", Limit = 10_000 })).Select(e => e.Time));
+            Assert.Equal(Enumerable.Range(1, early).Where(i => i % 7 == 3).Reverse().Select(i => 10_000L + i),
+                (await audit.QueryAsync(new AuditQuery { Secret = "s3", Principal = "early", Limit = 10_000 })).Select(e => e.Time));
+            Assert.Equal(5, (await audit.QueryAsync(new AuditQuery { Principal = "late" })).Count);
+            Assert.Empty(await audit.QueryAsync(new AuditQuery { Principal = "rolled-back" }));
+        }
+    }
+
+    [Fact]
+    public async Task A_query_by_key_finds_the_newest_by_time_when_an_older_step_holds_them()
+    {
+        await using var database = Open();
+        var audit = new SqliteAuditLog(database);
+        var step = SqliteAuditLog.IndexStep;
+        // The first step's events carry later times than the second step's and the ones not filed yet.
+        await database.WriteAsync(connection =>
+        {
+            for (var i = 1; i <= 2 * step + 10; i++)
+            {
+                SqliteAuditLog.Insert(database, connection, new AuditEvent { Time = i <= step ? 50_000 + i : 1_000 + i, Action = "read", Outcome = "ok", Secret = "k", Principal = "p" });
+            }
+        });
+
+        Assert.Equal(Enumerable.Range(step - 4, 5).Reverse().Select(i => 50_000L + i),
+            (await audit.QueryAsync(new AuditQuery { Secret = "k", Limit = 5 })).Select(e => e.Time));
+        Assert.Equal([1_400L, 1_399L, 1_398L], (await audit.QueryAsync(new AuditQuery { Principal = "p", To = 1_400, Limit = 3 })).Select(e => e.Time));
+        Assert.Equal(2 * step + 10, (await audit.QueryAsync(new AuditQuery { Principal = "p", Limit = 10_000 })).Count);
+    }
+
+    [Fact]
+    public async Task After_commit_actions_run_for_the_writes_that_committed_and_not_for_one_that_failed_alone()
+    {
+        await using var database = Open();
+        using var gate = new ManualResetEventSlim();
+        // Holds the writer so the writes below wait together and go in one batch, which then runs job by job.
+        var blocker = database.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(30)));
+        var ran = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var writes = Enumerable.Range(0, 6).Select(i => database.WriteAsync(_ =>
+        {
+            database.AfterCommit(() => ran.Add(i));
+            if (i == 2) throw new InvalidOperationException("this write fails alone");
+        })).ToList();
+        gate.Set();
+        await blocker;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => writes[2]);
+        await Task.WhenAll(writes.Where((_, i) => i != 2));
+        Assert.Equal([0, 1, 3, 4, 5], ran.Order());
     }
 
     [Fact]
