@@ -105,7 +105,7 @@ public sealed class SecretVault(
         foreach (var record in await repository.ListAsync(includeDeleted: false, ct))
         {
             if (record.CurrentVersion > 0) _currentVersions[record.Name] = record.CurrentVersion;
-            _tags[record.Name] = record.Tags;
+            _tags[record.Name] = [.. record.Tags];
         }
         foreach (var version in await repository.ListLiveVersionsAsync(ct))
         {
@@ -420,11 +420,14 @@ public sealed class SecretVault(
         var record = await repository.GetAsync(name, ct);
         if (record is { DeletedAt: null, CurrentVersion: > 0 }) _currentVersions[name] = record.CurrentVersion;
         else _currentVersions.TryRemove(name, out _);
-        if (record is not null) _tags[name] = record.Tags;
+        if (record is not null) _tags[name] = [.. record.Tags];
         else _tags.TryRemove(name, out _);
     }
 
-    /// <summary>Each secret's tags, kept in memory for the permission check of every hand-off.</summary>
+    /// <summary>
+    /// Each secret's tags, kept in memory for the permission check of every hand-off. Each list is the vault's own
+    /// copy and is replaced, never changed: the check may remember its answer while it is asked with the same list.
+    /// </summary>
     private readonly ConcurrentDictionary<string, IReadOnlyList<SecretTag>> _tags = new(StringComparer.Ordinal);
 
     /// <summary>A secret's tags as they are now (empty for an unknown secret).</summary>
@@ -432,7 +435,7 @@ public sealed class SecretVault(
 
     private async Task RefreshTagsAsync(string name, CancellationToken ct)
     {
-        if (await repository.GetAsync(name, ct) is { } record) _tags[name] = record.Tags;
+        if (await repository.GetAsync(name, ct) is { } record) _tags[name] = [.. record.Tags];
         else _tags.TryRemove(name, out _);
     }
 
