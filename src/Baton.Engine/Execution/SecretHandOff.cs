@@ -168,9 +168,9 @@ public sealed class SecretHandOff(SecretVault vault)
     /// Prepares the plan's resolutions ahead of the hand-off (see <see cref="SecretVault.PrepareResolutionsAsync"/>);
     /// null when there is nothing to resolve or a secret cannot be given.
     /// </summary>
-    public Task<PreparedResolutions?> PrepareAheadAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
+    public ValueTask<PreparedResolutions?> PrepareAheadAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
     {
-        if (plan.SecretNames.Count == 0) return Task.FromResult<PreparedResolutions?>(null);
+        if (plan.SecretNames.Count == 0) return ValueTask.FromResult<PreparedResolutions?>(null);
         var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
         return vault.PrepareResolutionsAsync(plan.SecretNames, context, ct);
     }
