@@ -414,9 +414,7 @@ public sealed class SecretVault(
                 return null;
             }
         }
-        var versions = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
-        foreach (var secret in prepared.Resolution.Secrets) versions.Add(secret.Name, secret.Version);
-        return new PreparedResolutions(versions, prepared.Resolution, prepared);
+        return new PreparedResolutions(prepared.Resolution, prepared);
     }
 
     /// <summary>The prepared records were committed: their values may now be handed over.</summary>
