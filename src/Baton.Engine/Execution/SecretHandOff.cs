@@ -12,14 +12,29 @@ namespace Baton.Engine.Execution;
 /// <param name="SealOutput">The task is a script whose input holds secret material: its output is quarantined.</param>
 public sealed record HandOffPlan(JsonObject Input, IReadOnlyList<AllowedField> Allowed, string? Principal, bool SealOutput)
 {
-    /// <summary>The secrets this hand-off will use, by name.</summary>
-    public IReadOnlyList<string> SecretNames { get; } = [.. Allowed.SelectMany(f => f.References).Select(r => r.Secret).Distinct(StringComparer.Ordinal)];
+    /// <summary>The secrets this hand-off will use, by name, each once, in the order the fields name them.</summary>
+    public IReadOnlyList<string> SecretNames { get; } = Allowed.Count == 0 ? [] : DistinctSecrets(Allowed);
 
     /// <summary>
     /// The secrets and versions whose use was recorded (audit and manifest) in the very commit that scheduled the
     /// task, in the order of <see cref="SecretNames"/>.
     /// </summary>
     public IReadOnlyList<ResolvedSecret>? Recorded { get; set; }
+
+    /// <summary>A plan is built for every system task's dispatch: a plain loop over its few names, not a LINQ pipeline.</summary>
+    private static List<string> DistinctSecrets(IReadOnlyList<AllowedField> allowed)
+    {
+        var names = new List<string>();
+        for (var i = 0; i < allowed.Count; i++)
+        {
+            var references = allowed[i].References;
+            for (var j = 0; j < references.Count; j++)
+            {
+                if (!names.Contains(references[j].Secret)) names.Add(references[j].Secret);
+            }
+        }
+        return names;
+    }
 }
 
 /// <summary>A field of a task's input (its path from the input's root) and the references the definition allows in it.</summary>
@@ -373,15 +388,30 @@ public sealed class SecretHandOff(SecretVault vault)
         return parent is null ? null : (parent, key, index);
     }
 
-    private static bool HasReferences(JsonNode? template, Dictionary<string, List<string>>? secretVariables) => template switch
+    /// <summary>Loops rather than <c>Any</c>: the decider asks this of a system task's template on every pass, and each lambda would be a closure.</summary>
+    private static bool HasReferences(JsonNode? template, Dictionary<string, List<string>>? secretVariables)
     {
-        JsonObject obj => obj.Any(p => HasReferences(p.Value, secretVariables)),
-        JsonArray array => array.Any(item => HasReferences(item, secretVariables)),
-        JsonValue value when value.GetValueKind() == JsonValueKind.String =>
-            References(value.GetValue<string>()).Count > 0
-            || (secretVariables is { Count: > 0 } && CarriedByVariables(value.GetValue<string>(), secretVariables).Any()),
-        _ => false,
-    };
+        switch (template)
+        {
+            case JsonObject obj:
+                foreach (var (_, child) in obj)
+                {
+                    if (HasReferences(child, secretVariables)) return true;
+                }
+                return false;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    if (HasReferences(item, secretVariables)) return true;
+                }
+                return false;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                var text = value.GetValue<string>();
+                return References(text).Count > 0 || (secretVariables is { Count: > 0 } && CarriedByVariables(text, secretVariables).Any());
+            default:
+                return false;
+        }
+    }
 
     /// <summary>The secret references a template string makes, cached by text.</summary>
     public static IReadOnlyList<SecretReference> References(string text)
