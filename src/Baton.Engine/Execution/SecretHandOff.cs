@@ -52,8 +52,9 @@ public readonly record struct PathStep(string? Key, int Index);
 /// references may be resolved: those the definition's template wrote in that field, and those carried by a
 /// variable that a SET_VARIABLE set from such a template. Data that merely contains reference text (a workflow
 /// input, a task output) can never turn itself into a reference.</item>
-/// <item><see cref="ResolveAsync"/>: asks the vault for each value (audited and recorded before it is given) and
-/// substitutes it.</item>
+/// <item><see cref="ResolveAsync"/>: takes the values whose use the scheduling commit recorded (see
+/// <see cref="PrepareAheadAsync"/>), or else asks the vault for them (audited and recorded before they are given),
+/// and substitutes them.</item>
 /// </list>
 /// </summary>
 public sealed class SecretHandOff(SecretVault vault)
