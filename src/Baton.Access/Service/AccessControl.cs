@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Baton.Access.Model;
@@ -80,10 +81,38 @@ public sealed partial class AccessControl(
     /// <summary>Whether the run's principal may use a secret now: READ or EXECUTE on it, directly, through a group, a role or a tag.</summary>
     public bool MayUse(string? principal, string secret, IReadOnlyList<SecretTag> tags)
     {
+        if (string.IsNullOrEmpty(principal)) return false;
         var model = _model;
-        if (model.PrincipalOf(principal) is not { } who) return false;
-        return (model.RightsOn(who, new Target(TargetTypes.SecretName, secret), ToResourceTags(tags)) & (AccessRight.Read | AccessRight.Execute)) != 0;
+        var memo = _secretUses;
+        if (memo.Model != model) _secretUses = memo = new SecretUseMemo(model);
+        if (memo.Answers.TryGetValue((principal, secret), out var known) && ReferenceEquals(known.Tags, tags)) return known.May;
+        var may = model.PrincipalOf(principal) is { } who
+            && (model.RightsOn(who, new Target(TargetTypes.SecretName, secret), ToResourceTags(tags)) & (AccessRight.Read | AccessRight.Execute)) != 0;
+        if (memo.Answers.Count >= SecretUseMemo.MaxAnswers) memo.Answers.Clear();
+        memo.Answers[(principal, secret)] = (tags, may);
+        return may;
     }
+
+    /// <summary>
+    /// The answers of <see cref="MayUse"/> on one snapshot, by principal and secret, each with the tags list it was
+    /// worked out for. Every hand-off asks for every secret, and working an answer out builds the principal, its
+    /// subjects and the tag targets. An answer depends only on the snapshot, which never changes, and on the tags,
+    /// which the vault replaces by a new list whenever they change: so it holds while its list is the one asked
+    /// with, and a changed grant, group, user or application (a new snapshot) starts a new memo.
+    /// </summary>
+    private sealed class SecretUseMemo(AccessModel model)
+    {
+        /// <summary>Principals times secrets in use is small; past this, start again rather than grow.</summary>
+        public const int MaxAnswers = 10_000;
+
+        public AccessModel Model { get; } = model;
+
+        public ConcurrentDictionary<(string Principal, string Secret), (IReadOnlyList<SecretTag> Tags, bool May)> Answers { get; } = new();
+    }
+
+    // A check that read the older snapshot may put back a memo of it; the next check sees the mismatch and starts
+    // afresh. An answer is only ever read from the memo of the snapshot the check itself read.
+    private volatile SecretUseMemo _secretUses = new(AccessModel.Empty);
 
     public static IReadOnlyList<ResourceTag> ToResourceTags(IReadOnlyList<SecretTag> tags) =>
         tags.Count == 0 ? [] : [.. tags.Select(t => new ResourceTag(t.Key, t.Value))];

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Baton.Core.Expressions;
 using Baton.Core.Runs;
+using Baton.Secrets.Audit;
 using Baton.Secrets.Service;
 
 namespace Baton.Engine.Execution;
@@ -11,11 +12,29 @@ namespace Baton.Engine.Execution;
 /// <param name="SealOutput">The task is a script whose input holds secret material: its output is quarantined.</param>
 public sealed record HandOffPlan(JsonObject Input, IReadOnlyList<AllowedField> Allowed, string? Principal, bool SealOutput)
 {
-    /// <summary>The secrets this hand-off will use, by name.</summary>
-    public IReadOnlyList<string> SecretNames { get; } = [.. Allowed.SelectMany(f => f.References).Select(r => r.Secret).Distinct(StringComparer.Ordinal)];
+    /// <summary>The secrets this hand-off will use, by name, each once, in the order the fields name them.</summary>
+    public IReadOnlyList<string> SecretNames { get; } = Allowed.Count == 0 ? [] : DistinctSecrets(Allowed);
 
-    /// <summary>Versions whose use was recorded (audit and manifest) in the very commit that scheduled the task.</summary>
-    public IReadOnlyDictionary<string, int>? Recorded { get; set; }
+    /// <summary>
+    /// The secrets and versions whose use was recorded (audit and manifest) in the very commit that scheduled the
+    /// task, in the order of <see cref="SecretNames"/>.
+    /// </summary>
+    public IReadOnlyList<ResolvedSecret>? Recorded { get; set; }
+
+    /// <summary>A plan is built for every system task's dispatch: a plain loop over its few names, not a LINQ pipeline.</summary>
+    private static List<string> DistinctSecrets(IReadOnlyList<AllowedField> allowed)
+    {
+        var names = new List<string>();
+        for (var i = 0; i < allowed.Count; i++)
+        {
+            var references = allowed[i].References;
+            for (var j = 0; j < references.Count; j++)
+            {
+                if (!names.Contains(references[j].Secret)) names.Add(references[j].Secret);
+            }
+        }
+        return names;
+    }
 }
 
 /// <summary>A field of a task's input (its path from the input's root) and the references the definition allows in it.</summary>
@@ -33,8 +52,9 @@ public readonly record struct PathStep(string? Key, int Index);
 /// references may be resolved: those the definition's template wrote in that field, and those carried by a
 /// variable that a SET_VARIABLE set from such a template. Data that merely contains reference text (a workflow
 /// input, a task output) can never turn itself into a reference.</item>
-/// <item><see cref="ResolveAsync"/>: asks the vault for each value (audited and recorded before it is given) and
-/// substitutes it.</item>
+/// <item><see cref="ResolveAsync"/>: takes the values whose use the scheduling commit recorded (see
+/// <see cref="PrepareAheadAsync"/>), or else asks the vault for them (audited and recorded before they are given),
+/// and substitutes them.</item>
 /// </list>
 /// </summary>
 public sealed class SecretHandOff(SecretVault vault)
@@ -134,43 +154,56 @@ public sealed class SecretHandOff(SecretVault vault)
 
     /// <summary>The plan's input with every allowed reference replaced by its value.</summary>
     /// <exception cref="SecretResolutionException">A secret is missing, deleted, undecryptable, lacks the field, or is empty.</exception>
-    public async Task<JsonObject> ResolveAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
+    public async ValueTask<JsonObject> ResolveAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
     {
         if (plan.Allowed.Count == 0) return plan.Input;
-        var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
-        var values = Recorded(plan) ?? new Dictionary<string, SecretValue>(await vault.ResolveAsync(plan.SecretNames, context, ct), StringComparer.Ordinal);
-        foreach (var (path, references) in plan.Allowed)
+        // Usually the use was recorded with the scheduling commit, and this completes without awaiting anything.
+        var values = RecordedValues(plan) ?? await ResolveNowAsync(task, plan, ct);
+        for (var i = 0; i < plan.Allowed.Count; i++)
         {
+            var (path, references) = plan.Allowed[i];
             if (Locate(plan.Input, path) is not (var parent, var key, var index)) continue;
             var current = key is not null ? ((JsonObject)parent)[key] : ((JsonArray)parent)[index];
             if (current is not JsonValue value || value.GetValueKind() != JsonValueKind.String) continue;
-            var replaced = await SubstituteAsync(value.GetValue<string>(), references, context, values, ct);
+            var replaced = Substitute(value.GetValue<string>(), references, plan.SecretNames, values);
             if (key is not null) ((JsonObject)parent)[key] = replaced;
             else ((JsonArray)parent)[index] = replaced;
         }
         return plan.Input;
     }
 
-    /// <summary>The values whose use was recorded with the scheduling commit, when all are still live.</summary>
-    private Dictionary<string, SecretValue>? Recorded(HandOffPlan plan)
+    /// <summary>
+    /// The values whose use was recorded with the scheduling commit, in the order of the plan's secret names (they
+    /// were prepared from them), when all are still live: a version destroyed since is not handed over.
+    /// </summary>
+    private SecretValue[]? RecordedValues(HandOffPlan plan)
     {
-        if (plan.Recorded is not { } versions) return null;
-        var values = new Dictionary<string, SecretValue>(StringComparer.Ordinal);
-        foreach (var name in plan.SecretNames)
+        if (plan.Recorded is not { } recorded || recorded.Count != plan.SecretNames.Count) return null;
+        var values = new SecretValue[recorded.Count];
+        for (var i = 0; i < values.Length; i++)
         {
-            if (!versions.TryGetValue(name, out var version) || vault.RecordedValue(name, version) is not { } value) return null;
-            values[name] = value;
+            var (name, version, _) = recorded[i];
+            if (name != plan.SecretNames[i] || vault.RecordedValue(name, version) is not { } value) return null;
+            values[i] = value;
         }
         return values;
+    }
+
+    /// <summary>Resolves the plan's secrets now (audited and recorded before they are given), in the order of its names.</summary>
+    private async Task<SecretValue[]> ResolveNowAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
+    {
+        var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
+        var resolved = await vault.ResolveAsync(plan.SecretNames, context, ct);
+        return [.. plan.SecretNames.Select(name => resolved[name])];
     }
 
     /// <summary>
     /// Prepares the plan's resolutions ahead of the hand-off (see <see cref="SecretVault.PrepareResolutionsAsync"/>);
     /// null when there is nothing to resolve or a secret cannot be given.
     /// </summary>
-    public Task<PreparedResolutions?> PrepareAheadAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
+    public ValueTask<PreparedResolutions?> PrepareAheadAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
     {
-        if (plan.SecretNames.Count == 0) return Task.FromResult<PreparedResolutions?>(null);
+        if (plan.SecretNames.Count == 0) return ValueTask.FromResult<PreparedResolutions?>(null);
         var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
         return vault.PrepareResolutionsAsync(plan.SecretNames, context, ct);
     }
@@ -179,7 +212,7 @@ public sealed class SecretHandOff(SecretVault vault)
     public void Committed(HandOffPlan plan, PreparedResolutions prepared)
     {
         vault.ResolutionsCommitted(prepared);
-        plan.Recorded = prepared.Versions;
+        plan.Recorded = prepared.Resolution.Secrets;
     }
 
     /// <summary>
@@ -270,30 +303,38 @@ public sealed class SecretHandOff(SecretVault vault)
         }
     }
 
-    private async Task<JsonNode?> SubstituteAsync(string text, IReadOnlyList<SecretReference> references, ResolutionContext context, Dictionary<string, SecretValue> values, CancellationToken ct)
+    /// <param name="names">The plan's secret names; <paramref name="values"/> holds their values in the same order.</param>
+    private static JsonNode? Substitute(string text, IReadOnlyList<SecretReference> references, IReadOnlyList<string> names, SecretValue[] values)
     {
-        if (references.Count >= 1 && text == references[0].Text && references.All(r => r.Text == text))
+        if (IsWholeField(text, references))
         {
             // The whole field is one reference: the typed value (a string, or a JSON secret or field).
-            return await ValueOfAsync(references[0], context, values, ct);
+            return ValueOf(references[0], names, values);
         }
         foreach (var reference in references.DistinctBy(r => r.Text))
         {
             if (!text.Contains(reference.Text, StringComparison.Ordinal)) continue;
-            var value = await ValueOfAsync(reference, context, values, ct);
+            var value = ValueOf(reference, names, values);
             var replacement = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value.ToJsonString();
             text = text.Replace(reference.Text, replacement, StringComparison.Ordinal);
         }
         return JsonValue.Create(text);
     }
 
-    private async Task<JsonNode> ValueOfAsync(SecretReference reference, ResolutionContext context, Dictionary<string, SecretValue> values, CancellationToken ct)
+    /// <summary>Whether a field's text is exactly its one reference (which the template may have named more than once).</summary>
+    private static bool IsWholeField(string text, IReadOnlyList<SecretReference> references)
     {
-        if (!values.TryGetValue(reference.Secret, out var secret))
+        if (references.Count == 0 || text != references[0].Text) return false;
+        for (var i = 1; i < references.Count; i++)
         {
-            secret = (await vault.ResolveAsync([reference.Secret], context, ct))[reference.Secret];
-            values[reference.Secret] = secret;
+            if (references[i].Text != text) return false;
         }
+        return true;
+    }
+
+    private static JsonNode ValueOf(SecretReference reference, IReadOnlyList<string> names, SecretValue[] values)
+    {
+        var secret = ValueNamed(reference.Secret, names, values);
         var node = reference.Field.Length == 0 ? secret.AsNode() : secret.Field(reference.Field);
         if (node is null)
         {
@@ -308,14 +349,26 @@ public sealed class SecretHandOff(SecretVault vault)
         return node.Parent is null ? node : node.DeepClone();
     }
 
+    /// <summary>A secret's value by name: a hand-off names a few secrets, so a scan is cheaper than a dictionary built for it.</summary>
+    private static SecretValue ValueNamed(string secret, IReadOnlyList<string> names, SecretValue[] values)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i] == secret) return values[i];
+        }
+        // The plan's names are those of every reference it allows.
+        throw new InvalidOperationException($"secret '{secret}' is not one of the hand-off's secrets");
+    }
+
     private static (JsonNode Parent, string? Key, int Index)? Locate(JsonObject root, IReadOnlyList<PathStep> path)
     {
         JsonNode? parent = null;
         JsonNode? current = root;
         string? key = null;
         var index = -1;
-        foreach (var step in path)
+        for (var i = 0; i < path.Count; i++)
         {
+            var step = path[i];
             parent = current;
             switch (current)
             {
@@ -336,15 +389,30 @@ public sealed class SecretHandOff(SecretVault vault)
         return parent is null ? null : (parent, key, index);
     }
 
-    private static bool HasReferences(JsonNode? template, Dictionary<string, List<string>>? secretVariables) => template switch
+    /// <summary>Loops rather than <c>Any</c>: the decider asks this of a system task's template on every pass, and each lambda would be a closure.</summary>
+    private static bool HasReferences(JsonNode? template, Dictionary<string, List<string>>? secretVariables)
     {
-        JsonObject obj => obj.Any(p => HasReferences(p.Value, secretVariables)),
-        JsonArray array => array.Any(item => HasReferences(item, secretVariables)),
-        JsonValue value when value.GetValueKind() == JsonValueKind.String =>
-            References(value.GetValue<string>()).Count > 0
-            || (secretVariables is { Count: > 0 } && CarriedByVariables(value.GetValue<string>(), secretVariables).Any()),
-        _ => false,
-    };
+        switch (template)
+        {
+            case JsonObject obj:
+                foreach (var (_, child) in obj)
+                {
+                    if (HasReferences(child, secretVariables)) return true;
+                }
+                return false;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    if (HasReferences(item, secretVariables)) return true;
+                }
+                return false;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                var text = value.GetValue<string>();
+                return References(text).Count > 0 || (secretVariables is { Count: > 0 } && CarriedByVariables(text, secretVariables).Any());
+            default:
+                return false;
+        }
+    }
 
     /// <summary>The secret references a template string makes, cached by text.</summary>
     public static IReadOnlyList<SecretReference> References(string text)

@@ -9,6 +9,9 @@ namespace Baton.Secrets.Service;
 public interface ISecretUsePolicy
 {
     /// <param name="principal">The run's principal (null for a run without one: refused).</param>
-    /// <param name="tags">The secret's tags now (a tag grant may allow it).</param>
+    /// <param name="tags">
+    /// The secret's tags now (a tag grant may allow it). The vault never changes such a list in place, it passes a new
+    /// one when the tags change: an answer may be remembered for as long as the same list is passed.
+    /// </param>
     bool MayUse(string? principal, string secret, IReadOnlyList<SecretTag> tags);
 }

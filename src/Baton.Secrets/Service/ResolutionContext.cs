@@ -4,12 +4,11 @@ namespace Baton.Secrets.Service;
 public sealed record ResolutionContext(string WorkflowId, string TaskId, string TaskReferenceName, string? Principal);
 
 /// <summary>
-/// Resolutions prepared ahead of a hand-off: the versions the task will get, and the resolution (one audit event,
-/// which is also the run's manifest) to make durable, in the caller's commit, before it gets them.
+/// Resolutions prepared ahead of a hand-off: the resolution (one audit event, which is also the run's manifest, and
+/// names the version of each secret the task will get) to make durable, in the caller's commit, before it gets them.
 /// </summary>
-public sealed class PreparedResolutions(IReadOnlyDictionary<string, int> versions, Audit.SecretResolution resolution, object state)
+public sealed class PreparedResolutions(Audit.SecretResolution resolution, object state)
 {
-    public IReadOnlyDictionary<string, int> Versions { get; } = versions;
     public Audit.SecretResolution Resolution { get; } = resolution;
     internal object State { get; } = state;
 }

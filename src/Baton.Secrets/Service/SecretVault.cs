@@ -105,7 +105,7 @@ public sealed class SecretVault(
         foreach (var record in await repository.ListAsync(includeDeleted: false, ct))
         {
             if (record.CurrentVersion > 0) _currentVersions[record.Name] = record.CurrentVersion;
-            _tags[record.Name] = record.Tags;
+            _tags[record.Name] = [.. record.Tags];
         }
         foreach (var version in await repository.ListLiveVersionsAsync(ct))
         {
@@ -279,12 +279,6 @@ public sealed class SecretVault(
     /// <exception cref="SecretResolutionException">Missing, deleted, undecryptable, or the audit could not be written.</exception>
     public async Task<IReadOnlyDictionary<string, SecretValue>> ResolveAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
     {
-        var resolved = await ResolveAllAsync(names, context, ct);
-        return resolved.ToDictionary(r => r.Name, r => r.Value, StringComparer.Ordinal);
-    }
-
-    private async Task<(string Name, int Version, SecretValue Value)[]> ResolveAllAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
-    {
         var prepared = await PrepareAllAsync(names, context, auditFailures: true, ct);
         try
         {
@@ -295,17 +289,19 @@ public sealed class SecretVault(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "Could not record the use of secrets by task {TaskId}; the values are withheld", context.TaskId);
-            throw new SecretResolutionException($"secret '{prepared.Resolved[0].Name}' was withheld: its use could not be recorded in the audit log");
+            throw new SecretResolutionException($"secret '{prepared.Resolution.Secrets[0].Name}' was withheld: its use could not be recorded in the audit log");
         }
         Recorded(prepared);
-        return [.. prepared.Resolved];
+        var values = new Dictionary<string, SecretValue>(prepared.Values.Length, StringComparer.Ordinal);
+        for (var i = 0; i < prepared.Values.Length; i++) values.Add(prepared.Resolution.Secrets[i].Name, prepared.Values[i]);
+        return values;
     }
 
-    /// <summary>What a hand-off will get, and the resolution (audit event and manifest in one) that must be durable first.</summary>
-    private sealed record PreparedUse(
-        List<(string Name, int Version, SecretValue Value)> Resolved,
-        SecretResolution Resolution,
-        ConcurrentDictionary<string, int> Pins);
+    /// <summary>
+    /// What a hand-off will get (<paramref name="Values"/>, in the order of the resolution's secrets), and the
+    /// resolution (audit event and manifest in one) that must be durable first.
+    /// </summary>
+    private sealed record PreparedUse(SecretResolution Resolution, SecretValue[] Values, ConcurrentDictionary<string, int> Pins);
 
     /// <param name="auditFailures">
     /// False when preparing ahead: a secret that cannot be given makes the hand-off go the full way, which audits the
@@ -317,7 +313,8 @@ public sealed class SecretVault(
             auditFailures ? TryAuditFailureAsync(name, version, context, outcome, detail, ct) : Task.CompletedTask;
 
         var pins = await PinsAsync(context.WorkflowId, ct);
-        var resolved = new List<(string Name, int Version, SecretValue Value)>(names.Count);
+        var secrets = new List<ResolvedSecret>(names.Count);
+        var values = new List<SecretValue>(names.Count);
         foreach (var name in names)
         {
             if (CurrentVersion(name) is not { } current)
@@ -334,36 +331,62 @@ public sealed class SecretVault(
             }
 
             var version = pins.TryGetValue(name, out var pinned) ? pinned : current;
+            SecretValue value;
             try
             {
-                resolved.Add((name, version, await DecryptAsync(name, version, ct)));
+                value = await DecryptAsync(name, version, ct);
             }
             catch (SecretResolutionException e)
             {
                 await AuditFailureAsync(name, version, "failed", e.Message);
                 throw;
             }
+            secrets.Add(new ResolvedSecret(name, version, Fingerprint(value)));
+            values.Add(value);
         }
-        var resolution = new SecretResolution(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName,
-            [.. resolved.Select(r => new ResolvedSecret(r.Name, r.Version, Fingerprint(r.Value)))]);
-        return new PreparedUse(resolved, resolution, pins);
+        var resolution = new SecretResolution(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName, secrets);
+        return new PreparedUse(resolution, [.. values], pins);
+    }
+
+    /// <summary>
+    /// <see cref="PrepareAllAsync"/> when all it needs is in memory and every secret may be given: the run's pins (a
+    /// run started in this process, or whose manifest an earlier hand-off read back), each secret's current version
+    /// and tags, and the live value of the version it gets. The same checks give the same resolution, without a task
+    /// or an await; null sends the caller the full way, which reads what is missing and refuses with the reason.
+    /// </summary>
+    private PreparedUse? PrepareFromMemory(IReadOnlyList<string> names, ResolutionContext context)
+    {
+        if (!_pins.TryGetValue(context.WorkflowId, out var pins)) return null;
+        var secrets = new ResolvedSecret[names.Count];
+        var values = new SecretValue[names.Count];
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i];
+            if (CurrentVersion(name) is not { } current || !usePolicy.MayUse(context.Principal, name, TagsOf(name))) return null;
+            var version = pins.TryGetValue(name, out var pinned) ? pinned : current;
+            if (RecordedValue(name, version) is not { } value) return null;
+            secrets[i] = new ResolvedSecret(name, version, Fingerprint(value));
+            values[i] = value;
+        }
+        return new PreparedUse(new SecretResolution(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName, secrets), values, pins);
     }
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SecretValue, string> _fingerprints = new();
 
     /// <summary>The manifest fingerprint of a value, computed once per value held in memory (a version's value never changes).</summary>
-    private string Fingerprint(SecretValue value) => _fingerprints.GetOrAdd(value, v => SecretFingerprint.Of(Ring, v.ToBytes()));
+    private string Fingerprint(SecretValue value) =>
+        // Looked up first: GetOrAdd's factory captures this vault, so passing it costs a delegate every call.
+        _fingerprints.TryGetValue(value, out var known) ? known : _fingerprints.GetOrAdd(value, v => SecretFingerprint.Of(Ring, v.ToBytes()));
 
     /// <summary>The use is durable: remember the pins, and stamp last-used (for people, not for the audit).</summary>
     private void Recorded(PreparedUse prepared)
     {
         var resolution = prepared.Resolution;
-        foreach (var secret in resolution.Secrets)
+        for (var i = 0; i < resolution.Secrets.Count; i++)
         {
-            prepared.Pins.TryAdd(secret.Name, secret.Version);
-        }
-        foreach (var (name, _, _) in prepared.Resolved)
-        {
+            var (name, version, _) = resolution.Secrets[i];
+            // A run's later hand-offs use the version it pinned first: asking before adding skips TryAdd's lock.
+            if (!prepared.Pins.ContainsKey(name)) prepared.Pins.TryAdd(name, version);
             if (!ShouldStampLastUsed(name, resolution.Time)) continue;
             _ = repository.TouchLastUsedAsync(name, resolution.Time).ContinueWith(
                 t => logger.LogWarning(t.Exception, "Could not stamp the last use of secret {Secret}", name),
@@ -377,17 +400,21 @@ public sealed class SecretVault(
     /// calls <see cref="ResolutionsCommitted"/>. Null when any secret cannot be given: the hand-off then goes the
     /// full way and fails with the reason.
     /// </summary>
-    public async Task<PreparedResolutions?> PrepareResolutionsAsync(IReadOnlyCollection<string> names, ResolutionContext context, CancellationToken ct)
+    public async ValueTask<PreparedResolutions?> PrepareResolutionsAsync(IReadOnlyList<string> names, ResolutionContext context, CancellationToken ct)
     {
-        try
+        var prepared = PrepareFromMemory(names, context);
+        if (prepared is null)
         {
-            var prepared = await PrepareAllAsync(names, context, auditFailures: false, ct);
-            return new PreparedResolutions(prepared.Resolved.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal), prepared.Resolution, prepared);
+            try
+            {
+                prepared = await PrepareAllAsync(names, context, auditFailures: false, ct);
+            }
+            catch (SecretResolutionException)
+            {
+                return null;
+            }
         }
-        catch (SecretResolutionException)
-        {
-            return null;
-        }
+        return new PreparedResolutions(prepared.Resolution, prepared);
     }
 
     /// <summary>The prepared records were committed: their values may now be handed over.</summary>
@@ -420,11 +447,14 @@ public sealed class SecretVault(
         var record = await repository.GetAsync(name, ct);
         if (record is { DeletedAt: null, CurrentVersion: > 0 }) _currentVersions[name] = record.CurrentVersion;
         else _currentVersions.TryRemove(name, out _);
-        if (record is not null) _tags[name] = record.Tags;
+        if (record is not null) _tags[name] = [.. record.Tags];
         else _tags.TryRemove(name, out _);
     }
 
-    /// <summary>Each secret's tags, kept in memory for the permission check of every hand-off.</summary>
+    /// <summary>
+    /// Each secret's tags, kept in memory for the permission check of every hand-off. Each list is the vault's own
+    /// copy and is replaced, never changed: the check may remember its answer while it is asked with the same list.
+    /// </summary>
     private readonly ConcurrentDictionary<string, IReadOnlyList<SecretTag>> _tags = new(StringComparer.Ordinal);
 
     /// <summary>A secret's tags as they are now (empty for an unknown secret).</summary>
@@ -432,7 +462,7 @@ public sealed class SecretVault(
 
     private async Task RefreshTagsAsync(string name, CancellationToken ct)
     {
-        if (await repository.GetAsync(name, ct) is { } record) _tags[name] = record.Tags;
+        if (await repository.GetAsync(name, ct) is { } record) _tags[name] = [.. record.Tags];
         else _tags.TryRemove(name, out _);
     }
 
