@@ -13,16 +13,16 @@ namespace Baton.Storage.Sqlite;
 /// lists what it gave (see <see cref="EncodeSecrets"/>), so a hand-off of three secrets costs one row, not three.
 /// <para>
 /// The log indexes itself by steps of <see cref="IndexStep"/> events, not event by event. Appending an event writes
-/// its row (and the <c>audit_by_time</c> key) and notes its keys in memory: <c>s:</c> each secret it names,
-/// <c>p:</c> its principal, <c>w:</c> its run, <c>a:</c> its action (<see cref="PendingKeys"/>). The commit that
+/// its row only (no secondary index) and notes its keys in memory: <c>s:</c> each secret it names, <c>p:</c> its
+/// principal, <c>w:</c> its run, <c>a:</c> its action, and <c>t:</c>, which every event has (<see cref="PendingKeys"/>). The commit that
 /// appends a step's last event files each distinct key of the step once in <c>audit_steps</c>, with the step's
 /// number and the earliest and latest time of the step's events that have it; <c>audit_indexed.through</c> is the
-/// last event filed. A query by key walks the key's steps, latest first, reads the step's rows by rowid range, and
+/// last event filed. A query walks its key's steps, latest first, reads the step's rows by rowid range, and
 /// stops as soon as no older step can hold a newer event than those it has (see <see cref="QueryAsync"/>); the
 /// events after <c>through</c> (fewer than a step) it reads directly. So every answer holds every event, and no
 /// event is acknowledged before its row is durable. Under load the same few secrets, principal and action recur in
-/// every step, so a step of 256 hand-offs files some 130 keys where indexing each event filed some 1,500 (most of
-/// what a hand-off cost the single writer: docs/performance.md).
+/// every step, so a step of 256 hand-offs files some 130 keys where indexing each event filed some 1,500, plus a
+/// time index entry per event (most of what a hand-off cost the single writer: docs/performance.md).
 /// </para>
 /// </summary>
 public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
@@ -119,6 +119,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
 
         public void Add(long id, long time, string action, string? principal, string? workflowId)
         {
+            Note(id, time, 't', "");
             Note(id, time, 'a', action);
             if (principal is not null) Note(id, time, 'p', principal);
             if (workflowId is not null) Note(id, time, 'w', workflowId);
@@ -198,13 +199,12 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
             newest.Transaction = transaction;
             Read(newest, rows);
         }
-        if (plan.Key is { } key)
+        // The key's steps, latest first. Rows are kept newest first and at most `limit` long; a step whose latest event
+        // with the key is older than the oldest kept row cannot change the answer, nor can any after it.
+        using (var steps = Create(connection, plan.Steps, ("$key", plan.Key), ("$from", query.From), ("$to", query.To)))
+        using (var stepRows = QueryPlan.Command(connection, plan.StepRows, query))
         {
-            // The key's steps, latest first. Rows are kept newest first and at most `limit` long; a step whose latest
-            // event with the key is older than the oldest kept row cannot change the answer, nor can any after it.
-            using var steps = Create(connection, plan.Steps!, ("$key", key), ("$from", query.From), ("$to", query.To));
             steps.Transaction = transaction;
-            using var stepRows = QueryPlan.Command(connection, plan.StepRows!, query);
             stepRows.Transaction = transaction;
             var step = stepRows.Parameters.AddWithValue("$step", 0L);
             using var reader = steps.ExecuteReader();
@@ -263,13 +263,12 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
     private const string Columns = "SELECT e.id, e.time, e.action, e.outcome, e.secret, e.version, e.principal, e.workflow_id, e.task_id, e.task_reference_name, e.detail, e.secrets";
 
     /// <summary>
-    /// The statements of a query. Without a secret, principal, run or action: one walk of <c>audit_by_time</c>
-    /// (<see cref="Newest"/>), newest first, stopped by the limit. With one (the most selective: secret, run, principal,
-    /// action) it is the <see cref="Key"/>: <see cref="Newest"/> reads the events not filed yet (by rowid, fewer than a
-    /// step), <see cref="Steps"/> walks the key's steps by their latest time, and <see cref="StepRows"/> reads one
-    /// step's rows by rowid range. Every criterion, the key's too, filters the rows.
+    /// The statements of a query, by its <see cref="Key"/>: the most selective of secret, run, principal and action, else
+    /// <c>t:</c> (every event). <see cref="Newest"/> reads the events not filed yet (by rowid, fewer than a step),
+    /// <see cref="Steps"/> walks the key's steps by their latest time (within the time range), and <see cref="StepRows"/>
+    /// reads one step's rows by rowid range. Every criterion, the key's too, filters the rows.
     /// </summary>
-    internal sealed record QueryPlan(string? Key, string Newest, string? Steps, string? StepRows)
+    internal sealed record QueryPlan(string Key, string Newest, string Steps, string StepRows)
     {
         public static QueryPlan For(AuditQuery query)
         {
@@ -277,14 +276,12 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
                 : query.WorkflowId is { } workflow ? "w:" + workflow
                 : query.Principal is { } principal ? "p:" + principal
                 : query.Action is { } action ? "a:" + action
-                : null;
+                : "t:";
             var filters = Filters(query);
-            if (key is null) return new(null, $"{Columns} FROM audit_log e WHERE 1 = 1{filters} ORDER BY e.time DESC, e.id DESC LIMIT $limit;", null, null);
             return new(key,
-                // `+e.time`: sorting the few newer rows, not walking audit_by_time down the whole log to find them.
-                $"{Columns} FROM audit_log e WHERE e.id > {Through}{filters.Replace("e.time", "+e.time", StringComparison.Ordinal)} ORDER BY +e.time DESC, e.id DESC LIMIT $limit;",
+                $"{Columns} FROM audit_log e WHERE e.id > {Through}{filters} ORDER BY e.time DESC, e.id DESC LIMIT $limit;",
                 $"SELECT step, last_time FROM audit_steps WHERE key = $key{(query.From is null ? "" : " AND last_time >= $from")}{(query.To is null ? "" : " AND first_time <= $to")} ORDER BY last_time DESC, step DESC;",
-                $"{Columns} FROM audit_log e WHERE e.id > ($step - 1) * {IndexStep} AND e.id <= $step * {IndexStep}{filters.Replace("e.time", "+e.time", StringComparison.Ordinal)};");
+                $"{Columns} FROM audit_log e WHERE e.id > ($step - 1) * {IndexStep} AND e.id <= $step * {IndexStep}{filters};");
         }
 
         public static SqliteCommand Command(SqliteConnection connection, string sql, AuditQuery query) => Create(connection, sql,

@@ -183,8 +183,9 @@ internal static class SqliteSchema
         """,
         // 6: the audit log indexes itself by steps, not event by event (see SqliteAuditLog): each distinct key of a step
         // of {SqliteAuditLog.IndexStep} events is filed once, with the step's number and the first and last time of its
-        // events with that key. Filing every event's keys (about six per hand-off) was still most of what a hand-off cost
-        // the single writer. Every complete step is filed here; the events after them are read as they are.
+        // events with that key; `t:` (every event) replaces the time index. Filing every event's keys (about six per
+        // hand-off) and its time key was still most of what a hand-off cost the single writer. Every complete step is
+        // filed here; the events after them are read as they are.
         $"""
         CREATE TABLE audit_steps (
             key TEXT NOT NULL, last_time INTEGER NOT NULL, step INTEGER NOT NULL, first_time INTEGER NOT NULL,
@@ -199,11 +200,14 @@ internal static class SqliteSchema
                 UNION ALL
                 SELECT 'w:' || workflow_id, time, id FROM audit_log WHERE workflow_id IS NOT NULL
                 UNION ALL
-                SELECT 'a:' || action, time, id FROM audit_log)
+                SELECT 'a:' || action, time, id FROM audit_log
+                UNION ALL
+                SELECT 't:', time, id FROM audit_log)
             WHERE id <= (SELECT coalesce(max(id), 0) / {SqliteAuditLog.IndexStep} * {SqliteAuditLog.IndexStep} FROM audit_log)
             GROUP BY key, step;
         UPDATE audit_indexed SET through = (SELECT coalesce(max(id), 0) / {SqliteAuditLog.IndexStep} * {SqliteAuditLog.IndexStep} FROM audit_log);
         DROP TABLE audit_keys;
+        DROP INDEX audit_by_time;
         """,
     ];
 
