@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -129,9 +130,21 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
 
         private void Note(long id, long time, char kind, string value)
         {
-            var step = StepOf(id);
+            var keys = KeysOf(StepOf(id));
+            ref var span = ref CollectionsMarshal.GetValueRefOrAddDefault(keys, (kind, value), out var known);
+            span = known ? (Math.Min(span.First, time), Math.Max(span.Last, time)) : (time, time);
+        }
+
+        private long _lastStep = -1;
+        private Dictionary<(char Kind, string Value), (long First, long Last)>? _lastKeys;
+
+        /// <summary>An event notes five keys or more, nearly always in the step of the one before.</summary>
+        private Dictionary<(char Kind, string Value), (long First, long Last)> KeysOf(long step)
+        {
+            if (step == _lastStep && _lastKeys is not null) return _lastKeys;
             if (!_steps.TryGetValue(step, out var keys)) _steps[step] = keys = [];
-            keys[(kind, value)] = keys.TryGetValue((kind, value), out var span) ? (Math.Min(span.First, time), Math.Max(span.Last, time)) : (time, time);
+            (_lastStep, _lastKeys) = (step, keys);
+            return keys;
         }
 
         /// <summary>After an append: the step's last event files the step's keys, in the same commit.</summary>
@@ -145,7 +158,11 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
                     $"{kind}:{value}", last, step, first);
             }
             Run(connection, "UPDATE audit_indexed SET through = ?1 WHERE through < ?1;", id);
-            _database.AfterCommit(() => _steps.Remove(step));
+            _database.AfterCommit(() =>
+            {
+                _steps.Remove(step);
+                if (_lastStep == step) (_lastStep, _lastKeys) = (-1, null);
+            });
         }
     }
 
@@ -160,21 +177,40 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
     /// </summary>
     internal static byte[] EncodeSecrets(IReadOnlyList<ResolvedSecret> secrets)
     {
-        var buffer = new ArrayBufferWriter<byte>(32 * secrets.Count + 2);
+        var parts = new byte[secrets.Count][];
+        var length = 2 + Math.Max(0, secrets.Count - 1);
+        for (var i = 0; i < secrets.Count; i++) length += (parts[i] = Encoded(secrets[i])).Length;
+        var encoded = new byte[length];
+        encoded[0] = (byte)'[';
+        var at = 1;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (i > 0) encoded[at++] = (byte)',';
+            parts[i].CopyTo(encoded, at);
+            at += parts[i].Length;
+        }
+        encoded[at] = (byte)']';
+        return encoded;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ResolvedSecret, byte[]> EncodedSecrets = new();
+
+    /// <summary>One secret's <c>[name, version, fingerprint]</c>, encoded once per object (the vault reuses a version's).</summary>
+    private static byte[] Encoded(ResolvedSecret secret)
+    {
+        if (EncodedSecrets.TryGetValue(secret, out var known)) return known;
+        var buffer = new ArrayBufferWriter<byte>(64);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
-            foreach (var secret in secrets)
-            {
-                writer.WriteStartArray();
-                writer.WriteStringValue(secret.Name);
-                writer.WriteNumberValue(secret.Version);
-                writer.WriteStringValue(secret.Fingerprint);
-                writer.WriteEndArray();
-            }
+            writer.WriteStringValue(secret.Name);
+            writer.WriteNumberValue(secret.Version);
+            writer.WriteStringValue(secret.Fingerprint);
             writer.WriteEndArray();
         }
-        return buffer.WrittenSpan.ToArray();
+        var encoded = buffer.WrittenSpan.ToArray();
+        EncodedSecrets.AddOrUpdate(secret, encoded);
+        return encoded;
     }
 
     /// <summary>Reads what <see cref="EncodeSecrets"/> wrote.</summary>

@@ -341,7 +341,7 @@ public sealed class SecretVault(
                 await AuditFailureAsync(name, version, "failed", e.Message);
                 throw;
             }
-            secrets.Add(new ResolvedSecret(name, version, Fingerprint(value)));
+            secrets.Add(Resolved(name, version, value));
             values.Add(value);
         }
         var resolution = new SecretResolution(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName, secrets);
@@ -365,18 +365,26 @@ public sealed class SecretVault(
             if (CurrentVersion(name) is not { } current || !usePolicy.MayUse(context.Principal, name, TagsOf(name))) return null;
             var version = pins.TryGetValue(name, out var pinned) ? pinned : current;
             if (RecordedValue(name, version) is not { } value) return null;
-            secrets[i] = new ResolvedSecret(name, version, Fingerprint(value));
+            secrets[i] = Resolved(name, version, value);
             values[i] = value;
         }
         return new PreparedUse(new SecretResolution(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName, secrets), values, pins);
     }
 
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SecretValue, string> _fingerprints = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SecretValue, ResolvedSecret> _resolved = new();
 
-    /// <summary>The manifest fingerprint of a value, computed once per value held in memory (a version's value never changes).</summary>
-    private string Fingerprint(SecretValue value) =>
-        // Looked up first: GetOrAdd's factory captures this vault, so passing it costs a delegate every call.
-        _fingerprints.TryGetValue(value, out var known) ? known : _fingerprints.GetOrAdd(value, v => SecretFingerprint.Of(Ring, v.ToBytes()));
+    /// <summary>
+    /// What a resolution records of a version (name, version, the manifest fingerprint), made once per value held in
+    /// memory: a version's value never changes, so neither does its fingerprint (an HMAC), and the same object lets the
+    /// store reuse its encoding.
+    /// </summary>
+    private ResolvedSecret Resolved(string name, int version, SecretValue value)
+    {
+        if (_resolved.TryGetValue(value, out var known) && known.Name == name && known.Version == version) return known;
+        var made = new ResolvedSecret(name, version, SecretFingerprint.Of(Ring, value.ToBytes()));
+        _resolved.AddOrUpdate(value, made);
+        return made;
+    }
 
     /// <summary>The use is durable: remember the pins, and stamp last-used (for people, not for the audit).</summary>
     private void Recorded(PreparedUse prepared)
