@@ -5,6 +5,22 @@ namespace Baton.Storage.Sqlite;
 /// <summary>Schema migrations, applied in order and recorded in <c>PRAGMA user_version</c>.</summary>
 internal static class SqliteSchema
 {
+    /// <summary>
+    /// Every audit event's keys as (key, time, id): <c>s:</c> each secret it names, <c>p:</c> its principal, <c>w:</c>
+    /// its run, <c>a:</c> its action. Migrations 5 and 6 file them; as part of their text it must not change.
+    /// </summary>
+    private const string AuditKeysOfEveryEvent = """
+        SELECT 's:' || secret AS key, time, id FROM audit_log WHERE secret IS NOT NULL
+        UNION ALL
+        SELECT 's:' || json_extract(j.value, '$[0]'), e.time, e.id FROM audit_log e, json_each(e.secrets) j WHERE e.secrets IS NOT NULL
+        UNION ALL
+        SELECT 'p:' || principal, time, id FROM audit_log WHERE principal IS NOT NULL
+        UNION ALL
+        SELECT 'w:' || workflow_id, time, id FROM audit_log WHERE workflow_id IS NOT NULL
+        UNION ALL
+        SELECT 'a:' || action, time, id FROM audit_log
+        """;
+
     private static readonly string[] Migrations =
     [
         """
@@ -169,16 +185,7 @@ internal static class SqliteSchema
             PRIMARY KEY (key, time, event_id)) WITHOUT ROWID;
         CREATE TABLE audit_indexed (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL);
         INSERT INTO audit_indexed (id, through) VALUES (1, 0);
-        INSERT OR IGNORE INTO audit_keys (key, time, event_id)
-            SELECT 's:' || secret, time, id FROM audit_log WHERE secret IS NOT NULL
-            UNION ALL
-            SELECT 's:' || json_extract(j.value, '$[0]'), e.time, e.id FROM audit_log e, json_each(e.secrets) j WHERE e.secrets IS NOT NULL
-            UNION ALL
-            SELECT 'p:' || principal, time, id FROM audit_log WHERE principal IS NOT NULL
-            UNION ALL
-            SELECT 'w:' || workflow_id, time, id FROM audit_log WHERE workflow_id IS NOT NULL
-            UNION ALL
-            SELECT 'a:' || action, time, id FROM audit_log;
+        INSERT OR IGNORE INTO audit_keys (key, time, event_id) {AuditKeysOfEveryEvent};
         UPDATE audit_indexed SET through = (SELECT coalesce(max(id), 0) FROM audit_log);
         """,
         // 6: the audit log indexes itself by steps, not event by event (see SqliteAuditLog): each distinct key of a step
@@ -192,15 +199,7 @@ internal static class SqliteSchema
             PRIMARY KEY (key, last_time, step)) WITHOUT ROWID;
         INSERT OR IGNORE INTO audit_steps (key, last_time, step, first_time)
             SELECT key, max(time), (id + {SqliteAuditLog.IndexStep - 1}) / {SqliteAuditLog.IndexStep} AS step, min(time) FROM (
-                SELECT 's:' || secret AS key, time, id FROM audit_log WHERE secret IS NOT NULL
-                UNION ALL
-                SELECT 's:' || json_extract(j.value, '$[0]'), e.time, e.id FROM audit_log e, json_each(e.secrets) j WHERE e.secrets IS NOT NULL
-                UNION ALL
-                SELECT 'p:' || principal, time, id FROM audit_log WHERE principal IS NOT NULL
-                UNION ALL
-                SELECT 'w:' || workflow_id, time, id FROM audit_log WHERE workflow_id IS NOT NULL
-                UNION ALL
-                SELECT 'a:' || action, time, id FROM audit_log
+                {AuditKeysOfEveryEvent}
                 UNION ALL
                 SELECT 't:', time, id FROM audit_log)
             WHERE id <= (SELECT coalesce(max(id), 0) / {SqliteAuditLog.IndexStep} * {SqliteAuditLog.IndexStep} FROM audit_log)

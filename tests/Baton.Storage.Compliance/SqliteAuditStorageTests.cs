@@ -212,6 +212,53 @@ public sealed class SqliteAuditStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_schema_5_log_upgrades_with_its_complete_steps_filed_and_the_rest_read_directly()
+    {
+        var count = SqliteAuditLog.IndexStep + 44;
+        using (var old = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            old.Open();
+            SqliteSchema.Migrate(old, target: 5);
+            using var fill = old.CreateCommand();
+            fill.CommandText = """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count)
+                INSERT INTO audit_log (time, action, outcome, principal, workflow_id, secrets)
+                SELECT 1000 + i, 'resolve', 'ok', CASE i % 2 WHEN 0 THEN 'app:even' ELSE 'app:odd' END, 'wf-' || (i % 3),
+                       '[["alpha",1,"hmac:a"],["beta",2,"hmac:b"]]' FROM n;
+                """;
+            fill.Parameters.AddWithValue("$count", count);
+            fill.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using var database = Open();
+        var audit = new SqliteAuditLog(database);
+        using (var connection = database.OpenRead())
+        using (var through = connection.CreateCommand())
+        {
+            through.CommandText = "SELECT through FROM audit_indexed;";
+            Assert.Equal((long)SqliteAuditLog.IndexStep, Convert.ToInt64(through.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var all = Enumerable.Range(1, count).ToList();
+        Assert.Equal(all.Where(i => i % 2 == 0).Reverse().Select(i => 1_000L + i),
+            (await audit.QueryAsync(new AuditQuery { Principal = "app:even", Secret = "beta", Limit = 10_000 })).Select(e => e.Time));
+        Assert.Equal(all.Where(i => i % 3 == 1).Count() * 2, (await audit.QueryAsync(new AuditQuery { WorkflowId = "wf-1", Limit = 10_000 })).Count);
+        Assert.Equal([1_010L, 1_009L], (await audit.QueryAsync(new AuditQuery { From = 1_009, To = 1_010, Secret = "alpha" })).Select(e => e.Time));
+        Assert.Equal(["alpha", "beta"], (await new SqliteRunManifestStore(database).GetAsync("wf-2")).Select(e => e.Secret));
+
+        // The step under way goes on from the rows the upgrade left unfiled.
+        await database.WriteAsync(connection =>
+        {
+            for (var i = count + 1; i <= 2 * SqliteAuditLog.IndexStep; i++)
+            {
+                SqliteAuditLog.Insert(database, connection, new AuditEvent { Time = 1_000 + i, Action = "read", Outcome = "ok", Secret = "gamma", Principal = "app:odd" });
+            }
+        });
+        Assert.Equal(all.Count(i => i % 2 == 1) * 2 + (2 * SqliteAuditLog.IndexStep - count),
+            (await audit.QueryAsync(new AuditQuery { Principal = "app:odd", Limit = 10_000 })).Count);
+    }
+
+    [Fact]
     public async Task A_schema_3_database_upgrades_with_its_manifests_pinned_and_its_audit_found_by_secret()
     {
         using (var old = new SqliteConnection($"Data Source={DatabasePath}"))
