@@ -22,6 +22,9 @@ internal sealed class BenchOptions
                                 secrets, secrets, plain) and report the ratio
           --control             with --compare-secrets: the second slot runs the plain workflow too (an A/A
                                 check of the method: it should report about 100 %)
+          --swap-versions       with --compare-secrets: register the plain workflow as version 2 and the
+                                secrets one as version 1 (the slots stay in order); the geometric mean with
+                                an unswapped run cancels any advantage of one version's place in the indexes
           --rounds N            rounds of first, second, second, first in a comparison (default 3)
           --baseline-server URL a second Baton server built without access control (scripts/bench.sh
                                 --compare-auth); alternate the same workflow authenticated against --server
@@ -55,6 +58,13 @@ internal sealed class BenchOptions
     public int CompareSecrets { get; private set; }
 
     public bool Control { get; private set; }
+
+    public bool SwapVersions { get; private set; }
+
+    /// <summary>The workflow versions of the plain and the secrets variant in a comparison.</summary>
+    public (int Plain, int Secrets) ComparedVersions => SwapVersions
+        ? (BenchWorkflow.SecretsVersion, BenchWorkflow.Version)
+        : (BenchWorkflow.Version, BenchWorkflow.SecretsVersion);
 
     public int Rounds { get; private set; } = 3;
 
@@ -117,6 +127,7 @@ internal sealed class BenchOptions
                 case "--peer-only": options.PeerOnly = true; break;
                 case "--compare-secrets": options.CompareSecrets = ParseInt(name, Value(), 1, 64); break;
                 case "--control": options.Control = true; break;
+                case "--swap-versions": options.SwapVersions = true; break;
                 case "--rounds": options.Rounds = ParseInt(name, Value(), 1, 100); break;
                 case "--skip-peer": options.SkipPeer = true; break;
                 case "--server-pid": options.ServerPid = ParseInt(name, Value(), 1, int.MaxValue); break;
@@ -165,6 +176,11 @@ internal sealed class BenchOptions
         if (BaselineServer is not null && (Auth == "none" || CompareSecrets > 0 || PeerOnly))
         {
             throw new ArgumentException("--baseline-server needs --token or --key-id/--key-secret, and excludes --compare-secrets and --peer-only");
+        }
+
+        if ((Control || SwapVersions) && CompareSecrets == 0)
+        {
+            throw new ArgumentException("--control and --swap-versions go with --compare-secrets");
         }
 
         foreach (var (option, pid) in new[] { ("--server-pid", ServerPid), ("--baseline-pid", BaselinePid) })

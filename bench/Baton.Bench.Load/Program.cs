@@ -183,11 +183,12 @@ internal static class Program
             // plain one sends literal values of the same length (not the secrets': a definition holding a secret's
             // value is refused), the other takes every one from a secret.
             var literal = secretHeaders.Keys.ToDictionary(name => name, _ => RandomNumberGenerator.GetString(SecretAlphabet, 32));
-            await api.RegisterWorkflowAsync(BenchWorkflow.Build(peer.EchoUri, BenchWorkflow.Version, literal), cancellationToken);
+            var (plainVersion, secretsVersion) = options.ComparedVersions;
+            await api.RegisterWorkflowAsync(BenchWorkflow.Build(peer.EchoUri, plainVersion, literal), cancellationToken);
             await api.RegisterWorkflowAsync(
                 options.Control
-                    ? BenchWorkflow.Build(peer.EchoUri, BenchWorkflow.SecretsVersion, literal)
-                    : BenchWorkflow.Build(peer.SecureEchoUri, options.CompareSecrets, BenchWorkflow.SecretsVersion),
+                    ? BenchWorkflow.Build(peer.EchoUri, secretsVersion, literal)
+                    : BenchWorkflow.Build(peer.SecureEchoUri, options.CompareSecrets, secretsVersion),
                 cancellationToken);
             return;
         }
@@ -204,8 +205,8 @@ internal static class Program
     {
         using var server = ProcessOf(options.ServerPid);
         var (plain, secrets, errors) = await AlternateAsync(
-            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.Version), "plain", server),
-            (new ExecuteOperation(api, options.WaitForSeconds, BenchWorkflow.SecretsVersion), options.Control ? "plain-2" : "secrets", server),
+            (new ExecuteOperation(api, options.WaitForSeconds, options.ComparedVersions.Plain), "plain", server),
+            (new ExecuteOperation(api, options.WaitForSeconds, options.ComparedVersions.Secrets), options.Control ? "plain-2" : "secrets", server),
             options, warmup, duration, drain, cancellationToken);
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{(options.Control ? "control: plain (second slot)" : $"secrets ({options.CompareSecrets} headers, every header from a secret)")} ran at {secrets.Rate / plain.Rate * 100:F1} % of the plain rate ({secrets.Rate:F1} vs {plain.Rate:F1} wf/s); target >= 95 %{CpuRatio(secrets, plain)}"));
