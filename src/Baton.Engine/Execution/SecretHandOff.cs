@@ -81,24 +81,34 @@ public sealed class SecretHandOff(SecretVault vault)
             {
                 input[SecretsInputKey] = ParameterEvaluator.Evaluate(secretsTemplate, new WorkflowScope(run, task.TaskId, environment));
             }
-            Collect(template, [], run.SecretVariables, allowed);
+            Collect(template, run.SecretVariables, allowed);
             var readsSealed = ReadsSealed(template, run);
-            if (readsSealed) Unseal(template, [], input, new UnsealingScope(run, task.TaskId, environment, vault));
+            if (readsSealed) Unseal(template, input, new UnsealingScope(run, task.TaskId, environment, vault));
             seal = task.TaskType == Core.Definitions.TaskTypes.Inline && (allowed.Count > 0 || readsSealed);
         }
         return new HandOffPlan(input, allowed, run.CreatedBy, seal);
     }
 
     /// <summary>Fields whose template reads a quarantined output are evaluated again, with the real values.</summary>
-    private static void Unseal(JsonNode? template, List<PathStep> path, JsonObject input, UnsealingScope scope)
+    private static void Unseal(JsonObject template, JsonObject input, UnsealingScope scope) =>
+        ForEachString(template, [], (text, path) =>
+        {
+            if (!ReadsSealed(text, scope.Run) || Locate(input, path) is not (var parent, var field, var index)) return;
+            var evaluated = ParameterEvaluator.EvaluateString(text, scope);
+            if (field is not null) ((JsonObject)parent)[field] = evaluated;
+            else ((JsonArray)parent)[index] = evaluated;
+        });
+
+    /// <summary>Calls <paramref name="visit"/> with every string under <paramref name="node"/> and its path from the root.</summary>
+    private static void ForEachString(JsonNode? node, List<PathStep> path, Action<string, List<PathStep>> visit)
     {
-        switch (template)
+        switch (node)
         {
             case JsonObject obj:
                 foreach (var (key, child) in obj)
                 {
                     path.Add(new PathStep(key, -1));
-                    Unseal(child, path, input, scope);
+                    ForEachString(child, path, visit);
                     path.RemoveAt(path.Count - 1);
                 }
                 break;
@@ -106,15 +116,12 @@ public sealed class SecretHandOff(SecretVault vault)
                 for (var i = 0; i < array.Count; i++)
                 {
                     path.Add(new PathStep(null, i));
-                    Unseal(array[i], path, input, scope);
+                    ForEachString(array[i], path, visit);
                     path.RemoveAt(path.Count - 1);
                 }
                 break;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.String && ReadsSealed(value.GetValue<string>(), scope.Run):
-                if (Locate(input, path) is not (var parent, var field, var index)) return;
-                var evaluated = ParameterEvaluator.EvaluateString(value.GetValue<string>(), scope);
-                if (field is not null) ((JsonObject)parent)[field] = evaluated;
-                else ((JsonArray)parent)[index] = evaluated;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                visit(value.GetValue<string>(), path);
                 break;
         }
     }
@@ -217,73 +224,19 @@ public sealed class SecretHandOff(SecretVault vault)
 
     /// <summary>
     /// Which references the definition allows in each field. A field whose template is exactly one reference gets
-    /// the typed value; one that reads a secret-carrying variable may resolve that variable's references.
+    /// the typed value; one that reads a secret-carrying variable may resolve that variable's references. The
+    /// <c>_secrets</c> input is evaluated again at hand-off: every string in it may resolve what it names.
     /// </summary>
-    private static void Collect(JsonNode? template, List<PathStep> path, Dictionary<string, List<string>>? secretVariables, List<AllowedField> allowed)
-    {
-        switch (template)
+    private static void Collect(JsonObject template, Dictionary<string, List<string>>? secretVariables, List<AllowedField> allowed) =>
+        ForEachString(template, [], (text, path) =>
         {
-            case JsonObject obj:
-                foreach (var (key, child) in obj)
-                {
-                    path.Add(new PathStep(key, -1));
-                    if (path.Count == 1 && key == SecretsInputKey)
-                    {
-                        // Evaluated again at hand-off: every string in it may resolve what it names.
-                        CollectEvaluated(child, path, allowed);
-                    }
-                    else
-                    {
-                        Collect(child, path, secretVariables, allowed);
-                    }
-                    path.RemoveAt(path.Count - 1);
-                }
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    path.Add(new PathStep(null, i));
-                    Collect(array[i], path, secretVariables, allowed);
-                    path.RemoveAt(path.Count - 1);
-                }
-                break;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                var text = value.GetValue<string>();
-                var references = References(text);
-                if (secretVariables is { Count: > 0 } && CarriedByVariables(text, secretVariables).ToList() is { Count: > 0 } carried)
-                {
-                    references = [.. references, .. carried];
-                }
-                if (references.Count > 0) allowed.Add(new AllowedField([.. path], references));
-                break;
-        }
-    }
-
-    private static void CollectEvaluated(JsonNode? template, List<PathStep> path, List<AllowedField> allowed)
-    {
-        switch (template)
-        {
-            case JsonObject obj:
-                foreach (var (key, child) in obj)
-                {
-                    path.Add(new PathStep(key, -1));
-                    CollectEvaluated(child, path, allowed);
-                    path.RemoveAt(path.Count - 1);
-                }
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    path.Add(new PathStep(null, i));
-                    CollectEvaluated(array[i], path, allowed);
-                    path.RemoveAt(path.Count - 1);
-                }
-                break;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.String && References(value.GetValue<string>()) is { Count: > 0 } references:
-                allowed.Add(new AllowedField([.. path], references));
-                break;
-        }
-    }
+            var references = References(text);
+            if (path[0].Key != SecretsInputKey && secretVariables is { Count: > 0 } && CarriedByVariables(text, secretVariables).ToList() is { Count: > 0 } carried)
+            {
+                references = [.. references, .. carried];
+            }
+            if (references.Count > 0) allowed.Add(new AllowedField([.. path], references));
+        });
 
     /// <summary>References held by the variables a template string reads (<c>${workflow.variables.NAME...}</c>).</summary>
     private static IEnumerable<SecretReference> CarriedByVariables(string text, Dictionary<string, List<string>> secretVariables)

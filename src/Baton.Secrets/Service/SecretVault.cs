@@ -344,8 +344,7 @@ public sealed class SecretVault(
             secrets.Add(Resolved(name, version, value));
             values.Add(value);
         }
-        var resolution = new SecretResolution(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName, secrets);
-        return new PreparedUse(resolution, [.. values], pins);
+        return new PreparedUse(ResolutionOf(context, secrets), [.. values], pins);
     }
 
     /// <summary>
@@ -368,8 +367,11 @@ public sealed class SecretVault(
             secrets[i] = Resolved(name, version, value);
             values[i] = value;
         }
-        return new PreparedUse(new SecretResolution(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName, secrets), values, pins);
+        return new PreparedUse(ResolutionOf(context, secrets), values, pins);
     }
+
+    private static SecretResolution ResolutionOf(ResolutionContext context, IReadOnlyList<ResolvedSecret> secrets) =>
+        new(Now(), context.Principal, context.WorkflowId, context.TaskId, context.TaskReferenceName, secrets);
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SecretValue, ResolvedSecret> _resolved = new();
 
