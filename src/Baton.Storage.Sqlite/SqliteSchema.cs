@@ -208,6 +208,14 @@ internal static class SqliteSchema
         DROP TABLE audit_keys;
         DROP INDEX audit_by_time;
         """,
+        // 7: runs by status in start order, whatever their name and version. The queries that filter on status all order
+        // by start time (running and active runs, searches). Filed by (status, name, version), a run that ended moved to
+        // the end of its name and version's range: in the middle of the index for all but the last one, one more page
+        // per commit, so the same workflow ran measurably faster under one version number than under another.
+        """
+        DROP INDEX workflows_by_status;
+        CREATE INDEX workflows_by_status ON workflows (status, start_time);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>
