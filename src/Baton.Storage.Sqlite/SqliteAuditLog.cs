@@ -169,6 +169,9 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
     /// <summary>The step an event id belongs to.</summary>
     internal static long StepOf(long id) => (id + IndexStep - 1) / IndexStep;
 
+    /// <summary>SQL: the event id <paramref name="id"/> is in step <paramref name="step"/> (both SQL expressions); a rowid range.</summary>
+    internal static string InStep(string id, string step) => $"{id} > ({step} - 1) * {IndexStep} AND {id} <= {step} * {IndexStep}";
+
     private static object Nullable(string? value) => (object?)value ?? DBNull.Value;
 
     /// <summary>
@@ -317,7 +320,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
             return new(key,
                 $"{Columns} FROM audit_log e WHERE e.id > {Through}{filters} ORDER BY e.time DESC, e.id DESC LIMIT $limit;",
                 $"SELECT step, last_time FROM audit_steps WHERE key = $key{(query.From is null ? "" : " AND last_time >= $from")}{(query.To is null ? "" : " AND first_time <= $to")} ORDER BY last_time DESC, step DESC;",
-                $"{Columns} FROM audit_log e WHERE e.id > ($step - 1) * {IndexStep} AND e.id <= $step * {IndexStep}{filters};");
+                $"{Columns} FROM audit_log e WHERE {InStep("e.id", "$step")}{filters};");
         }
 
         public static SqliteCommand Command(SqliteConnection connection, string sql, AuditQuery query) => Create(connection, sql,

@@ -19,7 +19,7 @@ public sealed class SqliteRunManifestStore(SqliteDatabase database) : IRunManife
         // events not filed yet.
         using var command = Create(connection, $"""
             SELECT e.action, e.time, e.task_reference_name, e.secrets, e.id FROM audit_steps k
-            JOIN audit_log e ON e.id > (k.step - 1) * {SqliteAuditLog.IndexStep} AND e.id <= k.step * {SqliteAuditLog.IndexStep}
+            JOIN audit_log e ON {SqliteAuditLog.InStep("e.id", "k.step")}
             WHERE k.key = 'w:' || $workflow AND e.workflow_id = $workflow AND (e.secrets IS NOT NULL OR e.action = $reset)
             UNION
             SELECT action, time, task_reference_name, secrets, id FROM audit_log

@@ -105,7 +105,7 @@ public sealed class SecretVault(
         foreach (var record in await repository.ListAsync(includeDeleted: false, ct))
         {
             if (record.CurrentVersion > 0) _currentVersions[record.Name] = record.CurrentVersion;
-            _tags[record.Name] = [.. record.Tags];
+            KeepTags(record.Name, record);
         }
         foreach (var version in await repository.ListLiveVersionsAsync(ct))
         {
@@ -457,8 +457,7 @@ public sealed class SecretVault(
         var record = await repository.GetAsync(name, ct);
         if (record is { DeletedAt: null, CurrentVersion: > 0 }) _currentVersions[name] = record.CurrentVersion;
         else _currentVersions.TryRemove(name, out _);
-        if (record is not null) _tags[name] = [.. record.Tags];
-        else _tags.TryRemove(name, out _);
+        KeepTags(name, record);
     }
 
     /// <summary>
@@ -470,9 +469,12 @@ public sealed class SecretVault(
     /// <summary>A secret's tags as they are now (empty for an unknown secret).</summary>
     public IReadOnlyList<SecretTag> TagsOf(string name) => _tags.TryGetValue(name, out var tags) ? tags : [];
 
-    private async Task RefreshTagsAsync(string name, CancellationToken ct)
+    private async Task RefreshTagsAsync(string name, CancellationToken ct) => KeepTags(name, await repository.GetAsync(name, ct));
+
+    /// <summary>Keeps a copy of the record's tags as the secret's (forgets them without a record): never the record's own list.</summary>
+    private void KeepTags(string name, SecretRecord? record)
     {
-        if (await repository.GetAsync(name, ct) is { } record) _tags[name] = [.. record.Tags];
+        if (record is not null) _tags[name] = [.. record.Tags];
         else _tags.TryRemove(name, out _);
     }
 
