@@ -34,6 +34,12 @@ public static class SubjectTypes
     public const string Group = "GROUP";
     public const string Role = "ROLE";
 
+    /// <summary>
+    /// A workflow definition's exact content (<c>name@version#fingerprint</c>) that a secret is bound to: never a
+    /// principal, made only by the bindings API, never by the grants API (<see cref="Normalize"/> does not know it).
+    /// </summary>
+    public const string Definition = "DEFINITION";
+
     /// <summary>Orkes' SDKs send these in either case; an application is a user whose id is <c>app:&lt;id&gt;</c>.</summary>
     public static Subject? Normalize(string? type, string? id)
     {

@@ -78,27 +78,126 @@ public sealed partial class AccessControl(
 
     // ---- the run-time rule -------------------------------------------------------------------------------------
 
-    /// <summary>Whether the run's principal may use a secret now: READ or EXECUTE on it, directly, through a group, a role or a tag.</summary>
-    public bool MayUse(string? principal, string secret, IReadOnlyList<SecretTag> tags)
+    private const AccessRight Use = AccessRight.Read | AccessRight.Execute;
+
+    /// <summary>
+    /// Why a hand-off may not give a secret, or null. Using is not reading: the run's principal needs READ or EXECUTE;
+    /// the value may flow only into a definition whose author may READ the secret, or to which a READ holder bound it
+    /// (EXECUTE alone must never let a principal write code that receives the value); and a worker receiving it in a
+    /// poll answer needs READ or EXECUTE itself. Rights come directly, through a group, a role, or a tag.
+    /// </summary>
+    public string? UseRefusal(ResolutionContext context, string secret, IReadOnlyList<SecretTag> tags)
     {
-        if (string.IsNullOrEmpty(principal)) return false;
+        var memo = Memo();
+        var principal = context.Principal;
+        var principalRights = RightsOn(memo, principal, secret, tags);
+        if ((principalRights & Use) == 0) return $"permission denied: {principal ?? "(no principal)"} may not use secret '{secret}'";
+        if (context.Definition is not { } origin) return $"permission denied: secret '{secret}' is used outside any definition";
+        var authorRights = origin.Author == principal ? principalRights : RightsOn(memo, origin.Author, secret, tags);
+        if ((authorRights & AccessRight.Read) == 0 && !Bound(memo, origin, secret))
+        {
+            return $"permission denied: secret '{secret}' flows only into definitions saved or bound by someone who may READ it; " +
+                $"workflow '{origin.Name}' version {origin.Version} was last saved by {origin.Author ?? "(unknown)"}, who may not. " +
+                $"Someone who may READ it can bind it to this version (PUT /api/secrets/{secret}/bindings/{origin.Name}/{origin.Version})";
+        }
+        if (context.Worker is { } worker && (RightsOn(memo, worker, secret, tags) & Use) == 0)
+        {
+            return $"permission denied: worker {worker} may not use secret '{secret}' (it needs READ or EXECUTE on it)";
+        }
+        return null;
+    }
+
+    /// <summary>Why <paramref name="principal"/> may not write a version of a secret: UPDATE on a taken name, CREATE on a new one.</summary>
+    public string? WriteRefusal(string? principal, string secret, bool exists, IReadOnlyList<SecretTag> tags)
+    {
+        var need = exists ? AccessRight.Update : AccessRight.Create;
+        var model = _model;
+        var who = model.PrincipalOf(principal);
+        if (who is not null && (model.RightsOn(who, SecretTarget(secret), ToResourceTags(tags)) & need) != 0) return null;
+        return $"permission denied: {principal ?? "(no principal)"} needs {AccessRights.Name(need)} on SECRET_NAME '{secret}' to write it";
+    }
+
+    public Task SecretCreatedAsync(string principal, string secret, CancellationToken ct) =>
+        _model.PrincipalOf(principal) is { } creator ? GrantToCreatorAsync(creator, SecretTarget(secret), ct) : Task.CompletedTask;
+
+    public Task SecretPurgedAsync(string secret, CancellationToken ct) =>
+        ChangeAsync(model =>
+        {
+            var target = SecretTarget(secret);
+            var change = new AccessChange();
+            change.DeleteGrants.AddRange(model.GrantsOn(target).Keys.Select(subject => (subject, target)));
+            return (change, new AuditEvent { Action = "revoke", Outcome = "ok", Secret = secret, Detail = $"every grant and binding on {target}: the secret was purged" });
+        }, ct);
+
+    // ---- bindings ---------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Binds a secret to one definition's exact content (its name, version and fingerprint), or removes the binding:
+    /// a run of that content may then use the secret although its author may not READ it. The caller must be able to
+    /// READ the secret (the endpoint checks it). A binding is a grant of EXECUTE to the definition, audited.
+    /// </summary>
+    public Task ChangeBindingAsync(string secret, DefinitionOrigin origin, bool remove, Principal actor, CancellationToken ct) =>
+        ChangeAsync(model =>
+        {
+            var subject = new Subject(SubjectTypes.Definition, origin.BindingId);
+            var target = SecretTarget(secret);
+            var change = new AccessChange();
+            if (remove) change.DeleteGrants.Add((subject, target));
+            else change.PutGrants.Add(new Grant(subject, target, AccessRight.Execute));
+            return (change, new AuditEvent
+            {
+                Action = remove ? "unbind" : "bind",
+                Outcome = "ok",
+                Principal = actor.Id,
+                Secret = secret,
+                Detail = $"workflow '{origin.Name}' version {origin.Version} (content {origin.Fingerprint}, last saved by {origin.Author ?? "(unknown)"})",
+            });
+        }, ct);
+
+    /// <summary>The definitions a secret is bound to, as binding ids (<c>name@version#fingerprint</c>).</summary>
+    public IReadOnlyList<string> BindingsOf(string secret) =>
+        [.. _model.GrantsOn(SecretTarget(secret)).Where(g => g.Key.Type == SubjectTypes.Definition && (g.Value & AccessRight.Execute) != 0).Select(g => g.Key.Id).Order(StringComparer.Ordinal)];
+
+    private static Target SecretTarget(string secret) => new(TargetTypes.SecretName, secret);
+
+    private SecretUseMemo Memo()
+    {
         var model = _model;
         var memo = _secretUses;
         if (memo.Model != model) _secretUses = memo = new SecretUseMemo(model);
-        if (memo.Answers.TryGetValue((principal, secret), out var known) && ReferenceEquals(known.Tags, tags)) return known.May;
-        var may = model.PrincipalOf(principal) is { } who
-            && (model.RightsOn(who, new Target(TargetTypes.SecretName, secret), ToResourceTags(tags)) & (AccessRight.Read | AccessRight.Execute)) != 0;
+        return memo;
+    }
+
+    /// <summary>The rights <paramref name="who"/> holds on a secret, remembered per snapshot and tags list.</summary>
+    private static AccessRight RightsOn(SecretUseMemo memo, string? who, string secret, IReadOnlyList<SecretTag> tags)
+    {
+        if (string.IsNullOrEmpty(who)) return AccessRight.None;
+        if (memo.Answers.TryGetValue((who, secret), out var known) && ReferenceEquals(known.Tags, tags)) return known.Rights;
+        var rights = memo.Model.PrincipalOf(who) is { } principal
+            ? memo.Model.RightsOn(principal, SecretTarget(secret), ToResourceTags(tags))
+            : AccessRight.None;
         if (memo.Answers.Count >= SecretUseMemo.MaxAnswers) memo.Answers.Clear();
-        memo.Answers[(principal, secret)] = (tags, may);
-        return may;
+        memo.Answers[(who, secret)] = (tags, rights);
+        return rights;
+    }
+
+    private static bool Bound(SecretUseMemo memo, DefinitionOrigin origin, string secret)
+    {
+        if (memo.Bindings.TryGetValue((origin.BindingId, secret), out var known)) return known;
+        var bound = memo.Model.GrantsOn(SecretTarget(secret)).TryGetValue(new Subject(SubjectTypes.Definition, origin.BindingId), out var rights)
+            && (rights & AccessRight.Execute) != 0;
+        if (memo.Bindings.Count >= SecretUseMemo.MaxAnswers) memo.Bindings.Clear();
+        memo.Bindings[(origin.BindingId, secret)] = bound;
+        return bound;
     }
 
     /// <summary>
-    /// The answers of <see cref="MayUse"/> on one snapshot, by principal and secret, each with the tags list it was
-    /// worked out for. Every hand-off asks for every secret, and working an answer out builds the principal, its
-    /// subjects and the tag targets. An answer depends only on the snapshot, which never changes, and on the tags,
-    /// which the vault replaces by a new list whenever they change: so it holds while its list is the one asked
-    /// with, and a changed grant, group, user or application (a new snapshot) starts a new memo.
+    /// The answers of the use checks on one snapshot: each principal's rights on each secret, with the tags list they
+    /// were worked out for, and which definitions a secret is bound to. Every hand-off asks for every secret, and
+    /// working an answer out builds the principal, its subjects and the tag targets. An answer depends only on the
+    /// snapshot, which never changes, and on the tags, which the vault replaces by a new list whenever they change:
+    /// so it holds while its list is the one asked with, and a changed grant, binding, group, user or application (a
+    /// new snapshot) starts a new memo.
     /// </summary>
     private sealed class SecretUseMemo(AccessModel model)
     {
@@ -107,7 +206,9 @@ public sealed partial class AccessControl(
 
         public AccessModel Model { get; } = model;
 
-        public ConcurrentDictionary<(string Principal, string Secret), (IReadOnlyList<SecretTag> Tags, bool May)> Answers { get; } = new();
+        public ConcurrentDictionary<(string Who, string Secret), (IReadOnlyList<SecretTag> Tags, AccessRight Rights)> Answers { get; } = new();
+
+        public ConcurrentDictionary<(string BindingId, string Secret), bool> Bindings { get; } = new();
     }
 
     // A check that read the older snapshot may put back a memo of it; the next check sees the mismatch and starts

@@ -18,6 +18,20 @@ public static class TaskTypes
         Simple, Http, Inline, Switch, SetVariable, Terminate, Noop, UpdateSecret,
     };
 
+    /// <summary>
+    /// Names no task definition and no SIMPLE task may take: Conductor's and Orkes' system task types, those Baton runs
+    /// today and those still to come. A worker holding EXECUTE on such a name could otherwise be handed, or complete,
+    /// tasks the server runs itself.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        Simple, Http, Inline, Switch, SetVariable, Terminate, Noop, UpdateSecret,
+        "DECISION", "DYNAMIC", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "JOIN", "EXCLUSIVE_JOIN", "DO_WHILE", "SUB_WORKFLOW",
+        "START_WORKFLOW", "WAIT", "HUMAN", "EVENT", "LAMBDA", "JSON_JQ_TRANSFORM", "KAFKA_PUBLISH", "USER_DEFINED",
+        "TERMINATE_WORKFLOW", "WAIT_FOR_WEBHOOK", "BUSINESS_RULE", "GET_SIGNED_JWT", "GET_WORKFLOW", "QUERY_PROCESSOR",
+        "UPDATE_TASK", "GET_DOCUMENT", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "HTTP_POLL", "WEBHOOK", "KAFKA",
+    };
+
     /// <summary>Types the server executes itself (everything but worker-polled SIMPLE tasks).</summary>
     public static bool IsSystem(string type) => type != Simple;
 }

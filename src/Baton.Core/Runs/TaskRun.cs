@@ -30,6 +30,11 @@ public sealed class TaskRun
     public long CallbackAfterSeconds { get; set; }
     public long ResponseTimeoutSeconds { get; set; }
     public string? WorkerId { get; set; }
+    /// <summary>
+    /// The principal whose poll took the task (a user's id, or <c>app:&lt;id&gt;</c>): only it, or an administrator,
+    /// may report its result. Unlike <see cref="WorkerId"/>, which the worker names itself, the server sets it.
+    /// </summary>
+    public string? WorkerPrincipal { get; set; }
     public string? Domain { get; set; }
     public string? ReasonForIncompletion { get; set; }
     public int Iteration { get; set; }

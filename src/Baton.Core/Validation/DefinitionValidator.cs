@@ -100,6 +100,10 @@ public static class DefinitionValidator
         {
             problems.Add(new($"{path}.type", $"unknown task type '{type}'; supported: {string.Join(", ", TaskTypes.Supported.Order(StringComparer.Ordinal))}"));
         }
+        else if (type == TaskTypes.Simple && TaskTypes.Reserved.Contains(task.Name ?? ""))
+        {
+            problems.Add(new($"{path}.name", $"a SIMPLE task cannot be named '{task.Name}', the name of a system task type: workers poll SIMPLE tasks by name"));
+        }
         CheckExpressions(task.InputParameters, $"{path}.inputParameters", references, problems);
         var input = task.InputParameters;
         switch (type)

@@ -30,6 +30,10 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
         for (var i = 0; i < defs.Count; i++)
         {
             DefinitionValidator.ValidateTaskDef(defs[i], $"$[{i}]", problems);
+            if (TaskTypes.Reserved.Contains(defs[i].Name ?? ""))
+            {
+                problems.Add(new($"$[{i}].name", $"'{defs[i].Name}' is the name of a system task type; a task definition cannot take it"));
+            }
             CheckLiterals(defs[i], $"$[{i}]", problems);
         }
         if (problems.Count > 0) throw new InvalidRequestException(problems);
@@ -62,7 +66,7 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
     public async Task SaveWorkflowDefAsync(WorkflowDef def, bool overwrite, string? principal, CancellationToken ct)
     {
         Validate(def, "$");
-        Stamp(def, principal);
+        await StampAsync(def, principal, ct);
         if (!await store.SaveWorkflowDefAsync(def, overwrite, ct))
         {
             throw new ConflictException($"Workflow definition '{def.Name}' version {def.Version} already exists; use PUT /api/metadata/workflow to update it");
@@ -77,7 +81,7 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
         if (problems.Count > 0) throw new InvalidRequestException(problems);
         foreach (var def in defs)
         {
-            Stamp(def, principal);
+            await StampAsync(def, principal, ct);
             await store.SaveWorkflowDefAsync(def, overwrite: true, ct);
         }
     }
@@ -129,12 +133,29 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
         }
     }
 
-    private static void Stamp(WorkflowDef def, string? principal)
+    /// <summary>
+    /// The save stamps are the server's, never the request's: <c>updatedBy</c> is the author whose rights decide which
+    /// secrets flow into the definition, and <c>createdBy</c> stays that of the version's first save.
+    /// </summary>
+    private async Task StampAsync(WorkflowDef def, string? principal, CancellationToken ct)
     {
+        var existing = await store.GetWorkflowDefAsync(def.Name, def.Version, ct);
         var now = Clock.NowMs();
-        def.CreateTime ??= now;
+        def.CreateTime = existing?.CreateTime ?? now;
+        def.CreatedBy = existing?.CreatedBy ?? principal;
         def.UpdateTime = now;
-        def.CreatedBy ??= principal;
         def.UpdatedBy = principal;
     }
+
+    /// <summary>An inline definition (a start request's <c>workflowDef</c>) is authored by whoever starts it.</summary>
+    public static void StampInline(WorkflowDef def, string? principal)
+    {
+        var now = Clock.NowMs();
+        def.CreateTime = def.UpdateTime = now;
+        def.CreatedBy = def.UpdatedBy = principal;
+    }
+
+    /// <summary>The SIMPLE task names of a definition that no task definition claims yet, each once.</summary>
+    public IReadOnlyList<string> UnclaimedWorkerTypes(WorkflowDef def) =>
+        [.. def.AllTasks().Where(t => t.Type == TaskTypes.Simple && !string.IsNullOrEmpty(t.Name) && TaskDef(t.Name) is null).Select(t => t.Name).Distinct(StringComparer.Ordinal)];
 }

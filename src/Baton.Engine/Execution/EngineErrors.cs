@@ -5,6 +5,9 @@ namespace Baton.Engine.Execution;
 /// <summary>The thing asked for does not exist (HTTP 404).</summary>
 public sealed class NotFoundException(string message) : Exception(message);
 
+/// <summary>The caller may not do this to this thing, e.g. report a task another worker holds (HTTP 403).</summary>
+public sealed class ForbiddenException(string message) : Exception(message);
+
 /// <summary>The request is valid but the state forbids it, e.g. restarting a running workflow (HTTP 409).</summary>
 public sealed class ConflictException(string message) : Exception(message);
 

@@ -12,6 +12,12 @@ namespace Baton.Engine.Execution;
 /// <param name="SealOutput">The task is a script whose input holds secret material: its output is quarantined.</param>
 public sealed record HandOffPlan(JsonObject Input, IReadOnlyList<AllowedField> Allowed, string? Principal, bool SealOutput)
 {
+    /// <summary>The definition whose template names the secrets (its author and content decide whether they may flow into it).</summary>
+    public DefinitionOrigin? Origin { get; init; }
+
+    /// <summary>The principal of the worker whose poll answer gets the values (null for a system task): it must hold READ or EXECUTE on each.</summary>
+    public string? Worker { get; set; }
+
     /// <summary>The secrets this hand-off will use, by name, each once, in the order the fields name them.</summary>
     public IReadOnlyList<string> SecretNames { get; } = Allowed.Count == 0 ? [] : DistinctSecrets(Allowed);
 
@@ -86,8 +92,12 @@ public sealed class SecretHandOff(SecretVault vault)
             if (readsSealed) Unseal(template, input, new UnsealingScope(run, task.TaskId, environment, vault));
             seal = task.TaskType == Core.Definitions.TaskTypes.Inline && (allowed.Count > 0 || readsSealed);
         }
-        return new HandOffPlan(input, allowed, run.CreatedBy, seal);
+        return new HandOffPlan(input, allowed, run.CreatedBy, seal) { Origin = allowed.Count == 0 ? null : OriginOf(run.WorkflowDefinition) };
     }
+
+    /// <summary>The definition as the run holds it: who saved it last, and its content's fingerprint.</summary>
+    public static DefinitionOrigin OriginOf(Core.Definitions.WorkflowDef def) =>
+        new(def.Name, def.Version, def.UpdatedBy, Core.Definitions.DefinitionFingerprint.Of(def));
 
     /// <summary>Fields whose template reads a quarantined output are evaluated again, with the real values.</summary>
     private static void Unseal(JsonObject template, JsonObject input, UnsealingScope scope) =>
@@ -164,8 +174,9 @@ public sealed class SecretHandOff(SecretVault vault)
     public async ValueTask<JsonObject> ResolveAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
     {
         if (plan.Allowed.Count == 0) return plan.Input;
-        // Usually the use was recorded with the scheduling commit, and this completes without awaiting anything.
-        var values = RecordedValues(plan) ?? await ResolveNowAsync(task, plan, ct);
+        // Usually the use was recorded with the scheduling commit, and this completes without awaiting anything. A
+        // worker's hand-off is always checked afresh: the worker's own rights count.
+        var values = (plan.Worker is null ? RecordedValues(plan) : null) ?? await ResolveNowAsync(task, plan, ct);
         for (var i = 0; i < plan.Allowed.Count; i++)
         {
             var (path, references) = plan.Allowed[i];
@@ -199,8 +210,7 @@ public sealed class SecretHandOff(SecretVault vault)
     /// <summary>Resolves the plan's secrets now (audited and recorded before they are given), in the order of its names.</summary>
     private async Task<SecretValue[]> ResolveNowAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
     {
-        var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
-        var resolved = await vault.ResolveAsync(plan.SecretNames, context, ct);
+        var resolved = await vault.ResolveAsync(plan.SecretNames, ContextOf(task, plan), ct);
         return [.. plan.SecretNames.Select(name => resolved[name])];
     }
 
@@ -211,9 +221,11 @@ public sealed class SecretHandOff(SecretVault vault)
     public ValueTask<PreparedResolutions?> PrepareAheadAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
     {
         if (plan.SecretNames.Count == 0) return ValueTask.FromResult<PreparedResolutions?>(null);
-        var context = new ResolutionContext(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal);
-        return vault.PrepareResolutionsAsync(plan.SecretNames, context, ct);
+        return vault.PrepareResolutionsAsync(plan.SecretNames, ContextOf(task, plan), ct);
     }
+
+    private static ResolutionContext ContextOf(TaskRun task, HandOffPlan plan) =>
+        new(task.WorkflowInstanceId, task.TaskId, task.ReferenceTaskName, plan.Principal) { Definition = plan.Origin, Worker = plan.Worker };
 
     /// <summary>The prepared resolutions were committed with the run: the hand-off takes its values from memory.</summary>
     public void Committed(HandOffPlan plan, PreparedResolutions prepared)

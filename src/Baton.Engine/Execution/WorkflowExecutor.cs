@@ -33,6 +33,7 @@ public sealed class WorkflowExecutor(
     SecretHandOff handOff,
     SecretVault vault,
     SecretRedactor redactor,
+    Baton.Secrets.Audit.IAuditLog audit,
     Environment.EnvironmentValues environment,
     IOptions<EngineOptions> options,
     ILogger<WorkflowExecutor> logger) : IDisposable
@@ -81,6 +82,8 @@ public sealed class WorkflowExecutor(
         if (request.WorkflowDef is { } inline)
         {
             definitions.Validate(inline, "$.workflowDef");
+            // Its author is whoever starts it, whatever the request says: the author's rights decide which secrets flow into it.
+            DefinitionCatalog.StampInline(inline, principal);
             def = inline;
         }
         else
@@ -207,9 +210,14 @@ public sealed class WorkflowExecutor(
             return true;
         }, ct);
 
-    /// <summary>Runs a finished workflow again from the start under the same id.</summary>
-    public async Task RestartAsync(string workflowId, bool useLatestDefinition, CancellationToken ct)
+    /// <summary>
+    /// Runs a finished workflow again from the start under the same id. With the latest definitions the run executes
+    /// code its principal may not have chosen, so it is re-bound to <paramref name="caller"/> (audited): from then on
+    /// it acts with the caller's rights, never the starter's.
+    /// </summary>
+    public async Task RestartAsync(string workflowId, bool useLatestDefinition, string? caller, CancellationToken ct)
     {
+        string? reboundFrom = null;
         WorkflowDef? latest = null;
         if (useLatestDefinition)
         {
@@ -228,6 +236,11 @@ public sealed class WorkflowExecutor(
             {
                 run.WorkflowDefinition = latest;
                 run.WorkflowVersion = latest.Version;
+                if (!string.Equals(run.CreatedBy, caller, StringComparison.OrdinalIgnoreCase))
+                {
+                    reboundFrom = run.CreatedBy ?? "(no principal)";
+                    run.CreatedBy = caller;
+                }
             }
             removed = run.Tasks.Select(t => t.TaskId).ToList();
             run.Tasks.Clear();
@@ -244,8 +257,23 @@ public sealed class WorkflowExecutor(
             decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
             return true;
         }, ct, () => removed,
-            // A restarted run forgets which secret versions it used, so it resolves afresh.
-            beforeCommit: () => vault.ClearManifestAsync(workflowId, ct));
+            // A restarted run forgets which secret versions it used, so it resolves afresh; a re-binding is on record first.
+            beforeCommit: async () =>
+            {
+                if (reboundFrom is not null)
+                {
+                    await audit.AppendAsync(new Baton.Secrets.Audit.AuditEvent
+                    {
+                        Time = Clock.NowMs(),
+                        Action = "run-rebind",
+                        Outcome = "ok",
+                        Principal = caller,
+                        WorkflowId = workflowId,
+                        Detail = redactor.Redact($"restarted with the latest definition ({latest!.Name} version {latest.Version}): the run now acts as {caller}, not {reboundFrom}"),
+                    }, ct);
+                }
+                await vault.ClearManifestAsync(workflowId, ct);
+            });
     }
 
     public async Task RemoveAsync(string workflowId, CancellationToken ct)
@@ -262,7 +290,8 @@ public sealed class WorkflowExecutor(
     // ---- worker tasks ---------------------------------------------------------------------------------------
 
     /// <summary>Hands up to <paramref name="count"/> scheduled tasks of a type to a worker, waiting up to <paramref name="wait"/>.</summary>
-    public async Task<IReadOnlyList<TaskRun>> PollAsync(string taskType, string? workerId, string? domain, int count, TimeSpan wait, CancellationToken ct)
+    /// <param name="worker">The polling principal: it holds the tasks it takes, and gets a secret only if it may use it.</param>
+    public async Task<IReadOnlyList<TaskRun>> PollAsync(string taskType, string? workerId, string? domain, int count, TimeSpan wait, string worker, CancellationToken ct)
     {
         RecordPoll(taskType, workerId, domain);
         var handed = new List<TaskRun>();
@@ -285,12 +314,17 @@ public sealed class WorkflowExecutor(
                         task.Status = TaskStatus.InProgress;
                         task.PollCount++;
                         task.WorkerId = workerId;
+                        task.WorkerPrincipal = worker;
                         task.Domain = domain;
                         task.StartTime = now;
                         task.UpdateTime = now;
                         run.UpdateTime = now;
                         taken = task.Snapshot();
-                        if (SecretHandOff.NeedsHandOff(run, task)) plan = handOff.Prepare(run, task, environment.Document);
+                        if (SecretHandOff.NeedsHandOff(run, task))
+                        {
+                            plan = handOff.Prepare(run, task, environment.Document);
+                            plan.Worker = worker;
+                        }
                         return true;
                     }, ct, decide: false);
                 }
@@ -330,8 +364,12 @@ public sealed class WorkflowExecutor(
         }
     }
 
-    /// <summary>Applies a worker's result. A result for a task that already finished changes nothing.</summary>
-    public async Task<string> UpdateTaskAsync(TaskResult result, CancellationToken ct)
+    /// <summary>
+    /// Applies a worker's result. A result for a task that already finished changes nothing. Only the principal whose
+    /// poll holds the task, or one that may report any (an administrator), may report it; the server's own tasks are
+    /// never reported through here.
+    /// </summary>
+    public async Task<string> UpdateTaskAsync(TaskResult result, TaskReporter reporter, CancellationToken ct)
     {
         var problems = new List<Core.Validation.ValidationProblem>();
         if (string.IsNullOrWhiteSpace(result.WorkflowInstanceId)) problems.Add(new("$.workflowInstanceId", "workflowInstanceId is required"));
@@ -353,6 +391,7 @@ public sealed class WorkflowExecutor(
         await MutateAsync(result.WorkflowInstanceId!, (run, now) =>
         {
             var task = run.FindTask(taskId) ?? throw new NotFoundException($"Workflow {run.WorkflowId} has no task with id '{taskId}'");
+            CheckReporter(task, reporter);
             return ApplyResult(run, task, status, result.OutputData, result.ReasonForIncompletion, result.CallbackAfterSeconds, result.WorkerId, now);
         }, ct);
         if (result.Logs is { Count: > 0 } logs)
@@ -364,7 +403,7 @@ public sealed class WorkflowExecutor(
     }
 
     /// <summary>Applies a result to the pending task with a reference name (POST /api/tasks/{workflowId}/{ref}/{status}).</summary>
-    public async Task<string> UpdateTaskByReferenceAsync(string workflowId, string referenceName, string statusText, JsonObject? output, string? workerId, CancellationToken ct)
+    public async Task<string> UpdateTaskByReferenceAsync(string workflowId, string referenceName, string statusText, JsonObject? output, string? workerId, TaskReporter reporter, CancellationToken ct)
     {
         if (!TaskStatusExtensions.TryParseWire(statusText, out var status) ||
             status is not (TaskStatus.InProgress or TaskStatus.Completed or TaskStatus.Failed or TaskStatus.FailedWithTerminalError))
@@ -377,9 +416,24 @@ public sealed class WorkflowExecutor(
             var task = run.Tasks.LastOrDefault(t => t.ReferenceTaskName == referenceName && !t.Status.IsTerminal())
                 ?? throw new NotFoundException($"Workflow {workflowId} has no pending task with reference name '{referenceName}'");
             taskId = task.TaskId;
+            CheckReporter(task, reporter);
             return ApplyResult(run, task, status, output, null, 0, workerId, now);
         }, ct);
         return taskId!;
+    }
+
+    /// <summary>The server's own tasks are never reported by workers; a worker task only by the principal whose poll holds it.</summary>
+    private static void CheckReporter(TaskRun task, TaskReporter reporter)
+    {
+        if (!WorkflowDecider.IsWorkerTask(task))
+        {
+            throw new InvalidRequestException("$.taskId", $"task {task.TaskId} ('{task.ReferenceTaskName}') is a {task.TaskType} task, which the server runs itself; workers report only the tasks they poll");
+        }
+        if (task.Status.IsTerminal() || reporter.MayReportAny) return; // a late report changes nothing
+        if (task.Status != TaskStatus.InProgress || !string.Equals(task.WorkerPrincipal, reporter.Principal, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ForbiddenException($"Task {task.TaskId} ('{task.ReferenceTaskName}') is not held by {reporter.Principal}: only the worker whose poll took it (or an administrator) may report it; poll it first");
+        }
     }
 
     private bool ApplyResult(WorkflowRun run, TaskRun task, TaskStatus status, JsonObject? output, string? reason, long callbackAfterSeconds, string? workerId, long now)
@@ -552,9 +606,11 @@ public sealed class WorkflowExecutor(
             {
                 var started = Clock.NowMs();
                 TaskOutcome outcome;
+                var ranWithSecrets = false;
                 try
                 {
                     var handed = await handOff.ResolveAsync(task, plan, token);
+                    ranWithSecrets = plan.SealOutput;
                     outcome = await handler.ExecuteAsync(new SystemTaskContext(task, handed, plan.Principal), token);
                 }
                 catch (SecretResolutionException e)
@@ -565,6 +621,11 @@ public sealed class WorkflowExecutor(
                 {
                     logger.LogError(e, "System task {TaskType} {TaskId} failed unexpectedly", task.TaskType, task.TaskId);
                     outcome = TaskOutcome.Failed($"{task.TaskType} task '{task.ReferenceTaskName}' failed inside the server; see the server log");
+                }
+                if (ranWithSecrets && outcome.Reason is not null && outcome.Status != TaskStatus.Completed)
+                {
+                    // A script that handled secret material may have put any form of it in its error: derived, so withheld.
+                    outcome = outcome with { Reason = $"{task.TaskType} task '{task.ReferenceTaskName}' failed; its error is withheld because its input held secret material" };
                 }
                 await MutateAsync(workflowId, (run, now) =>
                 {
@@ -640,3 +701,6 @@ public sealed class WorkflowExecutor(
         _systemTaskSlots.Dispose();
     }
 }
+
+/// <summary>Who reports a task's result: the caller, and whether it may report any task (an administrator).</summary>
+public sealed record TaskReporter(string Principal, bool MayReportAny);

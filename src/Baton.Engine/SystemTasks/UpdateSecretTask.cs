@@ -10,7 +10,9 @@ namespace Baton.Engine.SystemTasks;
 /// UPDATE_SECRET (Orkes): stores <c>inputParameters._secrets.secretValue</c> as a new version of the secret
 /// <c>_secrets.secretKey</c>, creating it when missing. The <c>_secrets</c> input is masked at rest and evaluated
 /// again at hand-off; once the vault knows the new value, every stored part of the run passes the redactor again
-/// (the token-refresh pattern: the value usually came from an earlier task's output).
+/// (the token-refresh pattern: the value usually came from an earlier task's output). It acts with the run's
+/// principal's rights, checked by the vault's one policy as an API write is: UPDATE on an existing secret, CREATE on a
+/// new one (whose creator the principal becomes); a deleted secret's name stays with its owners.
 /// </summary>
 public sealed class UpdateSecretTask(SecretVault vault) : ISystemTask
 {
@@ -38,7 +40,7 @@ public sealed class UpdateSecretTask(SecretVault vault) : ISystemTask
             var version = await vault.PutAsync(key, value, null, null, context.Principal, ct);
             return new TaskOutcome(TaskStatus.Completed, new JsonObject { ["secretKey"] = key, ["version"] = version }, RedactWholeRun: true);
         }
-        catch (Exception e) when (e is SecretRequestException or SecretTooLargeException or SecretVersionConflictException)
+        catch (Exception e) when (e is SecretRequestException or SecretTooLargeException or SecretVersionConflictException or SecretAccessDeniedException or SecretNameReservedException)
         {
             return new TaskOutcome(TaskStatus.FailedWithTerminalError, [], $"UPDATE_SECRET task '{reference}': {e.Message}");
         }

@@ -20,3 +20,9 @@ public sealed class SecretResolutionException(string message) : Exception(messag
 
 /// <summary>The vault cannot open (wrong or unreadable master key): the server stops with this message.</summary>
 public sealed class SecretsStartupException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The principal may not write this secret: HTTP 403 (a task that tried fails with the message).</summary>
+public sealed class SecretAccessDeniedException(string message) : Exception(message);
+
+/// <summary>The name belongs to a deleted secret that its owners may still restore: HTTP 409.</summary>
+public sealed class SecretNameReservedException(string message) : Exception(message);

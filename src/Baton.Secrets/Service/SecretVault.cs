@@ -136,6 +136,7 @@ public sealed class SecretVault(
         try
         {
             var existing = await repository.GetAsync(name, ct);
+            await CheckWriteAsync(name, existing, principal, ct);
             var current = existing is { DeletedAt: null } ? existing.CurrentVersion : 0;
             var latest = existing is null ? 0 : (await repository.ListVersionsAsync(name, ct)).Select(v => v.Version).DefaultIfEmpty(0).Max();
             if (expectedVersion is { } expected && expected != current)
@@ -167,12 +168,34 @@ public sealed class SecretVault(
             await ForgetDestroyedAsync(name, ct);
             RebuildRedactor();
             await AppendAsync(new AuditEvent { Action = existing is null || existing.DeletedAt is not null ? "create" : "update", Outcome = "ok", Secret = name, Version = version, Principal = principal }, ct);
+            // Whoever creates a name owns it (a write to a deleted name was only let through for its owners).
+            if (existing is null) await usePolicy.SecretCreatedAsync(principal!, name, ct);
             return version;
         }
         finally
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The one rights check of every write, whoever asks (the API, an UPDATE_SECRET task acting as its run's principal):
+    /// UPDATE on a name that is taken, CREATE on a new one. A deleted secret's name stays taken until it is purged,
+    /// so only those who had rights on it may write it again (a squatter would otherwise become its creator and
+    /// reach the versions it still keeps).
+    /// </summary>
+    private async Task CheckWriteAsync(string name, SecretRecord? existing, string? principal, CancellationToken ct)
+    {
+        if (usePolicy.WriteRefusal(principal, name, existing is not null, existing?.Tags ?? []) is not { } refusal) return;
+        await AppendAsync(new AuditEvent { Action = existing is null ? "create" : "update", Outcome = "denied", Secret = name, Principal = principal, Detail = refusal }, ct);
+        if (existing?.DeletedAt is { } deletedAt)
+        {
+            var purge = DateTimeOffset.FromUnixTimeMilliseconds(deletedAt + (long)_options.RecoveryWindow.TotalMilliseconds).UtcDateTime;
+            throw new SecretNameReservedException(
+                $"Secret '{name}' was deleted, and its name stays with those who had rights on it until it is purged (after {purge:yyyy-MM-dd HH:mm} UTC); " +
+                $"its owners may restore it (POST /api/secrets/{name}/restore); choose another name");
+        }
+        throw new SecretAccessDeniedException(refusal);
     }
 
     /// <summary>The deliberate read-back of a value through the API; audited.</summary>
@@ -324,10 +347,10 @@ public sealed class SecretVault(
             }
 
             // The one permission check of a hand-off, before anything of the value is touched.
-            if (!usePolicy.MayUse(context.Principal, name, TagsOf(name)))
+            if (usePolicy.UseRefusal(context, name, TagsOf(name)) is { } refusal)
             {
-                await AuditFailureAsync(name, null, "denied", "permission denied");
-                throw new SecretResolutionException($"permission denied: {context.Principal ?? "(no principal)"} may not use secret '{name}'");
+                await AuditFailureAsync(name, null, "denied", refusal);
+                throw new SecretResolutionException(refusal);
             }
 
             var version = pins.TryGetValue(name, out var pinned) ? pinned : current;
@@ -361,7 +384,7 @@ public sealed class SecretVault(
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
-            if (CurrentVersion(name) is not { } current || !usePolicy.MayUse(context.Principal, name, TagsOf(name))) return null;
+            if (CurrentVersion(name) is not { } current || usePolicy.UseRefusal(context, name, TagsOf(name)) is not null) return null;
             var version = pins.TryGetValue(name, out var pinned) ? pinned : current;
             if (RecordedValue(name, version) is not { } value) return null;
             secrets[i] = Resolved(name, version, value);
@@ -662,6 +685,7 @@ public sealed class SecretVault(
         {
             _currentVersions.TryRemove(name, out _);
             _tags.TryRemove(name, out _);
+            await usePolicy.SecretPurgedAsync(name, ct);
             await AppendAsync(new AuditEvent { Action = "purge", Outcome = "ok", Secret = name }, ct);
         }
     }

@@ -34,6 +34,14 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         {
             await WriteAsync(context, StatusCodes.Status403Forbidden, e.Message);
         }
+        catch (Exception e) when (e is ForbiddenException or SecretAccessDeniedException)
+        {
+            await WriteAsync(context, StatusCodes.Status403Forbidden, e.Message);
+        }
+        catch (SecretNameReservedException e)
+        {
+            await WriteAsync(context, StatusCodes.Status409Conflict, e.Message);
+        }
         catch (NotFoundException e)
         {
             await WriteAsync(context, StatusCodes.Status404NotFound, e.Message);

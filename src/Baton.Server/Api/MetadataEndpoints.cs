@@ -17,7 +17,9 @@ public static class MetadataEndpoints
         group.MapPost("/workflow", async (HttpRequest request, DefinitionCatalog catalog, bool? overwrite, CancellationToken ct) =>
         {
             var def = await JsonBody.ReadAsync(request, json.WorkflowDef);
-            var created = await RequireSaveWorkflowsAsync(request, catalog, [def], ct);
+            var created = await DefinitionOwnership.RequireSaveAsync(request, catalog, [def], ct);
+            catalog.Validate(def, "$");
+            await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, [def], ct);
             await catalog.SaveWorkflowDefAsync(def, overwrite ?? false, request.CallerOf().Id, ct);
             await GrantCreatorAsync(request, TargetTypes.WorkflowDef, created);
             return Results.Ok();
@@ -26,7 +28,9 @@ public static class MetadataEndpoints
         group.MapPut("/workflow", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var defs = await JsonBody.ReadAsync(request, json.ListWorkflowDef);
-            var created = await RequireSaveWorkflowsAsync(request, catalog, defs, ct);
+            var created = await DefinitionOwnership.RequireSaveAsync(request, catalog, defs, ct);
+            for (var i = 0; i < defs.Count; i++) catalog.Validate(defs[i], $"$[{i}]");
+            await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, defs, ct);
             await catalog.SaveWorkflowDefsAsync(defs, request.CallerOf().Id, ct);
             await GrantCreatorAsync(request, TargetTypes.WorkflowDef, created);
             return Results.Json(new BulkResponse { BulkSuccessfulResults = [.. defs.Select(d => d.Name)] }, ServerJsonContext.Readable.BulkResponse);
@@ -63,6 +67,7 @@ public static class MetadataEndpoints
         {
             var defs = await JsonBody.ReadAsync(request, json.ListTaskDef);
             var created = await RequireSaveTasksAsync(request, catalog, defs);
+            await DefinitionOwnership.RequireFreeWorkerTypesAsync(request, catalog, created, ct);
             await catalog.SaveTaskDefsAsync(defs, request.CallerOf().Id, ct);
             await GrantCreatorAsync(request, TargetTypes.TaskDef, created);
             return Results.Ok();
@@ -72,6 +77,7 @@ public static class MetadataEndpoints
         {
             var def = await JsonBody.ReadAsync(request, json.TaskDef);
             var created = await RequireSaveTasksAsync(request, catalog, [def]);
+            await DefinitionOwnership.RequireFreeWorkerTypesAsync(request, catalog, created, ct);
             await catalog.SaveTaskDefsAsync([def], request.CallerOf().Id, ct);
             await GrantCreatorAsync(request, TargetTypes.TaskDef, created);
             return Results.Ok();
@@ -96,19 +102,6 @@ public static class MetadataEndpoints
             await catalog.DeleteTaskDefAsync(name, ct);
             return Results.Ok();
         }).WithMetadata(AccessRule.On(TargetTypes.TaskDef, AccessRight.Delete, "name")).WithSummary("Delete a task definition");
-    }
-
-    /// <summary>Checks CREATE for new definitions and UPDATE for existing ones; answers the names that are new.</summary>
-    private static async Task<List<string>> RequireSaveWorkflowsAsync(HttpRequest request, DefinitionCatalog catalog, IReadOnlyList<WorkflowDef> defs, CancellationToken ct)
-    {
-        var created = new List<string>();
-        foreach (var def in defs.Where(d => !string.IsNullOrEmpty(d.Name)))
-        {
-            var exists = await catalog.WorkflowDefExistsAsync(def.Name, ct);
-            await Guard.RequireSaveAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), exists);
-            if (!exists) created.Add(def.Name);
-        }
-        return created;
     }
 
     private static async Task<List<string>> RequireSaveTasksAsync(HttpRequest request, DefinitionCatalog catalog, IReadOnlyList<TaskDef> defs)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Baton.Access.Model;
 using Baton.Access.Service;
+using Baton.Core.Definitions;
 using Baton.Core.Expressions;
 using Baton.Core.Json;
 using Baton.Engine.Execution;
@@ -26,11 +27,10 @@ public static class SecretEndpoints
 
         group.MapPut("/{key}", async (string key, string? description, HttpRequest request, SecretVault vault, CancellationToken ct) =>
         {
-            var exists = await vault.ExistsAsync(key, ct);
-            await Guard.RequireSaveAsync(request, Secret(key), exists);
             var value = await ReadValueAsync(request, vault.Options.MaxValueBytes);
+            // The vault checks the caller's rights (UPDATE on a taken name, a deleted one included; CREATE on a new
+            // one, whose creator the caller becomes) through the one policy, as it does for an UPDATE_SECRET task.
             var version = await vault.PutAsync(key, value, description, ExpectedVersion(request), Principal(request), ct);
-            if (!exists) await Guard.CreatedAsync(request, Secret(key));
             request.HttpContext.Response.Headers.ETag = $"\"{version}\"";
             return Results.Ok();
         }).WithMetadata(AccessRule.OnSome(TargetTypes.SecretName, AccessRight.Create | AccessRight.Update)).Accepts<string>("application/json", "text/plain")
@@ -122,7 +122,7 @@ public static class SecretEndpoints
             return Results.Ok();
         }).WithMetadata(On(AccessRight.Delete | AccessRight.Update)).WithSummary("Restore a deleted secret within the recovery window");
 
-        group.MapGet("/{key}/metadata", async (string key, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
+        group.MapGet("/{key}/metadata", async (string key, SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var record = await vault.GetRecordAsync(key, ct);
             return Results.Json(new JsonObject
@@ -137,8 +137,39 @@ public static class SecretEndpoints
                 ["lastUsedAt"] = record.LastUsedAt,
                 ["tags"] = Tags(record.Tags),
                 ["referencedBy"] = await ReferencingDefinitionsAsync(key, catalog, ct),
+                ["bindings"] = await BindingsAsync(key, access, catalog, ct),
             }, BatonJson.Context.JsonObject);
         }).WithMetadata(On(Use)).WithSummary("What is known about a secret, never its value");
+
+        group.MapGet("/{key}/bindings", async (string key, SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
+        {
+            await vault.GetRecordAsync(key, ct);
+            return Results.Json(await BindingsAsync(key, access, catalog, ct), BatonJson.Context.JsonArray);
+        }).WithMetadata(On(Use)).WithSummary("The definitions a secret is bound to: each may use it although its author may not READ it, as long as its content is the one bound");
+
+        group.MapPut("/{key}/bindings/{workflowName}/{version:int}", async (string key, string workflowName, int version, HttpRequest request,
+            SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
+        {
+            await vault.GetRecordAsync(key, ct);
+            await Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, workflowName), AccessRight.Read);
+            var origin = SecretHandOff.OriginOf(await catalog.GetWorkflowDefAsync(workflowName, version, ct));
+            await access.ChangeBindingAsync(key, origin, remove: false, request.CallerOf(), ct);
+            return Results.Json(BindingView(origin, current: true), BatonJson.Context.JsonObject);
+        }).WithMetadata(On(AccessRight.Read))
+          .WithSummary("Bind a secret to a workflow definition version as it is stored now (needs READ on both): its runs may use the secret whoever wrote it; a later edit is not covered");
+
+        group.MapDelete("/{key}/bindings/{workflowName}/{version:int}", async (string key, string workflowName, int version, HttpRequest request,
+            AccessControl access, CancellationToken ct) =>
+        {
+            var removed = 0;
+            foreach (var id in access.BindingsOf(key))
+            {
+                if (ParseBinding(id) is not { } binding || binding.Name != workflowName || binding.Version != version) continue;
+                await access.ChangeBindingAsync(key, binding, remove: true, request.CallerOf(), ct);
+                removed++;
+            }
+            return removed > 0 ? Results.Ok() : throw new NotFoundException($"Secret '{key}' is not bound to workflow '{workflowName}' version {version}");
+        }).WithMetadata(On(AccessRight.Read | AccessRight.Update)).WithSummary("Remove a secret's bindings to a workflow definition version");
 
         group.MapGet("/{key}/usage", async (string key, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
         {
@@ -199,6 +230,44 @@ public static class SecretEndpoints
             }
         }
         return found;
+    }
+
+    /// <summary>A secret's bindings, each with whether it still covers the definition version as stored now.</summary>
+    private static async Task<JsonArray> BindingsAsync(string secret, AccessControl access, DefinitionCatalog catalog, CancellationToken ct)
+    {
+        var list = new JsonArray();
+        foreach (var id in access.BindingsOf(secret))
+        {
+            if (ParseBinding(id) is not { } binding) continue;
+            string? stored = null;
+            try
+            {
+                stored = DefinitionFingerprint.Of(await catalog.GetWorkflowDefAsync(binding.Name, binding.Version, ct));
+            }
+            catch (NotFoundException)
+            {
+                // The definition version is gone; the binding covers nothing until the same content is saved again.
+            }
+            list.Add(BindingView(binding, current: stored == binding.Fingerprint));
+        }
+        return list;
+    }
+
+    private static JsonObject BindingView(DefinitionOrigin binding, bool current) => new()
+    {
+        ["workflowName"] = binding.Name,
+        ["version"] = binding.Version,
+        ["fingerprint"] = binding.Fingerprint,
+        ["current"] = current,
+    };
+
+    /// <summary>A binding id, <c>name@version#fingerprint</c>, read from its end (a name may hold '@' or '#').</summary>
+    private static DefinitionOrigin? ParseBinding(string id)
+    {
+        var hash = id.LastIndexOf('#');
+        var at = hash < 0 ? -1 : id.LastIndexOf('@', hash);
+        if (at <= 0 || !int.TryParse(id.AsSpan(at + 1, hash - at - 1), System.Globalization.CultureInfo.InvariantCulture, out var version)) return null;
+        return new DefinitionOrigin(id[..at], version, null, id[(hash + 1)..]);
     }
 
     internal static JsonArray Tags(IReadOnlyList<SecretTag> tags) =>

@@ -18,17 +18,17 @@ public static class TaskEndpoints
         var group = app.MapGroup("/api/tasks").WithTags("Tasks");
         var json = BatonJson.Context;
 
-        group.MapGet("/poll/{taskType}", async (string taskType, string? workerid, string? domain, int? timeout, WorkflowExecutor executor, CancellationToken ct) =>
+        group.MapGet("/poll/{taskType}", async (string taskType, string? workerid, string? domain, int? timeout, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
-            var tasks = await executor.PollAsync(taskType, workerid, domain, 1, PollWait(timeout, 100), ct);
+            var tasks = await executor.PollAsync(taskType, workerid, domain, 1, PollWait(timeout, 100), request.CallerOf().Id, ct);
             return tasks.Count == 0 ? Results.NoContent() : Results.Json(tasks[0], json.TaskRun);
         }).Produces<TaskRun>().Produces(StatusCodes.Status204NoContent).WithMetadata(new SecretValueResponse(), WorkOn)
           .WithSummary("Take one scheduled task of a type (waits up to timeout ms, default 100); 204 when none");
 
-        group.MapGet("/poll/batch/{taskType}", async (string taskType, string? workerid, string? domain, int? count, int? timeout, WorkflowExecutor executor, CancellationToken ct) =>
+        group.MapGet("/poll/batch/{taskType}", async (string taskType, string? workerid, string? domain, int? count, int? timeout, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
             if (count is < 1 or > 1000) throw new InvalidRequestException("count", "count must be between 1 and 1000");
-            var tasks = await executor.PollAsync(taskType, workerid, domain, count ?? 1, PollWait(timeout, 100), ct);
+            var tasks = await executor.PollAsync(taskType, workerid, domain, count ?? 1, PollWait(timeout, 100), request.CallerOf().Id, ct);
             return Results.Json(tasks, json.IReadOnlyListTaskRun);
         }).Produces<List<TaskRun>>().WithMetadata(new SecretValueResponse(), WorkOn)
           .WithSummary("Take up to count scheduled tasks of a type, waiting up to timeout ms for the first; [] when none");
@@ -37,7 +37,7 @@ public static class TaskEndpoints
         {
             var result = await JsonBody.ReadAsync(request, json.TaskResult);
             await RequireWorkOnTaskAsync(request, executor, result.TaskId, ct);
-            return Results.Text(await executor.UpdateTaskAsync(result, ct), "text/plain");
+            return Results.Text(await executor.UpdateTaskAsync(result, Reporter(request), ct), "text/plain");
         }).WithMetadata(WorkOnSome).Accepts<TaskResult>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Report a task's result; answers the task id as text");
 
@@ -45,9 +45,9 @@ public static class TaskEndpoints
         {
             var result = await JsonBody.ReadAsync(request, json.TaskResult);
             await RequireWorkOnTaskAsync(request, executor, result.TaskId, ct);
-            await executor.UpdateTaskAsync(result, ct);
+            await executor.UpdateTaskAsync(result, Reporter(request), ct);
             var done = await executor.GetTaskAsync(result.TaskId!, ct);
-            var next = await executor.PollAsync(done.TaskType, result.WorkerId, done.Domain, 1, TimeSpan.Zero, ct);
+            var next = await executor.PollAsync(done.TaskType, result.WorkerId, done.Domain, 1, TimeSpan.Zero, request.CallerOf().Id, ct);
             return next.Count == 0 ? Results.NoContent() : Results.Json(next[0], json.TaskRun);
         }).Accepts<TaskResult>("application/json").Produces<TaskRun>().Produces(StatusCodes.Status204NoContent).WithMetadata(new SecretValueResponse(), WorkOnSome)
           .WithSummary("Report a task's result and take the next task of the same type; 204 when none");
@@ -58,7 +58,7 @@ public static class TaskEndpoints
             var output = request.ContentLength is 0 ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
             var pending = (await executor.GetWorkflowAsync(workflowId, includeTasks: true, ct)).LatestTask(taskRefName);
             if (pending is not null) await Guard.RequireAsync(request, new Target(TargetTypes.TaskDef, pending.TaskType), AccessRight.Execute);
-            return Results.Text(await executor.UpdateTaskByReferenceAsync(workflowId, taskRefName, status, output, workerid, ct), "text/plain");
+            return Results.Text(await executor.UpdateTaskByReferenceAsync(workflowId, taskRefName, status, output, workerid, Reporter(request), ct), "text/plain");
         }).WithMetadata(WorkOnSome).Accepts<JsonObject>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Report the result of a run's pending task by its reference name; the body is the output");
 
@@ -115,6 +115,9 @@ public static class TaskEndpoints
     /// <summary>A queue's size is shown to whoever may read the task type or work on it.</summary>
     private static Task<bool> MayReadQueueAsync(HttpRequest request, string taskType) =>
         Guard.HoldsAsync(request, new Target(TargetTypes.TaskDef, taskType), AccessRight.Read | AccessRight.Execute);
+
+    /// <summary>The caller as a reporter of results: an administrator may report any worker task, others only those they hold.</summary>
+    private static TaskReporter Reporter(HttpRequest request) => new(request.CallerOf().Id, request.CallerOf().IsAdmin);
 
     /// <summary>Reporting on a task needs EXECUTE on its type, like polling it did.</summary>
     private static async Task RequireWorkOnTaskAsync(HttpRequest request, WorkflowExecutor executor, string? taskId, CancellationToken ct)

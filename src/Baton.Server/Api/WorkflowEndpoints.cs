@@ -23,6 +23,14 @@ public static class WorkflowEndpoints
         {
             var start = await JsonBody.ReadAsync(request, json.StartWorkflowRequest);
             await RequireStartAsync(request, start);
+            if (start.WorkflowDef is { } inline)
+            {
+                // An inline definition claims its unclaimed worker types for its author, as a saved one does.
+                var catalog = request.HttpContext.RequestServices.GetRequiredService<DefinitionCatalog>();
+                catalog.Validate(inline, "$.workflowDef");
+                await DefinitionOwnership.RequireClaimsAsync(request, catalog, inline);
+                await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, [inline], ct);
+            }
             return Results.Text(await executor.StartAsync(start, request.CallerOf().Id, ct), "text/plain");
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Execute)).Accepts<StartWorkflowRequest>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Start a workflow; answers its id as text");
@@ -133,11 +141,18 @@ public static class WorkflowEndpoints
             return Results.Ok();
         }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Retry the last failed task of a finished run");
 
-        group.MapPost("/{workflowId}/restart", async (string workflowId, bool? useLatestDefinitions, WorkflowExecutor executor, CancellationToken ct) =>
+        group.MapPost("/{workflowId}/restart", async (string workflowId, bool? useLatestDefinitions, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
-            await executor.RestartAsync(workflowId, useLatestDefinitions ?? false, ct);
+            if (useLatestDefinitions == true)
+            {
+                // The run will execute code its starter may not have chosen, as the caller: who must be able to start it.
+                var run = await executor.GetWorkflowAsync(workflowId, includeTasks: false, ct);
+                await Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, run.WorkflowName), AccessRight.Execute);
+            }
+            await executor.RestartAsync(workflowId, useLatestDefinitions ?? false, request.CallerOf().Id, ct);
             return Results.Ok();
-        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Run a finished run again from the start under the same id");
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute))
+          .WithSummary("Run a finished run again from the start under the same id; with useLatestDefinitions=true it then acts as the caller");
 
         group.MapPut("/decide/{workflowId}", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
         {

@@ -30,6 +30,12 @@ public sealed class BenchmarkCallerMiddleware(RequestDelegate next)
 /// <summary>Every run may use every secret: no check at hand-off.</summary>
 public sealed class BenchmarkAllowsEverySecretUse : ISecretUsePolicy
 {
-    public bool MayUse(string? principal, string secret, IReadOnlyList<SecretTag> tags) => true;
+    public string? UseRefusal(ResolutionContext context, string secret, IReadOnlyList<SecretTag> tags) => null;
+
+    public string? WriteRefusal(string? principal, string secret, bool exists, IReadOnlyList<SecretTag> tags) => null;
+
+    public Task SecretCreatedAsync(string principal, string secret, CancellationToken ct) => Task.CompletedTask;
+
+    public Task SecretPurgedAsync(string secret, CancellationToken ct) => Task.CompletedTask;
 }
 #endif
