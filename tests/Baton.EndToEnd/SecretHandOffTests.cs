@@ -57,6 +57,30 @@ public sealed class SecretHandOffTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_json_secret_sent_as_a_string_as_the_orkes_sdks_do_is_addressable_by_field_and_kept_as_written()
+    {
+        var password = NewValue();
+        var text = $$"""{"db": {"user": "svc", "password": "{{password}}"}, "hosts": ["primary-host-1", "replica-host-2"]}""";
+        var secret = "json-as-text-" + Guid.NewGuid().ToString("N")[..8];
+        // The body is a JSON string whose text is a JSON object: what the Orkes SDKs and console send.
+        (await _client.SendRawAsync(HttpMethod.Put, $"/api/secrets/{secret}", System.Text.Json.JsonSerializer.Serialize(text))).ShouldBe(HttpStatusCode.OK);
+        var marker = Guid.NewGuid().ToString("N");
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("jsontext"), Defs.Http("call", $"{_peer.BaseUrl}/echo", "POST",
+            body: new JsonObject { ["pass"] = $"${{workflow.secrets.{secret}.db.password}}", ["replica"] = $"${{workflow.secrets.{secret}.hosts.1}}" },
+            headers: new JsonObject { ["X-Marker"] = marker })));
+        Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
+        Assert.Equal(password, _peer.Received(marker)["body"]!["pass"]!.GetValue<string>());
+        Assert.Equal("replica-host-2", _peer.Received(marker)["body"]!["replica"]!.GetValue<string>());
+        Assert.Equal(text, (await _client.GetAsync($"/api/secrets/{secret}")).Text);
+
+        var plain = await _client.NewSecretAsync("just-a-plain-string-value");
+        var refused = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("plainfield"), Defs.Http("call", $"{_peer.BaseUrl}/echo",
+            headers: new JsonObject { ["X-Pass"] = $"${{workflow.secrets.{plain}.password}}" })));
+        Assert.Contains($"secret '{plain}' is a string that is not a JSON object or array, so it has no field 'password'",
+            refused["tasks"]![0]!["reasonForIncompletion"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_secret_fails_the_task_naming_it_and_nothing_is_sent()
     {
         var marker = Guid.NewGuid().ToString("N");

@@ -303,9 +303,9 @@ public sealed class SecretHandOff(SecretVault vault)
         var node = reference.Field.Length == 0 ? secret.AsNode() : secret.Field(reference.Field);
         if (node is null)
         {
-            throw new SecretResolutionException(secret.Kind == SecretValue.JsonKind
+            throw new SecretResolutionException(secret.HasFields
                 ? $"secret '{reference.Secret}' has no field '{reference.Field}'"
-                : $"secret '{reference.Secret}' is a string, so it has no field '{reference.Field}'");
+                : $"secret '{reference.Secret}' is a string that is not a JSON object or array, so it has no field '{reference.Field}'");
         }
         if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String && string.IsNullOrEmpty(value.GetValue<string>()))
         {

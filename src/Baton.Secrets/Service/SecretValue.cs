@@ -33,17 +33,45 @@ public sealed class SecretValue
     /// <summary>The value as a JSON node: a string, or the object.</summary>
     public JsonNode? AsNode() => Kind == JsonKind ? JsonNode.Parse(Text) : JsonValue.Create(Text);
 
-    /// <summary>Reads a field of a JSON secret by a dot path ("username", "db.host"); null when absent.</summary>
+    /// <summary>
+    /// Reads a field of a JSON secret by a dot path ("username", "db.host", "hosts.0"); null when absent. A string
+    /// secret whose text is a JSON object or array is addressable the same way (the Orkes SDKs and console send every
+    /// value as a string, so a JSON secret often arrives as JSON text); its stored value stays the text as written.
+    /// </summary>
     public JsonNode? Field(string path)
     {
-        if (Kind != JsonKind) return null;
-        JsonNode? node = JsonNode.Parse(Text);
+        JsonNode? node = Kind == JsonKind ? JsonNode.Parse(Text) : ParseJsonText(Text);
+        if (node is null) return null;
         foreach (var part in path.Split('.'))
         {
-            node = node is JsonObject obj && obj.TryGetPropertyValue(part, out var child) ? child : null;
+            node = node switch
+            {
+                JsonObject obj when obj.TryGetPropertyValue(part, out var child) => child,
+                JsonArray array when int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) && index < array.Count => array[index],
+                _ => null,
+            };
             if (node is null) return null;
         }
         return node;
+    }
+
+    /// <summary>Whether a string secret's text is a JSON object or array (and so has fields).</summary>
+    public bool HasFields => Kind == JsonKind || ParseJsonText(Text) is not null;
+
+    /// <summary>The text as a JSON object or array, or null when it is not one (plain text, a JSON scalar, malformed).</summary>
+    private static JsonNode? ParseJsonText(string text)
+    {
+        var trimmed = text.AsSpan().TrimStart();
+        if (trimmed.Length == 0 || trimmed[0] is not ('{' or '[')) return null;
+        try
+        {
+            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            return node is JsonObject or JsonArray ? node : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Parses a request body: a JSON string, a JSON object, or (not JSON) the raw text.</summary>
