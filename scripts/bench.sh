@@ -6,6 +6,10 @@
 #   --compare-auth     also build and start a baseline server without access control (compiled with
 #                      -p:BatonBenchNoAuth=true; the shipped server has no such mode) and alternate the load
 #                      between the two in one run: what authentication and authorization cost
+#   --compare-build REV
+#                      also build revision REV (a commit, a branch) in a temporary worktree and alternate the load
+#                      between it and this checkout in one run (rounds of this, REV, REV, this): what a change
+#                      costs, e.g. --compare-build main --secret-headers 1
 #   BATON_BENCH_PORT   server port (default: a free one picked by python3, else 18080; must be free)
 set -euo pipefail
 
@@ -21,10 +25,20 @@ server_dll="src/Baton.Server/bin/Release/net10.0/Baton.Server.dll"
 bench_dll="bench/Baton.Bench.Load/bin/Release/net10.0/Baton.Bench.Load.dll"
 
 compare_auth=""
+compare_build=""
 bench_args=()
+expect_rev=""
 for arg in "$@"; do
-    if [[ "$arg" == "--compare-auth" ]]; then compare_auth=1; else bench_args+=("$arg"); fi
+    if [[ -n "$expect_rev" ]]; then compare_build="$arg"; expect_rev=""; continue; fi
+    case "$arg" in
+        --compare-auth) compare_auth=1 ;;
+        --compare-build) expect_rev=1 ;;
+        --compare-build=*) compare_build="${arg#--compare-build=}" ;;
+        *) bench_args+=("$arg") ;;
+    esac
 done
+[[ -z "$expect_rev" ]] || { echo "bench.sh: --compare-build needs a revision" >&2; exit 2; }
+[[ -z "$compare_auth" || -z "$compare_build" ]] || { echo "bench.sh: --compare-auth and --compare-build exclude each other" >&2; exit 2; }
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench.sh: port $port is already in use; set BATON_BENCH_PORT" >&2
@@ -56,6 +70,7 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     stop_servers
+    if [[ -d "$tmp/build-src" ]]; then git -C "$root" worktree remove --force "$tmp/build-src" >/dev/null 2>&1 || true; fi
     if [[ $rc -ne 0 ]]; then
         for log in "$tmp"/*.log; do
             [[ -s "$log" ]] || continue
@@ -75,6 +90,11 @@ trap 'exit 143' TERM
 if [[ -n "$compare_auth" ]]; then
     dotnet build -c Release --nologo -v quiet src/Baton.Server -p:BatonBenchNoAuth=true
     cp -r "$(dirname "$server_dll")" "$tmp/baseline-bin"
+fi
+if [[ -n "$compare_build" ]]; then
+    git -C "$root" worktree add --detach "$tmp/build-src" "$compare_build" >/dev/null
+    dotnet build -c Release --nologo -v quiet "$tmp/build-src/src/Baton.Server"
+    cp -r "$tmp/build-src/src/Baton.Server/bin/Release/net10.0" "$tmp/baseline-bin"
 fi
 dotnet build -c Release --nologo -v quiet src/Baton.Server
 dotnet build -c Release --nologo -v quiet bench/Baton.Bench.Load
@@ -104,7 +124,7 @@ start_server() {
 
 start_server baton "$server_dll" "$server_url"
 server_pid="${pids[-1]}"
-if [[ -n "$compare_auth" ]]; then
+if [[ -n "$compare_auth$compare_build" ]]; then
     baseline_url="http://127.0.0.1:$(pick_port)"
     start_server baseline "$tmp/baseline-bin/Baton.Server.dll" "$baseline_url"
     bench_args+=(--baseline-server "$baseline_url" --baseline-pid "${pids[-1]}")
@@ -115,14 +135,23 @@ fi
 # The application then creates the workflows and secrets it uses, so it holds them as their creator.
 api() { curl -sS --fail-with-body -H 'Content-Type: application/json' ${token:+-H "X-Authorization: $token"} "$@"; }
 field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-token=""
-token="$(api -X POST "$server_url/api/token" -d @<(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(json.dumps({"email": c["email"], "password": c["password"]}))' "$tmp/baton-data/admin-credentials.json") | field token)"
-app_id="$(api -X POST "$server_url/api/applications" -d '{"name":"bench"}' | field id)"
-api -X POST "$server_url/api/applications/$app_id/roles/METADATA_MANAGER" >/dev/null
-api -X POST "$server_url/api/applications/$app_id/roles/APPLICATION_API" >/dev/null
-key="$(api -X POST "$server_url/api/applications/$app_id/accessKeys")"
-key_id="$(field id <<<"$key")"
-key_secret="$(field secret <<<"$key")"
-echo "bench.sh: running as application $app_id (key $key_id)"
+# provision NAME URL: creates the application on the server whose data folder is $tmp/NAME-data; sets key_id, key_secret.
+provision() {
+    local name="$1" url="$2" app_id key
+    token=""
+    token="$(api -X POST "$url/api/token" -d @<(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(json.dumps({"email": c["email"], "password": c["password"]}))' "$tmp/$name-data/admin-credentials.json") | field token)"
+    app_id="$(api -X POST "$url/api/applications" -d '{"name":"bench"}' | field id)"
+    api -X POST "$url/api/applications/$app_id/roles/METADATA_MANAGER" >/dev/null
+    api -X POST "$url/api/applications/$app_id/roles/APPLICATION_API" >/dev/null
+    key="$(api -X POST "$url/api/applications/$app_id/accessKeys")"
+    key_id="$(field id <<<"$key")"
+    key_secret="$(field secret <<<"$key")"
+    echo "bench.sh: $name runs as application $app_id (key $key_id)"
+}
+if [[ -n "$compare_build" ]]; then
+    provision baseline "$baseline_url"
+    bench_args+=(--baseline-key-id "$key_id" --baseline-key-secret "$key_secret")
+fi
+provision baton "$server_url"
 
 dotnet "$bench_dll" --server "$server_url" --server-pid "$server_pid" --key-id "$key_id" --key-secret "$key_secret" ${bench_args[@]+"${bench_args[@]}"}

@@ -31,6 +31,10 @@ internal sealed class BenchOptions
                                 and unauthenticated against this one (rounds of auth, baseline, baseline, auth) and
                                 report the ratio. Needs --token or --key-id/--key-secret
           --baseline-pid PID    the baseline server's process, to report its CPU per workflow too
+          --baseline-key-id ID, --baseline-key-secret S
+                                the baseline is another build of Baton with access control (scripts/bench.sh
+                                --compare-build REV): sign in to it with this key; the report then compares
+                                this build's rate with that build's
           --skip-peer           do not measure the echo peer
           --server-pid PID      sample the server's VmRSS/VmHWM (idle before, every 250 ms during)
           --json FILE           also write the numbers as JSON
@@ -71,6 +75,10 @@ internal sealed class BenchOptions
     public Uri? BaselineServer { get; private set; }
 
     public int? BaselinePid { get; private set; }
+
+    public string? BaselineKeyId { get; private set; }
+
+    public string? BaselineKeySecret { get; private set; }
 
     public bool SkipPeer { get; private set; }
 
@@ -138,6 +146,8 @@ internal sealed class BenchOptions
                 case "--token": options.Token = Value(); break;
                 case "--key-id": options.KeyId = Value(); break;
                 case "--key-secret": options.KeySecret = Value(); break;
+                case "--baseline-key-id": options.BaselineKeyId = Value(); break;
+                case "--baseline-key-secret": options.BaselineKeySecret = Value(); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -176,6 +186,11 @@ internal sealed class BenchOptions
         if (BaselineServer is not null && (Auth == "none" || CompareSecrets > 0 || PeerOnly))
         {
             throw new ArgumentException("--baseline-server needs --token or --key-id/--key-secret, and excludes --compare-secrets and --peer-only");
+        }
+
+        if ((BaselineKeyId is null) != (BaselineKeySecret is null) || (BaselineKeyId is not null && BaselineServer is null))
+        {
+            throw new ArgumentException("--baseline-key-id and --baseline-key-secret go together, with --baseline-server");
         }
 
         if ((Control || SwapVersions) && CompareSecrets == 0)

@@ -109,6 +109,10 @@ internal static class Program
             if (options.BaselineServer is { } baselineServer)
             {
                 var baseline = new BatonApi(http, baselineServer);
+                if (options.BaselineKeyId is not null)
+                {
+                    baseline.Token = await baseline.ObtainTokenAsync(options.BaselineKeyId, options.BaselineKeySecret!, cancellationToken);
+                }
                 await PrepareServerAsync(baseline, options, peer, secretHeaders, cancellationToken);
                 return await CompareAuthAsync(api, baseline, options, warmup, duration, drain, cancellationToken);
             }
@@ -222,11 +226,14 @@ internal static class Program
         using var server = ProcessOf(options.ServerPid);
         using var baselineServer = ProcessOf(options.BaselinePid);
         var (authenticated, unauthenticated, errors) = await AlternateAsync(
-            (new ExecuteOperation(api, options.WaitForSeconds), "auth", server),
+            (new ExecuteOperation(api, options.WaitForSeconds), options.BaselineKeyId is null ? "auth" : "this", server),
             (new ExecuteOperation(baseline, options.WaitForSeconds), "baseline", baselineServer),
             options, warmup, duration, drain, cancellationToken);
-        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"authenticated as an application ({options.SecretHeaders} secret headers) ran at {authenticated.Rate / unauthenticated.Rate * 100:F1} % of the rate without access control ({authenticated.Rate:F1} vs {unauthenticated.Rate:F1} wf/s); target >= 95 %{CpuRatio(authenticated, unauthenticated)}"));
+        Console.WriteLine(options.BaselineKeyId is null
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"authenticated as an application ({options.SecretHeaders} secret headers) ran at {authenticated.Rate / unauthenticated.Rate * 100:F1} % of the rate without access control ({authenticated.Rate:F1} vs {unauthenticated.Rate:F1} wf/s); target >= 95 %{CpuRatio(authenticated, unauthenticated)}")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"this build ({options.SecretHeaders} secret headers) ran at {authenticated.Rate / unauthenticated.Rate * 100:F1} % of the baseline build's rate ({authenticated.Rate:F1} vs {unauthenticated.Rate:F1} wf/s){CpuRatio(authenticated, unauthenticated)}"));
         return errors > 0 ? 1 : 0;
     }
 
