@@ -95,9 +95,14 @@ public sealed class SecretHandOff(SecretVault vault)
         return new HandOffPlan(input, allowed, run.CreatedBy, seal) { Origin = allowed.Count == 0 ? null : OriginOf(run.WorkflowDefinition) };
     }
 
-    /// <summary>The definition as the run holds it: who saved it last, and its content's fingerprint.</summary>
+    /// <summary>
+    /// The definition as the run holds it: who saved it last, and its content's fingerprint. Made once per definition
+    /// object (a run keeps its definition for its whole life, and every hand-off of a run with secrets asks).
+    /// </summary>
     public static DefinitionOrigin OriginOf(Core.Definitions.WorkflowDef def) =>
-        new(def.Name, def.Version, def.UpdatedBy, Core.Definitions.DefinitionFingerprint.Of(def));
+        Origins.GetValue(def, d => new(d.Name, d.Version, d.UpdatedBy, Core.Definitions.DefinitionFingerprint.Of(d)));
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Core.Definitions.WorkflowDef, DefinitionOrigin> Origins = [];
 
     /// <summary>Fields whose template reads a quarantined output are evaluated again, with the real values.</summary>
     private static void Unseal(JsonObject template, JsonObject input, UnsealingScope scope) =>
