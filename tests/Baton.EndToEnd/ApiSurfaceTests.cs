@@ -14,6 +14,17 @@ public sealed class ApiSurfaceTests(ServerFixture fixture)
     {
         Assert.Equal("UP", (await _client.GetAsync("/health/live")).Object["status"]!.GetValue<string>());
         Assert.Equal("UP", (await _client.GetAsync("/health/ready")).Object["status"]!.GetValue<string>());
+        Assert.Equal("UP", (await _client.GetAsync("/health")).Object["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_root_answers_a_short_page_with_links_without_a_token()
+    {
+        using var anonymous = new BatonClient(fixture.Server.BaseUrl);
+        var page = await anonymous.GetAsync("/");
+        page.ShouldBe(HttpStatusCode.OK);
+        Assert.Contains("href=\"/scalar/v1\"", page.Text, StringComparison.Ordinal);
+        Assert.Contains("href=\"/health/ready\"", page.Text, StringComparison.Ordinal);
     }
 
     [Fact]

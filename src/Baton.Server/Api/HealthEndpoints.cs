@@ -2,7 +2,7 @@ using Baton.Engine.Hosting;
 
 namespace Baton.Server.Api;
 
-/// <summary>/health/live (the process answers) and /health/ready (recovery finished; traffic welcome).</summary>
+/// <summary>/health/live (the process answers), /health/ready and /health (recovery finished; traffic welcome), and the root page.</summary>
 public static class HealthEndpoints
 {
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
@@ -12,5 +12,26 @@ public static class HealthEndpoints
         group.MapGet("/ready", (EngineReadiness readiness) => readiness.IsReady
             ? Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse)
             : Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable));
+        // /health itself: the same answer as /ready, so a probe that knows only the folder gets something useful.
+        group.MapGet("", (EngineReadiness readiness) => readiness.IsReady
+            ? Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse)
+            : Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        // Until the console exists, the root is a short page that says where things are.
+        app.MapGet("/", () => Results.Content(HomePage, "text/html; charset=utf-8")).WithTags("Health").WithMetadata(Auth.AccessRule.Public).ExcludeFromDescription();
     }
+
+    private const string HomePage = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Baton</title></head>
+        <body>
+        <h1>Baton</h1>
+        <p>A workflow server that speaks Conductor's API and keeps the secrets your workflows use.</p>
+        <ul>
+        <li><a href="/scalar/v1">API reference</a> (sign in with <code>POST /api/token</code>; the first administrator's credentials are in the data folder)</li>
+        <li><a href="/openapi/v1.json">OpenAPI document</a></li>
+        <li><a href="/health/ready">Readiness</a> and <a href="/health/live">liveness</a></li>
+        </ul>
+        </body></html>
+        """;
 }
