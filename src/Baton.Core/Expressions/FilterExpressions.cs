@@ -106,7 +106,7 @@ internal sealed class PathOperand(JsonPath path, bool absolute) : FilterOperand
 
         if (context.Scope is { } scope)
         {
-            value = path.SelectInScope(scope, out var found, out _);
+            value = path.SelectInScope(scope, context, out var found, out _);
             return found;
         }
 

@@ -194,6 +194,7 @@ internal sealed class DeepScanSegment(PathSegment inner) : PathSegment
         pending.Push(node);
         while (pending.TryPop(out var current))
         {
+            walker.Context.Spend();
             inner.ApplyScanned(current, walker, next);
             switch (current)
             {
@@ -228,6 +229,7 @@ internal sealed class FilterSegment(FilterExpression filter) : PathSegment
             case JsonArray array:
                 foreach (var item in array)
                 {
+                    walker.Context.Spend();
                     if (filter.Matches(item, walker.Context))
                     {
                         walker.Continue(item, next);

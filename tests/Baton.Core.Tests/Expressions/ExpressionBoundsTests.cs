@@ -146,4 +146,35 @@ public sealed class ExpressionBoundsTests
         var error = Assert.Single(errors);
         Assert.True(error.Length < 300, $"the error echoes the whole expression: {error.Length} characters");
     }
+
+    private static JsonNode Chain(int depth, JsonNode bottom)
+    {
+        var node = bottom;
+        for (var i = 0; i < depth; i++)
+        {
+            node = new JsonObject { ["a"] = node };
+        }
+
+        return node;
+    }
+
+    [Fact]
+    public void Deep_scans_that_multiply_stop_at_the_work_bound_and_find_nothing()
+    {
+        // Ten scans down a 60-deep chain would visit C(60, 10), about 7.5e10, combinations.
+        var root = Chain(60, 1);
+        Assert.Equal("[]", JsonPath.Parse("$" + Repeat("..*", 10)).Evaluate(root)!.ToJsonString());
+        var scope = new TestScope(new JsonObject { ["workflow"] = new JsonObject { ["input"] = root } });
+        Assert.Equal("[]", ParameterEvaluator.EvaluateString("${workflow.input" + Repeat("..*", 10) + "}", scope)!.ToJsonString());
+        Assert.Equal(60, JsonPath.Parse("$..*").Evaluate(root)!.AsArray().Count);
+    }
+
+    [Fact]
+    public void Copying_matches_counts_towards_the_work_bound()
+    {
+        // Every level of the chain matches and holds the whole array: 60 copies of 20,000 numbers.
+        var root = Chain(60, new JsonArray([.. Enumerable.Range(0, 20_000).Select(i => (JsonNode)i)]));
+        Assert.Equal("[]", JsonPath.Parse("$..*").Evaluate(root)!.ToJsonString());
+        Assert.Equal(20_000, JsonPath.Parse("$..a[0:]").Evaluate(root)!.AsArray().Count);
+    }
 }
