@@ -45,4 +45,16 @@ public sealed class ConductorQueryParserTests
         var error = Assert.Throws<InvalidRequestException>(() => ConductorQueryParser.Apply(new WorkflowQuery(), text));
         Assert.Contains(expected, error.Problems.Single().Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_query_longer_than_the_bound_is_refused_without_being_echoed()
+    {
+        Assert.Equal("billing", ConductorQueryParser.Apply(new WorkflowQuery(), "workflowType = 'billing'" + new string(' ', ConductorQueryParser.MaxLength - 24)).WorkflowName);
+        var text = "workflowType = '" + new string('x', ConductorQueryParser.MaxLength) + "'";
+        var error = Assert.Throws<InvalidRequestException>(() => ConductorQueryParser.Apply(new WorkflowQuery(), text));
+        var problem = error.Problems.Single();
+        Assert.Equal("query", problem.Path);
+        Assert.Contains($"longer than {ConductorQueryParser.MaxLength} characters", problem.Message, StringComparison.Ordinal);
+        Assert.True(problem.Message.Length < 200, problem.Message);
+    }
 }

@@ -12,6 +12,12 @@ public static class ExpressionSyntax
     /// <summary>How deep <c>${a.${b.${c}}}</c> may nest; deeper expressions are rejected (and evaluate to null).</summary>
     internal const int MaxNesting = 16;
 
+    /// <summary>Errors reported for one string at most; a string with thousands of bad expressions gets the first few.</summary>
+    internal const int MaxErrorsPerText = 10;
+
+    /// <summary>How much of a long text or path an error message quotes.</summary>
+    private const int QuotedLength = 80;
+
     private const string SecretsPrefix = "workflow.secrets";
 
     /// <summary>
@@ -118,9 +124,10 @@ public static class ExpressionSyntax
     {
         if (!text.Contains("secrets", StringComparison.Ordinal)) return [];
         var found = new List<SecretReference>();
-        var from = 0;
-        while (FindNext(text, from, out var open, out var close))
+        var scanner = new ExpressionScanner(text);
+        while (scanner.MoveNext())
         {
+            var (open, close) = (scanner.Open, scanner.Close);
             if (close < 0) break;
             var path = text[(open + 2)..close];
             if (TryGetSecretName(path, out var name))
@@ -128,7 +135,6 @@ public static class ExpressionSyntax
                 var dot = name.IndexOf('.', StringComparison.Ordinal);
                 found.Add(new SecretReference(text[open..(close + 1)], dot < 0 ? name : name[..dot], dot < 0 ? "" : name[(dot + 1)..]));
             }
-            from = close + 1;
         }
         return found;
     }
@@ -137,59 +143,32 @@ public static class ExpressionSyntax
         path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 
     /// <summary>
-    /// Finds the next expression at or after <paramref name="from"/>: a "${" not preceded by '$' (that is the
-    /// "$${" escape), up to its matching '}' (braces nest). <paramref name="close"/> is -1 when it is unterminated.
-    /// Returns false when there is none.
+    /// The text quoted in a message: at most <see cref="QuotedLength"/> characters, so an error about a huge string
+    /// does not repeat it (a definition's strings may be megabytes long).
     /// </summary>
-    internal static bool FindNext(string text, int from, out int open, out int close)
-    {
-        open = from;
-        close = -1;
-        while (true)
-        {
-            open = text.IndexOf("${", open, StringComparison.Ordinal);
-            if (open < 0)
-            {
-                return false;
-            }
-
-            if (open > 0 && text[open - 1] == '$')
-            {
-                open += 2;
-                continue;
-            }
-
-            var depth = 0;
-            for (var i = open + 1; i < text.Length; i++)
-            {
-                if (text[i] == '{')
-                {
-                    depth++;
-                }
-                else if (text[i] == '}' && --depth == 0)
-                {
-                    close = i;
-                    break;
-                }
-            }
-
-            return true;
-        }
-    }
+    internal static string Quote(string text) =>
+        text.Length <= QuotedLength ? text : string.Concat(text.AsSpan(0, QuotedLength), "...");
 
     private static void Analyze(string text, List<string> errors, List<ExpressionReference> references, int depth)
     {
-        var from = 0;
-        while (FindNext(text, from, out var open, out var close))
+        var scanner = new ExpressionScanner(text);
+        var reportedUnterminated = false;
+        var reported = 0;
+        while (scanner.MoveNext())
         {
+            var (open, close) = (scanner.Open, scanner.Close);
             if (close < 0)
             {
-                errors.Add(string.Create(CultureInfo.InvariantCulture, $"unterminated '${{' at {open} in '{text}'"));
-                from = open + 2;
+                // One report is enough: every later unterminated "${" is the same mistake.
+                if (!reportedUnterminated && reported++ < MaxErrorsPerText)
+                {
+                    errors.Add(string.Create(CultureInfo.InvariantCulture, $"unterminated '${{' at {open} in '{Quote(text)}'"));
+                }
+
+                reportedUnterminated = true;
                 continue;
             }
 
-            from = close + 1;
             var path = text[(open + 2)..close].Trim();
             if (path.Length == 0)
             {
@@ -198,7 +177,7 @@ public static class ExpressionSyntax
 
             if (depth >= MaxNesting)
             {
-                errors.Add($"expression nested too deeply in '{text}'");
+                errors.Add($"expression nested too deeply (more than {MaxNesting} levels) in '{Quote(text)}'");
                 return;
             }
 
@@ -222,11 +201,17 @@ public static class ExpressionSyntax
 
             if (!JsonPath.TryParse(path, out var parsed, out var error))
             {
-                errors.Add($"bad path '{path}': {error}");
+                if (reported++ < MaxErrorsPerText)
+                {
+                    errors.Add($"bad path '{Quote(path)}': {error}");
+                }
             }
             else if (parsed.RootName is null)
             {
-                errors.Add($"bad path '{path}': must start with a name (workflow, a task reference name or CPEWF_TASK_ID)");
+                if (reported++ < MaxErrorsPerText)
+                {
+                    errors.Add($"bad path '{Quote(path)}': must start with a name (workflow, a task reference name or CPEWF_TASK_ID)");
+                }
             }
             else
             {

@@ -10,16 +10,18 @@ internal abstract class FilterExpression
     public abstract bool Matches(JsonNode? item, EvaluationContext context);
 }
 
-internal sealed class OrFilter(FilterExpression left, FilterExpression right) : FilterExpression
+/// <summary>a || b || ...: the alternatives in order, the first that matches decides.</summary>
+internal sealed class OrFilter(FilterExpression[] alternatives) : FilterExpression
 {
     public override bool Matches(JsonNode? item, EvaluationContext context) =>
-        left.Matches(item, context) || right.Matches(item, context);
+        Array.Exists(alternatives, alternative => alternative.Matches(item, context));
 }
 
-internal sealed class AndFilter(FilterExpression left, FilterExpression right) : FilterExpression
+/// <summary>a &amp;&amp; b &amp;&amp; ...: the conditions in order, the first that fails decides.</summary>
+internal sealed class AndFilter(FilterExpression[] conditions) : FilterExpression
 {
     public override bool Matches(JsonNode? item, EvaluationContext context) =>
-        left.Matches(item, context) && right.Matches(item, context);
+        Array.TrueForAll(conditions, condition => condition.Matches(item, context));
 }
 
 internal sealed class NotFilter(FilterExpression inner) : FilterExpression
@@ -104,7 +106,7 @@ internal sealed class PathOperand(JsonPath path, bool absolute) : FilterOperand
 
         if (context.Scope is { } scope)
         {
-            value = path.SelectInScope(scope, out var found, out _);
+            value = path.SelectInScope(scope, context, out var found, out _);
             return found;
         }
 

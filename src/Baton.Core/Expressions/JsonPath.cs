@@ -8,6 +8,9 @@ namespace Baton.Core.Expressions;
 /// A compiled JSONPath, the subset of Jayway JsonPath that Conductor expressions use: dot and bracket names,
 /// indices (negative from the end), wildcards, slices, unions, deep scan and filters. The leading "$." is optional.
 /// Evaluation never throws: whatever is missing yields null (definite paths) or fewer matches (indefinite ones).
+/// Its work is bounded (<see cref="EvaluationContext.MaxCost"/>): deep scans and filters multiply, so
+/// <c>$..*..*..*</c> over a deep document would otherwise run and allocate without end; past the bound an evaluation
+/// yields nothing found.
 /// </summary>
 public sealed class JsonPath
 {
@@ -75,8 +78,17 @@ public sealed class JsonPath
     /// </summary>
     public JsonNode? Evaluate(JsonNode? root)
     {
-        var context = new EvaluationContext(root, null);
-        var value = Select(root, 0, context, out _, out var fresh);
+        JsonNode? value;
+        bool fresh;
+        try
+        {
+            value = Select(root, 0, new EvaluationContext(root, null), out _, out fresh);
+        }
+        catch (EvaluationTooCostlyException)
+        {
+            return NothingFound(out _, out _);
+        }
+
         return fresh ? value : value?.DeepClone();
     }
 
@@ -107,14 +119,32 @@ public sealed class JsonPath
     /// </summary>
     internal JsonNode? SelectInScope(IExpressionScope scope, out bool found, out bool fresh)
     {
+        try
+        {
+            return SelectInScope(scope, new EvaluationContext(null, scope), out found, out fresh);
+        }
+        catch (EvaluationTooCostlyException)
+        {
+            return NothingFound(out found, out fresh);
+        }
+    }
+
+    /// <summary>The same inside an evaluation already under way (an absolute path in a filter): its work counts too.</summary>
+    internal JsonNode? SelectInScope(IExpressionScope scope, EvaluationContext context, out bool found, out bool fresh)
+    {
         if (RootName is null || !scope.TryGetRoot(RootName, out var start))
         {
-            found = false;
-            fresh = !IsDefinite;
-            return IsDefinite ? null : new JsonArray();
+            return NothingFound(out found, out fresh);
         }
 
-        return Select(start, 1, new EvaluationContext(null, scope), out found, out fresh);
+        return Select(start, 1, context, out found, out fresh);
+    }
+
+    private JsonArray? NothingFound(out bool found, out bool fresh)
+    {
+        found = false;
+        fresh = true;
+        return IsDefinite ? null : [];
     }
 
     /// <summary>Applies the segments from <paramref name="from"/> on, starting at <paramref name="start"/>.</summary>
@@ -148,6 +178,7 @@ public sealed class JsonPath
         var array = new JsonArray();
         foreach (var match in walker.Results)
         {
+            context.SpendOnCopy(match);
             array.Add(match?.DeepClone());
         }
 
@@ -176,12 +207,59 @@ public sealed class JsonPath
     }
 }
 
-/// <summary>Where "$" points during an evaluation: a root node, or an expression scope.</summary>
+/// <summary>Where "$" points during an evaluation (a root node, or an expression scope), and the work it has done.</summary>
 internal sealed class EvaluationContext(JsonNode? root, IExpressionScope? scope)
 {
+    /// <summary>
+    /// Nodes one evaluation may visit (walker steps, deep-scan visits, filter checks) and copy into its result, in
+    /// all; past it <see cref="EvaluationTooCostlyException"/> ends the evaluation.
+    /// </summary>
+    internal const int MaxCost = 1_000_000;
+
+    private int cost;
+
     public JsonNode? Root { get; } = root;
 
     public IExpressionScope? Scope { get; } = scope;
+
+    /// <summary>Counts one node visited.</summary>
+    public void Spend()
+    {
+        if (++cost > MaxCost)
+        {
+            throw new EvaluationTooCostlyException();
+        }
+    }
+
+    /// <summary>Counts the nodes of a match about to be copied into the result (walking them with its own stack).</summary>
+    public void SpendOnCopy(JsonNode? match)
+    {
+        var pending = new Stack<JsonNode?>();
+        pending.Push(match);
+        while (pending.TryPop(out var node))
+        {
+            Spend();
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (_, value) in obj)
+                    {
+                        pending.Push(value);
+                    }
+
+                    break;
+                case JsonArray array:
+                    foreach (var item in array)
+                    {
+                        pending.Push(item);
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
 }
 
 /// <summary>Collects the matches of an indefinite path, segment by segment.</summary>
@@ -195,6 +273,7 @@ internal sealed class PathWalker(PathSegment[] segments, EvaluationContext conte
 
     public void Continue(JsonNode? node, int next)
     {
+        Context.Spend();
         if (next == segments.Length)
         {
             Results.Add(node);

@@ -6,14 +6,30 @@ namespace Baton.Core.Expressions;
 
 /// <summary>
 /// Recursive-descent parser for the Jayway subset. Positions in errors are indices into the text as given.
+/// Its bounds keep both parsing and evaluation of any path within a small, fixed stack depth (a stack overflow would
+/// end the process): see <see cref="MaxLength"/>, <see cref="MaxNesting"/> and <see cref="MaxSegments"/>.
 /// </summary>
 internal sealed class JsonPathParser
 {
-    private const int MaxNesting = 32;
+    /// <summary>
+    /// How deep filters may nest, counting every recursive production: each filter <c>[?( )]</c>, each parenthesis
+    /// and each negation <c>!</c>. Checked before descending.
+    /// </summary>
+    internal const int MaxNesting = 32;
+
+    /// <summary>The longest path accepted, in characters (Conductor paths are tens of characters).</summary>
+    internal const int MaxLength = 4096;
+
+    /// <summary>
+    /// Steps in the whole path, those of the paths inside its filters included. Evaluation walks one step per stack
+    /// frame or so, so this bounds the depth of every evaluation too.
+    /// </summary>
+    internal const int MaxSegments = 256;
 
     private readonly string text;
     private int pos;
     private int nesting;
+    private int segmentCount;
 
     private JsonPathParser(string text) => this.text = text;
 
@@ -24,6 +40,12 @@ internal sealed class JsonPathParser
     public static PathSegment[] ParsePath(string text)
     {
         var parser = new JsonPathParser(text);
+        if (text.Length > MaxLength)
+        {
+            parser.pos = MaxLength;
+            throw parser.Error($"longer than {MaxLength} characters");
+        }
+
         parser.SkipWhitespace();
         if (parser.AtEnd)
         {
@@ -37,6 +59,7 @@ internal sealed class JsonPathParser
         }
         else if (parser.Current != '[')
         {
+            parser.CountSegment();
             segments.Add(new PropertySegment(parser.ReadName(inFilter: false)));
         }
 
@@ -54,6 +77,11 @@ internal sealed class JsonPathParser
     {
         while (!AtEnd)
         {
+            if (Current is '[' or '.')
+            {
+                CountSegment();
+            }
+
             if (Current == '[')
             {
                 segments.Add(ReadBracket());
@@ -77,6 +105,25 @@ internal sealed class JsonPathParser
             }
         }
     }
+
+    private void CountSegment()
+    {
+        if (++segmentCount > MaxSegments)
+        {
+            throw Error($"more than {MaxSegments} steps");
+        }
+    }
+
+    /// <summary>Called before every recursive descent of the filter grammar; <see cref="Leave"/> after it.</summary>
+    private void Enter()
+    {
+        if (++nesting > MaxNesting)
+        {
+            throw Error($"filter nested too deeply (more than {MaxNesting} levels of filters, parentheses and negations)");
+        }
+    }
+
+    private void Leave() => nesting--;
 
     private PathSegment ReadAfterDot(bool inFilter)
     {
@@ -284,32 +331,29 @@ internal sealed class JsonPathParser
         return filter;
     }
 
+    // a || b || c is one OrFilter of three (likewise &&): a chain of thousands does not nest thousands deep.
     private FilterExpression ReadOr()
     {
-        if (++nesting > MaxNesting)
-        {
-            throw Error("filter nested too deeply");
-        }
-
-        var left = ReadAnd();
+        Enter();
+        var alternatives = new List<FilterExpression> { ReadAnd() };
         while (TryRead("||"))
         {
-            left = new OrFilter(left, ReadAnd());
+            alternatives.Add(ReadAnd());
         }
 
-        nesting--;
-        return left;
+        Leave();
+        return alternatives.Count == 1 ? alternatives[0] : new OrFilter([.. alternatives]);
     }
 
     private FilterExpression ReadAnd()
     {
-        var left = ReadUnary();
+        var conditions = new List<FilterExpression> { ReadUnary() };
         while (TryRead("&&"))
         {
-            left = new AndFilter(left, ReadUnary());
+            conditions.Add(ReadUnary());
         }
 
-        return left;
+        return conditions.Count == 1 ? conditions[0] : new AndFilter([.. conditions]);
     }
 
     private FilterExpression ReadUnary()
@@ -318,7 +362,10 @@ internal sealed class JsonPathParser
         if (!AtEnd && Current == '!' && !(pos + 1 < text.Length && text[pos + 1] == '='))
         {
             pos++;
-            return new NotFilter(ReadUnary());
+            Enter();
+            var negated = ReadUnary();
+            Leave();
+            return new NotFilter(negated);
         }
 
         if (!AtEnd && Current == '(')

@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace Baton.Core.Expressions;
 
-/// <summary>A JSONPath that does not parse; the message says what was expected and at which character.</summary>
+/// <summary>
+/// A JSONPath that does not parse; the message says what was expected and at which character, quoting at most the
+/// first 80 characters of the path.
+/// </summary>
 public sealed class JsonPathSyntaxException : FormatException
 {
     public JsonPathSyntaxException()
@@ -20,7 +23,7 @@ public sealed class JsonPathSyntaxException : FormatException
     }
 
     internal JsonPathSyntaxException(string path, string reason, int position)
-        : base(string.Create(CultureInfo.InvariantCulture, $"Invalid JSONPath '{path}': {reason} at {position}"))
+        : base(string.Create(CultureInfo.InvariantCulture, $"Invalid JSONPath '{ExpressionSyntax.Quote(path)}': {reason} at {position}"))
     {
         PathText = path;
         Reason = reason;

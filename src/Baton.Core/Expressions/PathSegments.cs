@@ -182,30 +182,39 @@ internal sealed class WildcardSegment : PathSegment
     }
 }
 
-/// <summary>..x: applies the inner step to the node and to every descendant, parents before children.</summary>
+/// <summary>
+/// ..x: applies the inner step to the node and to every descendant, parents before children, in document order.
+/// The walk keeps its own stack, so a value nested however deep cannot overflow the thread's.
+/// </summary>
 internal sealed class DeepScanSegment(PathSegment inner) : PathSegment
 {
     public override void Apply(JsonNode? node, PathWalker walker, int next)
     {
-        inner.ApplyScanned(node, walker, next);
-        switch (node)
+        var pending = new Stack<JsonNode?>();
+        pending.Push(node);
+        while (pending.TryPop(out var current))
         {
-            case JsonObject obj:
-                foreach (var (_, value) in obj)
-                {
-                    Apply(value, walker, next);
-                }
+            walker.Context.Spend();
+            inner.ApplyScanned(current, walker, next);
+            switch (current)
+            {
+                case JsonObject obj:
+                    for (var i = obj.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(obj.GetAt(i).Value);
+                    }
 
-                break;
-            case JsonArray array:
-                foreach (var item in array)
-                {
-                    Apply(item, walker, next);
-                }
+                    break;
+                case JsonArray array:
+                    for (var i = array.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(array[i]);
+                    }
 
-                break;
-            default:
-                break;
+                    break;
+                default:
+                    break;
+            }
         }
     }
 }
@@ -220,6 +229,7 @@ internal sealed class FilterSegment(FilterExpression filter) : PathSegment
             case JsonArray array:
                 foreach (var item in array)
                 {
+                    walker.Context.Spend();
                     if (filter.Matches(item, walker.Context))
                     {
                         walker.Continue(item, next);

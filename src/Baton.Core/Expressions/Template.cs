@@ -90,13 +90,13 @@ internal sealed class Template
     {
         var parts = new List<TemplatePart>();
         var literalStart = 0;
-        var from = 0;
-        while (ExpressionSyntax.FindNext(text, from, out var open, out var close))
+        var scanner = new ExpressionScanner(text);
+        while (scanner.MoveNext())
         {
+            var (open, close) = (scanner.Open, scanner.Close);
             if (close < 0)
             {
-                from = open + 2; // unterminated: stays literal text, as in Conductor
-                continue;
+                continue; // unterminated: stays literal text, as in Conductor
             }
 
             if (open > literalStart)
@@ -105,7 +105,7 @@ internal sealed class Template
             }
 
             parts.Add(CompileExpression(text[(open + 2)..close], text[open..(close + 1)], depth));
-            literalStart = from = close + 1;
+            literalStart = close + 1;
         }
 
         if (literalStart < text.Length)

@@ -9,12 +9,18 @@ namespace Baton.Engine.Search;
 /// Parses the <c>query</c> of Conductor's workflow search: clauses joined by AND, each <c>field op value</c> with
 /// op one of <c>= != &gt; &lt; &gt;= &lt;= IN</c>, e.g. <c>workflowType = 'billing' AND status IN (RUNNING, FAILED)
 /// AND startTime &gt; 1700000000000</c>. Fields: workflowType, version, status, correlationId, workflowId, startTime.
+/// Nothing here recurses: clauses are split in one pass and each is read left to right; the text is bounded by
+/// <see cref="MaxLength"/>.
 /// </summary>
 public static class ConductorQueryParser
 {
+    /// <summary>The longest query accepted, in characters; longer ones are a 400 (a search query is a few clauses).</summary>
+    public const int MaxLength = 4096;
+
     public static WorkflowQuery Apply(WorkflowQuery query, string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim() == "*") return query;
+        if (text.Length > MaxLength) throw Bad($"the query is longer than {MaxLength} characters");
         foreach (var clause in SplitAnd(text))
         {
             var (field, op, values) = ParseClause(clause);

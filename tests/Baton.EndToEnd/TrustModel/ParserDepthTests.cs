@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
+
+namespace Baton.EndToEnd.TrustModel;
+
+/// <summary>
+/// Issue 13 finding 3: one expression whose filter nests 200,000 negations overflowed the JSONPath parser's stack and
+/// killed the server. Every way a definition reaches the parser answers 400 naming the field, and the server lives on.
+/// </summary>
+[Collection(SharedServer.Name)]
+public sealed class ParserDepthTests(ServerFixture fixture) : IDisposable
+{
+    private const string Field = "x";
+
+    private static readonly string DeepNegation = "${workflow.input.a[?(" + new string('!', 200_000) + "@.b)]}";
+
+    private readonly List<BatonClient> _clients = [];
+
+    public void Dispose()
+    {
+        foreach (var client in _clients) client.Dispose();
+    }
+
+    /// <summary>A new ordinary user (role USER, as the finding was made), signed in.</summary>
+    private async Task<BatonClient> NewUserAsync()
+    {
+        var email = $"{Guid.NewGuid().ToString("N")[..10]}@example.test";
+        const string password = "correct horse battery staple";
+        (await fixture.Client.PutAsync($"/api/users/{email}", new JsonObject
+        {
+            ["name"] = "Parser depth",
+            ["roles"] = new JsonArray("USER"),
+            ["password"] = password,
+        })).ShouldBe(HttpStatusCode.OK);
+        var client = new BatonClient(fixture.Server.BaseUrl, new JsonObject { ["email"] = email, ["password"] = password });
+        _clients.Add(client);
+        return client;
+    }
+
+    private static JsonObject DefinitionReading(string name, string expression) =>
+        Defs.Workflow(name, Defs.Simple("step", input: new JsonObject { [Field] = expression }));
+
+    /// <summary>The reply is a 400 whose problem names the field and says the expression does not parse.</summary>
+    private static void ShouldNameTheField(Reply reply, string fieldPath)
+    {
+        reply.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = reply.Object["validationErrors"]!.AsArray().Single(p => p!["path"]!.GetValue<string>() == fieldPath)!;
+        Assert.Contains("does not parse", problem["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(reply.Text.Length < 10_000, $"the answer echoes the expression back: {reply.Text.Length} characters");
+    }
+
+    private async Task ServerStillAnswersAsync()
+    {
+        var live = await fixture.Client.GetAsync("/health/live");
+        live.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("UP", live.Object["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Validating_a_definition_with_200000_negations_is_a_400_naming_the_field_and_the_server_lives_on()
+    {
+        var user = await NewUserAsync();
+        var reply = await user.PostAsync("/api/metadata/workflow/validate", DefinitionReading(Defs.Unique("deep_validate"), DeepNegation));
+        ShouldNameTheField(reply, $"$.tasks[0].inputParameters.{Field}");
+        await ServerStillAnswersAsync();
+    }
+
+    [Fact]
+    public async Task Saving_a_definition_with_200000_negations_is_a_400_naming_the_field_and_the_server_lives_on()
+    {
+        var user = await NewUserAsync();
+        var name = Defs.Unique("deep_save");
+        var reply = await user.PostAsync("/api/metadata/workflow", DefinitionReading(name, DeepNegation));
+        ShouldNameTheField(reply, $"$.tasks[0].inputParameters.{Field}");
+        await ServerStillAnswersAsync();
+        (await fixture.Client.GetAsync($"/api/metadata/workflow/{name}")).ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Starting_an_inline_definition_with_200000_negations_is_a_400_naming_the_field_and_the_server_lives_on()
+    {
+        var user = await NewUserAsync();
+        var name = Defs.Unique("deep_start");
+        // Starting inline needs EXECUTE and CREATE on the name: the user's own harmless definition gives both.
+        (await user.PostAsync("/api/metadata/workflow", DefinitionReading(name, "${workflow.input.a}"))).ShouldBe(HttpStatusCode.OK);
+        var reply = await user.PostAsync("/api/workflow", new JsonObject
+        {
+            ["name"] = name,
+            ["workflowDef"] = DefinitionReading(name, DeepNegation),
+            ["input"] = new JsonObject { ["a"] = new JsonArray(new JsonObject { ["b"] = 1 }) },
+        });
+        ShouldNameTheField(reply, $"$.workflowDef.tasks[0].inputParameters.{Field}");
+        await ServerStillAnswersAsync();
+    }
+
+    [Fact]
+    public async Task An_input_nested_10000_arrays_deep_is_a_400_and_the_server_lives_on()
+    {
+        var user = await NewUserAsync();
+        var name = Defs.Unique("deep_input");
+        (await user.PostAsync("/api/metadata/workflow", DefinitionReading(name, "${workflow.input..b}"))).ShouldBe(HttpStatusCode.OK);
+        var deep = new string('[', 10_000) + new string(']', 10_000);
+        var reply = await user.SendRawAsync(HttpMethod.Post, "/api/workflow", "{\"name\": \"" + name + "\", \"input\": {\"a\": " + deep + "}}");
+        reply.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("$.input", reply.Object["validationErrors"]![0]!["path"]!.GetValue<string>(), StringComparison.Ordinal);
+        await ServerStillAnswersAsync();
+    }
+}
