@@ -96,6 +96,7 @@ public static class BatonServer
         var app = builder.Build();
         app.UseMiddleware<ResponseRedactionMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseMiddleware<RouteMismatchMiddleware>(); // 405 and 415 before any access rule
 #if BATON_BENCH_NO_AUTH
         app.UseMiddleware<BenchmarkCallerMiddleware>();
 #else
