@@ -23,6 +23,7 @@ public sealed class EdgeBodyTests(ServerFixture fixture)
         "POST /api/auth/authorization",
         "POST /api/admin/keys/master/rotate",
         "PUT /api/secrets/{unique}",
+        "PUT /api/environment/{unique}",
     ];
 
     /// <summary>Each kind of bad body names the fields the routes above read, so that each route reads a bad one.</summary>
@@ -34,7 +35,7 @@ public sealed class EdgeBodyTests(ServerFixture fixture)
             "\",\"newMasterKey\":\"", new byte[] { 0xC0, 0xAF }, "\"}"),
     };
 
-    /// <summary>A secret value may be a JSON string: the string kinds as one string.</summary>
+    /// <summary>A secret or environment value may be a JSON string: the string kinds as one string.</summary>
     private static readonly Dictionary<string, byte[]> StringBodies = new()
     {
         ["a lone surrogate"] = Encoding.UTF8.GetBytes("\"long enough \\ud800 value\""),
@@ -56,7 +57,7 @@ public sealed class EdgeBodyTests(ServerFixture fixture)
         foreach (var route in Routes)
         {
             var (method, path) = (route.Split(' ')[0], route.Split(' ')[1]);
-            var bodies = path.StartsWith("/api/secrets", StringComparison.Ordinal) ? Bodies.Concat(StringBodies) : Bodies;
+            var bodies = path.StartsWith("/api/secrets", StringComparison.Ordinal) || path.StartsWith("/api/environment", StringComparison.Ordinal) ? Bodies.Concat(StringBodies) : Bodies;
             foreach (var (kind, body) in bodies)
             {
                 foreach (var (who, client) in callers)
