@@ -1,14 +1,19 @@
-using Baton.Secrets.Service;
 using Baton.Server.Hosting;
 
+WebApplication? app = null;
 try
 {
-    await BatonServer.Build(args).RunAsync();
-    return 0;
+    app = BatonServer.Build(args);
+    await app.StartAsync();
 }
-catch (SecretsStartupException e)
+catch (Exception e)
 {
-    // A wrong or unreadable master key: say which key was expected and stop, rather than serve garbage.
-    await Console.Error.WriteLineAsync($"Baton cannot start: {e.Message}");
-    return 2;
+    // The port is taken, a setting is malformed, the master key is wrong...: one line saying what and what to do,
+    // no stack trace. Nothing was written to the data folder if the listener could not be bound.
+    var failure = StartupFailure.Of(e);
+    await Console.Error.WriteLineAsync($"Baton cannot start: {failure.Message}");
+    return failure.ExitCode;
 }
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
+return Environment.ExitCode;

@@ -16,14 +16,19 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly string _connectionString;
     private readonly SqliteOptions _options;
     private readonly ILogger _logger;
-    private readonly Thread _writer;
-    private readonly SqliteConnection _writeConnection;
+    private readonly Lock _openGate = new();
+    private volatile bool _open;
+    private Thread? _writer;
+    private SqliteConnection _writeConnection = null!; // set by Open, before the writer thread starts
 
+    /// <summary>
+    /// Touches nothing on disk: the file is opened (created, migrated) by the first read or write, so a server can
+    /// build its services, bind its listener, and only then write into its data folder.
+    /// </summary>
     public SqliteDatabase(string path, SqliteOptions options, ILogger<SqliteDatabase> logger)
     {
         _options = options;
         _logger = logger;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -33,10 +38,31 @@ public sealed class SqliteDatabase : IAsyncDisposable
             DefaultTimeout = 30,
         }.ToString();
         Path = path;
+    }
+
+    private void EnsureOpen()
+    {
+        if (_open) return;
+        lock (_openGate)
+        {
+            if (_open) return;
+            Open();
+            _open = true;
+        }
+    }
+
+    private void Open()
+    {
+        PrivateFiles.CreateFolder(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        // Created owner-only before SQLite opens it; SQLite gives the -wal and -shm files the database file's mode.
+        PrivateFiles.CreateOrRestrict(Path);
         _writeConnection = new SqliteConnection(_connectionString);
         _writeConnection.Open();
         Execute(_writeConnection, "PRAGMA journal_mode=WAL;");
-        Execute(_writeConnection, $"PRAGMA synchronous={SynchronousMode(options.Synchronous)};");
+        // Companions left by an older server that created them world-readable.
+        PrivateFiles.Restrict(Path + "-wal");
+        PrivateFiles.Restrict(Path + "-shm");
+        Execute(_writeConnection, $"PRAGMA synchronous={SynchronousMode(_options.Synchronous)};");
         Execute(_writeConnection, "PRAGMA foreign_keys=ON;");
         // Deleted content (a destroyed secret version's ciphertext) is overwritten with zeros, not left in free space.
         Execute(_writeConnection, "PRAGMA secure_delete=ON;");
@@ -70,6 +96,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> inside the next group commit; completes once it is durable.</summary>
     public Task WriteAsync(Action<SqliteConnection> work, CancellationToken ct = default)
     {
+        EnsureOpen();
         var job = new WriteJob(work);
         ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(job), this);
         return job.Done.Task.WaitAsync(ct);
@@ -105,6 +132,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     /// <summary>Opens a pooled connection for reading (WAL lets reads run beside the writer).</summary>
     public SqliteConnection OpenRead()
     {
+        EnsureOpen();
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         return connection;
@@ -249,6 +277,8 @@ public sealed class SqliteDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _writes.Writer.TryComplete();
+        lock (_openGate) _open = true; // a later read or write must not open the file again
+        if (_writer is null) return;
         await Task.Run(() => _writer.Join(TimeSpan.FromSeconds(10)));
         SqliteCommands.ReleasePrepared(_writeConnection);
         await _writeConnection.DisposeAsync();

@@ -37,9 +37,8 @@ public static class EnvironmentEndpoints
             if (Baton.Secrets.SecretName.Problem(key) is { } problem) throw new InvalidRequestException("key", problem.Replace("secret", "environment value", StringComparison.Ordinal));
             var exists = await store.GetAsync(key, ct) is not null;
             await Guard.RequireSaveAsync(request, Env(key), exists);
-            using var reader = new StreamReader(request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync(ct);
             var isJson = request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
+            var body = await JsonBody.ReadTextAsync(request, isJson);
             if (isJson && body.Length > 0 && body[0] == '"')
             {
                 try

@@ -276,13 +276,12 @@ public static class SecretEndpoints
     /// <summary>Reads a value body: a JSON string or object (what the Orkes SDKs send), or raw text/plain.</summary>
     internal static async Task<SecretValue> ReadValueAsync(HttpRequest request, int maxBytes)
     {
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        var isJson = request.ContentType is null || request.ContentType.Contains("json", StringComparison.OrdinalIgnoreCase);
+        var body = await JsonBody.ReadTextAsync(request, isJson);
         if (Encoding.UTF8.GetByteCount(body) > maxBytes + 64 * 1024)
         {
             throw new SecretTooLargeException($"A secret value is at most {maxBytes} bytes; the limit is Baton:Secrets:MaxValueBytes");
         }
-        var isJson = request.ContentType is null || request.ContentType.Contains("json", StringComparison.OrdinalIgnoreCase);
         if (!SecretValue.TryParseBody(body, isJson, out var value, out var problem)) throw new SecretRequestException("$", problem!);
         return value!;
     }
@@ -290,15 +289,7 @@ public static class SecretEndpoints
     /// <summary>Reads <c>[{"key","value"}]</c>; anything else is a 400 naming the element at fault.</summary>
     internal static async Task<List<SecretTag>> ReadTagsAsync(HttpRequest request)
     {
-        JsonNode? node;
-        try
-        {
-            node = await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidRequestException("$", JsonBody.Describe(e));
-        }
+        var node = await JsonBody.ReadNodeAsync(request);
         if (node is not JsonArray array) throw new InvalidRequestException("$", "tags are a JSON array of {\"key\", \"value\"} objects");
         var tags = new List<SecretTag>();
         var problems = new List<Core.Validation.ValidationProblem>();

@@ -11,9 +11,10 @@ namespace Baton.Server.Auth;
 /// principal or a paused key is a 401 whose <c>error</c> is INVALID_TOKEN or EXPIRED_TOKEN (the Orkes SDKs refresh
 /// on these). Public routes (<see cref="AccessRule.Public"/>) pass without one.
 /// </summary>
-public sealed class AuthenticationMiddleware(RequestDelegate next, AccessControl access, TokenService tokens)
+/// <remarks>Services come per request, not at construction: the pipeline is built before the vault that signs tokens is opened.</remarks>
+public sealed class AuthenticationMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context, AccessControl access, TokenService tokens)
     {
         var rule = context.GetEndpoint()?.Metadata.GetMetadata<AccessRule>();
         if (rule?.IsPublic == true || context.GetEndpoint() is null)

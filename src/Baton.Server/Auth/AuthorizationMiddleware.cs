@@ -7,9 +7,10 @@ namespace Baton.Server.Auth;
 /// Runs the route's <see cref="AccessRule"/> after authentication. A route without a rule is refused to everyone
 /// (closed by default), and the route sweep test fails on it. A refusal is a 403 naming the missing access.
 /// </summary>
-public sealed class AuthorizationMiddleware(RequestDelegate next, AccessControl access, ResourceTags tags, RunAccess runs)
+/// <remarks>Services come per request, not at construction: the pipeline is built before the data folder is opened.</remarks>
+public sealed class AuthorizationMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context, AccessControl access, ResourceTags tags, RunAccess runs)
     {
         var endpoint = context.GetEndpoint();
         if (endpoint is null)

@@ -30,8 +30,14 @@ public static class BatonServer
         builder.Services.AddSingleton(redactor);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new RedactingLoggerProvider(redactor, Console.Out));
+        // The host logs a failed start with its stack trace; Program reports it in one line instead.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
         var serverOptions = builder.Configuration.GetSection("Baton").Get<ServerOptions>() ?? new ServerOptions();
+        // Every section is bound once here, so a malformed setting stops the start before anything is bound or written.
+        _ = builder.Configuration.GetSection("Baton:Engine").Get<EngineOptions>();
+        _ = builder.Configuration.GetSection("Baton:Secrets").Get<SecretsOptions>();
+        _ = builder.Configuration.GetSection("Baton:Auth").Get<AccessOptions>();
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection("Baton"));
         builder.Services.Configure<EngineOptions>(builder.Configuration.GetSection("Baton:Engine"));
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
@@ -44,8 +50,8 @@ public static class BatonServer
             k.AddServerHeader = false;
         });
 
+        // Nothing is created here: the data folder is made (owner-only) after the listener is bound (StartAfterListening).
         var dataDir = Path.GetFullPath(serverOptions.DataDir, Environment.CurrentDirectory);
-        Directory.CreateDirectory(dataDir);
         var sqlite = builder.Configuration.GetSection("Baton:Storage:Sqlite").Get<SqliteOptions>() ?? new SqliteOptions();
         builder.Services.AddBatonSqliteStorage(sqlite.Path ?? Path.Combine(dataDir, "baton.db"), sqlite);
         builder.Services.Configure<SecretsOptions>(builder.Configuration.GetSection("Baton:Secrets"));
@@ -64,6 +70,7 @@ public static class BatonServer
         builder.Services.AddSingleton<SecretVault>();
         builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
         builder.Services.AddBatonEngine();
+        DeferredHostedServices.Defer(builder.Services);
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -96,6 +103,8 @@ public static class BatonServer
         var app = builder.Build();
         app.UseMiddleware<ResponseRedactionMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseMiddleware<StartingGateMiddleware>();
+        app.UseMiddleware<RouteMismatchMiddleware>(); // 405 and 415 before any access rule
 #if BATON_BENCH_NO_AUTH
         app.UseMiddleware<BenchmarkCallerMiddleware>();
 #else
@@ -113,7 +122,6 @@ public static class BatonServer
         app.MapSecretEndpoints();
         app.MapEnvironmentEndpoints();
         app.MapAuditEndpoints();
-        app.Logger.LogInformation("Baton data folder: {DataDir}", dataDir);
         return app;
     }
 }

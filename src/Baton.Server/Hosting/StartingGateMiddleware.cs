@@ -1,0 +1,25 @@
+using Baton.Engine.Hosting;
+using Baton.Server.Api;
+
+namespace Baton.Server.Hosting;
+
+/// <summary>
+/// The listener is bound before the data folder is opened (<see cref="StartAfterListening"/>): until recovery has
+/// finished, every route but /health answers 503 with Retry-After, as /health/ready does.
+/// </summary>
+public sealed class StartingGateMiddleware(RequestDelegate next, EngineReadiness readiness)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (readiness.IsReady || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
+        {
+            await next(context);
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "1";
+        await context.Response.WriteAsJsonAsync(
+            new ErrorResponse { Status = StatusCodes.Status503ServiceUnavailable, Message = "Baton is starting (opening its data, resuming active runs); try again in a moment", Retryable = true },
+            ServerJsonContext.Readable.ErrorResponse);
+    }
+}
