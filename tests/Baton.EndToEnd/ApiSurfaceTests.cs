@@ -18,6 +18,28 @@ public sealed class ApiSurfaceTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task The_openapi_document_declares_the_token_scheme_where_it_is_needed_and_a_response_schema_everywhere()
+    {
+        var document = (await _client.GetAsync("/openapi/v1.json")).Object;
+        Assert.Equal("X-Authorization", document["components"]!["securitySchemes"]!["X-Authorization"]!["name"]!.GetValue<string>());
+        var operations = 0;
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                if (method is not ("get" or "put" or "post" or "delete" or "patch")) continue;
+                operations++;
+                var responses = operation!["responses"]!.AsObject();
+                Assert.True(responses.Any(r => r.Key.StartsWith('2') && (r.Key == "204" || r.Value!["content"] is not null)), $"{method} {path} has no success answer with a schema");
+                Assert.NotNull(responses["400"]?["content"]);
+                var isPublic = path.StartsWith("/health", StringComparison.Ordinal) || path == "/api/token";
+                Assert.True(isPublic == (operation["security"] is null), $"{method} {path}: security is {(operation["security"] is null ? "missing" : "declared")}");
+            }
+        }
+        Assert.True(operations > 100, $"only {operations} operations");
+    }
+
+    [Fact]
     public async Task The_root_answers_a_short_page_with_links_without_a_token()
     {
         using var anonymous = new BatonClient(fixture.Server.BaseUrl);

@@ -79,26 +79,7 @@ public static class BatonServer
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, BatonJson.Context);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, ServerJsonContext.Default);
         });
-        builder.Services.AddOpenApi(o =>
-        {
-            o.AddDocumentTransformer((document, _, _) =>
-            {
-                document.Info.Title = "Baton";
-                document.Info.Description = "A Conductor-compatible workflow server whose first-class feature is secrets used inside workflows.";
-                return Task.CompletedTask;
-            });
-            // The few endpoints whose answers carry secret values on purpose say so in the document, so a test
-            // can hold that list fixed and sweep every other route for leaks.
-            o.AddOperationTransformer((operation, context, _) =>
-            {
-                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<SecretValueResponse>().Any())
-                {
-                    operation.Extensions ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiExtension>();
-                    operation.Extensions["x-baton-secret-values"] = new Microsoft.OpenApi.JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(true));
-                }
-                return Task.CompletedTask;
-            });
-        });
+        builder.Services.AddOpenApi(OpenApiConventions.Configure);
 
         var app = builder.Build();
         app.UseMiddleware<ResponseRedactionMiddleware>();
@@ -112,7 +93,7 @@ public static class BatonServer
         app.UseMiddleware<AuthorizationMiddleware>();
 #endif
         app.MapOpenApi().WithMetadata(AccessRule.Public);
-        app.MapScalarApiReference(o => o.WithTitle("Baton API")).WithMetadata(AccessRule.Public);
+        app.MapScalarApiReference(o => o.WithTitle("Baton API").AddPreferredSecuritySchemes(OpenApiConventions.SchemeName)).WithMetadata(AccessRule.Public);
         app.MapHealthEndpoints();
         app.MapTokenEndpoints();
         app.MapAccessEndpoints();
