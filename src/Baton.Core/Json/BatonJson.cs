@@ -16,7 +16,13 @@ public static class BatonJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         PropertyNameCaseInsensitive = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // Request bodies nest at most 64 levels (the server checks them before this reads them), but what is stored
+        // nests values inside templates inside a run's document: room for that, within a depth no recursion minds.
+        MaxDepth = MaxStoredDepth,
     });
+
+    /// <summary>How deep stored JSON may nest; a task whose evaluated input would go deeper fails instead (the decider checks).</summary>
+    public const int MaxStoredDepth = 256;
 
     public static JsonSerializerOptions Options => Context.Options;
 

@@ -82,9 +82,45 @@ public sealed class WorkflowDecider(
             ResponseTimeoutSeconds = isWorker ? (def ?? TaskDef.DefaultFor(workflowTask.Name)).ResponseTimeoutSeconds : 0,
             WorkflowTask = workflowTask,
         };
+        if (DepthOf(input) > MaxInputDepth)
+        {
+            // Values put inside a template inside a variable...: more than can be stored. The task fails, the run
+            // goes on as its definition says, and the request that caused it is not answered with an error.
+            task.InputData = [];
+            task.Status = TaskStatus.FailedWithTerminalError;
+            task.ReasonForIncompletion = $"Task '{task.ReferenceTaskName}': its input, once evaluated, nests deeper than {MaxInputDepth} levels, more than can be stored";
+            task.EndTime = now;
+        }
         run.Tasks.Add(task);
         run.UpdateTime = now;
         return task;
+    }
+
+    /// <summary>A task's evaluated input may nest this deep: its run's document wraps it a few levels more.</summary>
+    public const int MaxInputDepth = Core.Json.BatonJson.MaxStoredDepth - 16;
+
+    /// <summary>How deep a JSON value nests (iteratively: the value may be deeper than any stack should go).</summary>
+    private static int DepthOf(JsonNode? root)
+    {
+        var deepest = 0;
+        var pending = new Stack<(JsonNode Node, int Depth)>();
+        if (root is not null) pending.Push((root, 1));
+        while (pending.Count > 0)
+        {
+            var (node, depth) = pending.Pop();
+            deepest = Math.Max(deepest, depth);
+            if (deepest > MaxInputDepth) return deepest;
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (_, child) in obj) if (child is not null) pending.Push((child, depth + 1));
+                    break;
+                case JsonArray array:
+                    foreach (var child in array) if (child is not null) pending.Push((child, depth + 1));
+                    break;
+            }
+        }
+        return deepest;
     }
 
     /// <summary>Ends the run: cancels what is still pending, computes the output unless one is given.</summary>

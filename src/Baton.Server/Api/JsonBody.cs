@@ -14,6 +14,12 @@ namespace Baton.Server.Api;
 /// </summary>
 public static class JsonBody
 {
+    /// <summary>
+    /// How deep a request body may nest. Stored JSON may go deeper (<see cref="Core.Json.BatonJson"/>): a task's input
+    /// is a definition's template (a request body) with other request bodies' values put inside it.
+    /// </summary>
+    public const int MaxRequestDepth = 64;
+
     public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, bool required = true)
     {
         var body = await ReadBytesAsync(request);
@@ -21,7 +27,7 @@ public static class JsonBody
         {
             AllowTrailingCommas = type.Options.AllowTrailingCommas,
             CommentHandling = type.Options.ReadCommentHandling == JsonCommentHandling.Disallow ? JsonCommentHandling.Disallow : JsonCommentHandling.Skip,
-            MaxDepth = type.Options.MaxDepth,
+            MaxDepth = MaxRequestDepth,
         };
         if (JsonBodyCheck.FindProblem(body.Span, readerOptions, out _) is { } problem) throw new InvalidRequestException([problem]);
         try

@@ -107,4 +107,30 @@ public sealed class ParserDepthTests(ServerFixture fixture) : IDisposable
         Assert.Contains("$.input", reply.Object["validationErrors"]![0]!["path"]!.GetValue<string>(), StringComparison.Ordinal);
         await ServerStillAnswersAsync();
     }
+
+    [Fact]
+    public async Task An_input_as_deep_as_a_request_may_be_put_inside_a_deep_template_is_stored_not_a_500()
+    {
+        var user = await NewUserAsync();
+        var name = Defs.Unique("deep_template");
+        JsonNode template = "${workflow.input.deep}";
+        for (var i = 0; i < 30; i++) template = new JsonObject { ["a"] = template };
+        var def = Defs.Workflow(name, new JsonObject { ["name"] = "n", ["taskReferenceName"] = "n", ["type"] = "NOOP", ["inputParameters"] = new JsonObject { ["x"] = template } });
+        (await user.PostAsync("/api/metadata/workflow", def)).ShouldBe(HttpStatusCode.OK);
+        var deep = new string('[', 50) + "1" + new string(']', 50);
+        var started = await user.SendRawAsync(HttpMethod.Post, $"/api/workflow/{name}", "{\"deep\": " + deep + "}");
+        started.ShouldBe(HttpStatusCode.OK);
+        // The run's document is deeper than this test client reads (64 levels): its status says enough.
+        string status;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            status = (await user.GetAsync($"/api/workflow/{started.Text}/status")).Object["status"]!.GetValue<string>();
+        }
+        while (status == "RUNNING" && DateTime.UtcNow < deadline);
+        var reason = (await user.SendRawAsync(HttpMethod.Get, $"/api/workflow/{started.Text}?includeTasks=false", "")).Text;
+        Assert.True(status == "COMPLETED", $"{status}: {reason[..Math.Min(600, reason.Length)]}");
+        (await user.GetAsync($"/api/workflow/{started.Text}")).ShouldBe(HttpStatusCode.OK);
+        await ServerStillAnswersAsync();
+    }
 }
