@@ -13,19 +13,37 @@ public sealed class TokenServiceTests
     [Fact]
     public async Task A_valid_token_names_its_principal_and_key_every_time_it_is_checked()
     {
-        var token = _tokens.Issue("app:worker-1", "key-1", TimeSpan.FromMinutes(5));
+        var token = _tokens.Issue("app:worker-1", "worker-1", 0, "key-1", TimeSpan.FromMinutes(5)).Text;
 
         var first = await _tokens.CheckAsync(token);
         var second = await _tokens.CheckAsync(token);
 
-        Assert.Equal(new TokenCheck(TokenStatus.Valid, "app:worker-1", "key-1"), first);
+        Assert.Equal(new TokenCheck(TokenStatus.Valid, "app:worker-1", "worker-1", 0, "key-1"), first);
         Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task A_users_token_names_the_users_immutable_id_and_credential_epoch()
+    {
+        var token = _tokens.Issue("ana@example.com", "uid-ana", 7, null, TimeSpan.FromMinutes(5)).Text;
+
+        Assert.Equal(new TokenCheck(TokenStatus.Valid, "ana@example.com", "uid-ana", 7, null), await _tokens.CheckAsync(token));
+    }
+
+    [Fact]
+    public void An_issued_token_says_when_it_expires_in_the_whole_seconds_it_carries()
+    {
+        var issued = _tokens.Issue("ana@example.com", "uid-ana", 0, null, TimeSpan.FromSeconds(90.5));
+
+        Assert.Equal(0, issued.ExpiresAt.ToUnixTimeMilliseconds() % 1000);
+        Assert.InRange(issued.ExpiresInSeconds, 89, 90);
+        Assert.InRange(issued.ExpiresAt - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(80), TimeSpan.FromSeconds(91));
     }
 
     [Fact]
     public async Task A_token_altered_after_a_valid_check_is_invalid()
     {
-        var token = _tokens.Issue("ana@example.com", null, TimeSpan.FromMinutes(5));
+        var token = _tokens.Issue("ana@example.com", "uid-ana", 3, null, TimeSpan.FromMinutes(5)).Text;
         Assert.Equal(TokenStatus.Valid, (await _tokens.CheckAsync(token)).Status);
         var last = token[^2] == 'A' ? 'B' : 'A';
 
@@ -38,7 +56,7 @@ public sealed class TokenServiceTests
     public async Task A_remembered_token_still_expires_when_it_says()
     {
         // A token's expiry is in whole seconds, cut down: two seconds leave at least one for the first check.
-        var token = _tokens.Issue("ana@example.com", null, TimeSpan.FromSeconds(2));
+        var token = _tokens.Issue("ana@example.com", "uid-ana", 0, null, TimeSpan.FromSeconds(2)).Text;
         Assert.Equal(TokenStatus.Valid, (await _tokens.CheckAsync(token)).Status);
 
         await Task.Delay(TimeSpan.FromSeconds(3));

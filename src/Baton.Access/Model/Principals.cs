@@ -3,7 +3,25 @@ namespace Baton.Access.Model;
 /// <summary>A person who signs in with email and password. The id is the email, as in Orkes.</summary>
 public sealed record User
 {
+    private readonly string? _uid;
+
     public required string Id { get; init; }
+
+    /// <summary>
+    /// The user's immutable id: 128 random bits made when the user is created, never reused, so a user deleted and
+    /// created again with the same email is another user, and the old user's tokens do not name the new one. A user
+    /// stored before there were uids gets one derived from its email and creation time, the same on every load, and
+    /// kept when the user is next written.
+    /// </summary>
+    public string Uid
+    {
+        get => _uid ?? LegacyUid(Id, CreatedAt);
+        init => _uid = value;
+    }
+
+    /// <summary>Counts credential changes (a new password); a token is accepted only at the epoch it was issued at.</summary>
+    public long CredentialEpoch { get; init; }
+
     public string Name { get; init; } = "";
     public IReadOnlyList<string> Roles { get; init; } = [];
     public IReadOnlyList<string> Groups { get; init; } = [];
@@ -12,6 +30,12 @@ public sealed record User
     public long CreatedAt { get; init; }
     public string? CreatedBy { get; init; }
     public long UpdatedAt { get; init; }
+
+    /// <summary>A new immutable id: 128 random bits, as 32 hex digits.</summary>
+    public static string NewUid() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    private static string LegacyUid(string id, long createdAt) =>
+        "legacy-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{id}\n{createdAt}")))[..32];
 }
 
 /// <summary>A set of users who inherit its roles and grants.</summary>

@@ -51,6 +51,7 @@ public sealed partial class AccessControl(
         var admin = new User
         {
             Id = Options.AdminEmail,
+            Uid = User.NewUid(),
             Name = "Administrator",
             Roles = [Roles.Admin],
             PasswordHash = _hasher.HashPassword(null!, password!),
@@ -245,6 +246,9 @@ public sealed partial class AccessControl(
             var user = new User
             {
                 Id = existing?.Id ?? id,
+                Uid = existing?.Uid ?? User.NewUid(),
+                // A new password ends every token issued before it.
+                CredentialEpoch = existing is null ? 0 : existing.CredentialEpoch + (password is null ? 0 : 1),
                 Name = name is null ? existing?.Name ?? "" : redactor.Redact(name),
                 Roles = roles is null ? existing?.Roles ?? [] : [.. roles.Select(r => r.ToUpperInvariant()).Distinct()],
                 Groups = groups is null ? existing?.Groups ?? [] : [.. groups.Distinct()],

@@ -9,7 +9,8 @@ namespace Baton.Access.Service;
 
 /// <summary>
 /// <c>POST /api/token</c>: checks an access key or an email and password in constant time, throttles repeated
-/// failures per identity and per client address, audits every failure, and issues a token.
+/// failures per identity and per client address, audits every failure, and issues a token naming the principal's
+/// immutable id and credential epoch (an application's id and key).
 /// </summary>
 public sealed class SignIn(AccessControl access, TokenService tokens, TimeProvider time)
 {
@@ -34,7 +35,7 @@ public sealed class SignIn(AccessControl access, TokenService tokens, TimeProvid
         Succeeded(keyId);
         var principal = Principal.ApplicationPrefix + key.ApplicationId;
         await access.AuditAsync("sign-in", "ok", principal, $"access key {keyId} from {client}", ct);
-        return SignInResult.Ok(tokens.Issue(principal, key.Id, Lifetime(expirationMs)));
+        return SignInResult.Ok(tokens.Issue(principal, key.ApplicationId, 0, key.Id, Lifetime(expirationMs)));
     }
 
     public async Task<SignInResult> WithPasswordAsync(string email, string password, long? expirationMs, string client, CancellationToken ct)
@@ -48,7 +49,7 @@ public sealed class SignIn(AccessControl access, TokenService tokens, TimeProvid
         }
         Succeeded(email);
         await access.AuditAsync("sign-in", "ok", user.Id, $"password from {client}", ct);
-        return SignInResult.Ok(tokens.Issue(user.Id, null, Lifetime(expirationMs)));
+        return SignInResult.Ok(tokens.Issue(user.Id, user.Uid, user.CredentialEpoch, null, Lifetime(expirationMs)));
     }
 
     /// <summary>Orkes' <c>expiration</c> (ms; zero or negative asks for the longest) within the configured maximum.</summary>
@@ -138,11 +139,11 @@ public sealed class SignIn(AccessControl access, TokenService tokens, TimeProvid
     }
 }
 
-public sealed record SignInResult(string? Token, TimeSpan? RetryAfter)
+public sealed record SignInResult(IssuedToken? Token, TimeSpan? RetryAfter)
 {
     public static SignInResult Denied { get; } = new(null, null);
 
-    public static SignInResult Ok(string token) => new(token, null);
+    public static SignInResult Ok(IssuedToken token) => new(token, null);
 
     public static SignInResult Throttle(TimeSpan wait) => new(null, wait);
 }

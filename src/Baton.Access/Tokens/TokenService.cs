@@ -6,13 +6,17 @@ namespace Baton.Access.Tokens;
 
 /// <summary>
 /// Issues and checks the API's tokens: HS256 JWTs signed with a key derived from the secrets keyring (so they
-/// survive a restart and die with the installation). A token names its principal and, for an application, the
-/// access key it was made from, so that pausing the key or removing the principal ends the token at once.
+/// survive a restart and die with the installation). A token names its principal, the principal's immutable id and
+/// credential epoch and, for an application, the access key it was made from; <see cref="TokenCheck.HolderIn"/>
+/// holds these against the current access model on every request, so deleting the principal, changing its
+/// password, or pausing or deleting the key ends the token at once.
 /// </summary>
 public sealed class TokenService(byte[] signingKey, TimeProvider time)
 {
     public const string Issuer = "baton";
     private const string KeyIdClaim = "kid";
+    private const string UidClaim = "uid";
+    private const string EpochClaim = "epoch";
 
     /// <summary>How many checked tokens are remembered; past it the memory is emptied and refills as tokens come back.</summary>
     private const int MaxRemembered = 10_000;
@@ -28,21 +32,33 @@ public sealed class TokenService(byte[] signingKey, TimeProvider time)
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TokenCheck Check, DateTime ValidTo)> _valid = new(StringComparer.Ordinal);
     private readonly SymmetricSecurityKey _key = new(signingKey);
 
-    public string Issue(string principalId, string? accessKeyId, TimeSpan lifetime)
+    /// <summary>
+    /// A token for the principal <paramref name="principalId"/> whose immutable id is <paramref name="principalUid"/>
+    /// at credential epoch <paramref name="credentialEpoch"/>; <paramref name="accessKeyId"/> for an application.
+    /// </summary>
+    public IssuedToken Issue(string principalId, string principalUid, long credentialEpoch, string? accessKeyId, TimeSpan lifetime)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var claims = new Dictionary<string, object> { [JwtRegisteredClaimNames.Sub] = principalId };
+        // The token carries its expiry in whole seconds, cut down; say what it carries.
+        var expires = DateTime.UnixEpoch.AddSeconds(Math.Floor((now + lifetime - DateTime.UnixEpoch).TotalSeconds));
+        var claims = new Dictionary<string, object>
+        {
+            [JwtRegisteredClaimNames.Sub] = principalId,
+            [UidClaim] = principalUid,
+            [EpochClaim] = credentialEpoch,
+        };
         if (accessKeyId is not null) claims[KeyIdClaim] = accessKeyId;
-        return _handler.CreateToken(new SecurityTokenDescriptor
+        var text = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = Issuer,
             Claims = claims,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now + lifetime,
+            Expires = expires,
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
         });
+        return new IssuedToken(text, new DateTimeOffset(expires, TimeSpan.Zero), now);
     }
 
     /// <summary>Checks signature, issuer, audience and lifetime (no clock skew: a token ends when it says).</summary>
@@ -63,22 +79,17 @@ public sealed class TokenService(byte[] signingKey, TimeProvider time)
             ClockSkew = TimeSpan.Zero,
             RequireExpirationTime = true,
         });
-        if (result.IsValid && result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value is { Length: > 0 } sub)
+        // A token without the immutable id and epoch (made before they existed) is invalid: its holder signs in again.
+        if (result.IsValid
+            && result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value is { Length: > 0 } sub
+            && result.ClaimsIdentity.FindFirst(UidClaim)?.Value is { Length: > 0 } uid
+            && long.TryParse(result.ClaimsIdentity.FindFirst(EpochClaim)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var epoch))
         {
-            var check = new TokenCheck(TokenStatus.Valid, sub, result.ClaimsIdentity.FindFirst(KeyIdClaim)?.Value);
+            var check = new TokenCheck(TokenStatus.Valid, sub, uid, epoch, result.ClaimsIdentity.FindFirst(KeyIdClaim)?.Value);
             if (_valid.Count >= MaxRemembered) _valid.Clear();
             _valid[token] = (check, result.SecurityToken.ValidTo);
             return check;
         }
-        return new TokenCheck(result.Exception is SecurityTokenExpiredException ? TokenStatus.Expired : TokenStatus.Invalid, null, null);
+        return new TokenCheck(result.Exception is SecurityTokenExpiredException ? TokenStatus.Expired : TokenStatus.Invalid, null, null, 0, null);
     }
 }
-
-public enum TokenStatus
-{
-    Valid,
-    Invalid,
-    Expired,
-}
-
-public sealed record TokenCheck(TokenStatus Status, string? PrincipalId, string? AccessKeyId);

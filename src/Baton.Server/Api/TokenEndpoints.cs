@@ -39,12 +39,18 @@ public static class TokenEndpoints
                 return Results.Json(new JsonObject { ["status"] = 429, ["error"] = "TOO_MANY_ATTEMPTS", ["message"] = "Too many failed sign-ins; wait as Retry-After says" },
                     BatonJson.Context.JsonObject, statusCode: StatusCodes.Status429TooManyRequests);
             }
+            // Orkes answers {"token"}; the expiry (ms since the epoch, and seconds from now) is Baton's addition.
             return result.Token is { } token
-                ? Results.Json(new JsonObject { ["token"] = token }, BatonJson.Context.JsonObject)
+                ? Results.Json(new JsonObject
+                {
+                    ["token"] = token.Text,
+                    ["expiresAt"] = token.ExpiresAt.ToUnixTimeMilliseconds(),
+                    ["expiresIn"] = token.ExpiresInSeconds,
+                }, BatonJson.Context.JsonObject)
                 : Results.Json(new JsonObject { ["status"] = 401, ["error"] = "INVALID_CREDENTIALS", ["message"] = "Unknown key or wrong secret, or unknown user or wrong password" },
                     BatonJson.Context.JsonObject, statusCode: StatusCodes.Status401Unauthorized);
         }).WithMetadata(AccessRule.Public).Accepts<JsonObject>("application/json")
-          .WithSummary("Sign in: {\"keyId\",\"keySecret\"} or {\"email\",\"password\"}, optional expiration (ms); answers {\"token\"}");
+          .WithSummary("Sign in: {\"keyId\",\"keySecret\"} or {\"email\",\"password\"}, optional expiration (ms); answers {\"token\",\"expiresAt\" (ms),\"expiresIn\" (s)}");
 
         group.MapGet("/userInfo", (HttpRequest request) =>
         {

@@ -8,7 +8,8 @@ namespace Baton.Server.Auth;
 /// <summary>
 /// Reads the token (<c>X-Authorization: &lt;jwt&gt;</c>, as Orkes, or <c>Authorization: Bearer &lt;jwt&gt;</c>),
 /// checks it, and finds its principal in the current access model. A missing, invalid or expired token, a removed
-/// principal or a paused key is a 401 whose <c>error</c> is INVALID_TOKEN or EXPIRED_TOKEN (the Orkes SDKs refresh
+/// principal (a user re-created with the same email is another principal), a changed password, or a paused or
+/// removed key is a 401 whose <c>error</c> is INVALID_TOKEN or EXPIRED_TOKEN (the Orkes SDKs refresh
 /// on these). Public routes (<see cref="AccessRule.Public"/>) pass without one.
 /// </summary>
 /// <remarks>Services come per request, not at construction: the pipeline is built before the vault that signs tokens is opened.</remarks>
@@ -35,12 +36,12 @@ public sealed class AuthenticationMiddleware(RequestDelegate next)
             await RejectAsync(context, "EXPIRED_TOKEN", "The token has expired; sign in again with POST /api/token");
             return;
         }
-        var model = access.Model;
-        var principal = check.Status == TokenStatus.Valid ? model.PrincipalOf(check.PrincipalId) : null;
-        var keyLive = check.AccessKeyId is null || model.Keys.GetValueOrDefault(check.AccessKeyId) is { Active: true };
-        if (principal is null || !keyLive)
+        // The signature check may be remembered; whether the principal still holds the credentials is asked of the
+        // current snapshot every time.
+        var principal = check.HolderIn(access.Model);
+        if (principal is null)
         {
-            await RejectAsync(context, "INVALID_TOKEN", "The token is not valid (malformed, signed by another server, or its principal or access key was removed or paused)");
+            await RejectAsync(context, "INVALID_TOKEN", "The token is not valid (malformed, signed by another server, or its principal was removed, its password changed, or its access key was removed or paused)");
             return;
         }
         Caller.Set(context, principal);
