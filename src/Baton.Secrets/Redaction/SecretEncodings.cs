@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -20,7 +21,8 @@ public static class SecretEncodings
     {
         ArgumentNullException.ThrowIfNull(value);
         var minimum = Math.Max(1, minimumLength);
-        var forms = new HashSet<string>(StringComparer.Ordinal);
+        // The matcher ignores case, so forms that differ only in case (hex digits, escapes) are one.
+        var forms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var part in PartsOf(value, minimum))
         {
             AddFormsOf(part, forms);
@@ -107,6 +109,7 @@ public static class SecretEncodings
     private static void AddFormsOf(string part, HashSet<string> forms)
     {
         forms.Add(part);
+        AddPunycode(part, forms);
         var utf8 = Encoding.UTF8.GetBytes(part);
         Base64Forms.AddTo(forms, utf8);
         PercentForms.AddTo(forms, part);
@@ -118,5 +121,20 @@ public static class SecretEncodings
         forms.Add(part.Replace("\"", "\\\"", StringComparison.Ordinal));
         forms.Add(part.Replace("'", "''", StringComparison.Ordinal));
         forms.Add(part.Replace("'", "'\\''", StringComparison.Ordinal));
+    }
+
+    /// <summary>A value with non-ASCII letters used as (part of) a host name travels as IDNA punycode
+    /// (<c>xn--…</c>, what <see cref="Uri.IdnHost"/> and DNS carry).</summary>
+    private static void AddPunycode(string part, HashSet<string> forms)
+    {
+        if (System.Text.Ascii.IsValid(part)) return;
+        try
+        {
+            forms.Add(new IdnMapping().GetAscii(part));
+        }
+        catch (ArgumentException)
+        {
+            // Not a valid host name (spaces, symbols): it cannot have been used as one.
+        }
     }
 }
