@@ -12,8 +12,9 @@ namespace Baton.Secrets.Redaction;
 /// leaf (and each line of those). Then each part in every encoding it is commonly written in: raw, base64 and
 /// base64url at every byte offset (<see cref="Base64Forms"/>), percent-encoded (<see cref="PercentForms"/>),
 /// JSON-escaped (<see cref="JsonForms"/>), hex of the UTF-8 bytes in both cases, HTML/XML-escaped
-/// (<see cref="MarkupForms"/>), and the quote escapes of command lines and expressions that GitHub's runner masks.
-/// Parts and forms shorter than the minimum length are left out.
+/// (<see cref="MarkupForms"/>), the quote escapes of command lines and expressions that GitHub's runner masks, and
+/// the IDNA punycode of a non-ASCII part (a host name). Parts and forms shorter than the minimum length are left
+/// out, and forms that differ only in letter case are one (the matcher ignores case).
 /// </remarks>
 public static class SecretEncodings
 {
