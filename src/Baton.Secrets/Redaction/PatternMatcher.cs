@@ -14,8 +14,12 @@ namespace Baton.Secrets.Redaction;
 /// position as two 64-bit words, hashes it, and tests two bits of one word of a blocked Bloom filter (a few hundred
 /// KB for 100,000+ patterns); a miss, which is nearly every position, costs a handful of instructions. A hit looks
 /// the window up in a dictionary of buckets, each holding the patterns that begin with that window, longest first,
-/// and compares them with the text. Building is linear in the number of patterns, which keeps a rebuild after a
-/// secret changes cheap (SearchValues' Aho–Corasick build and scan were both slower at this size, see the bench).
+/// and compares them with the text. Case is ignored by folding the window before it is hashed: bit 0x20 is cleared
+/// in every character, by the same AND that masks the window to its length (so the scan does no more work), which
+/// makes a–z equal to A–Z (and Latin-1, Greek and Cyrillic small letters equal to their capitals) and merges a few
+/// pairs of other characters; the comparison that follows a filter hit is
+/// <see cref="StringComparison.OrdinalIgnoreCase"/>, so those merges cost only a rare extra look. Building is linear
+/// in the number of patterns, which keeps a rebuild after a secret changes cheap (SearchValues' Aho–Corasick build and scan were both slower at this size, see the bench).
 /// </remarks>
 internal sealed class PatternMatcher
 {
@@ -23,7 +27,7 @@ internal sealed class PatternMatcher
     private const ulong Multiplier2 = 0xC2B2AE3D27D4EB4FUL;
     private const int MaxWindow = 8;
 
-    /// <summary>Bit 0x20 of each 16-bit character of a window word: set in every character, it folds case.</summary>
+    /// <summary>Bit 0x20 of each 16-bit character of a window word: cleared in every character, it folds case.</summary>
     private const ulong CaseFold = 0x0020_0020_0020_0020UL;
 
     private readonly string[] _patterns;
@@ -35,8 +39,6 @@ internal sealed class PatternMatcher
     private readonly int _filterShift;
     private readonly ulong _maskLow;
     private readonly ulong _maskHigh;
-    private readonly ulong _foldLow;
-    private readonly ulong _foldHigh;
 
     private readonly Lazy<string[]> _sorted;
 
@@ -55,10 +57,8 @@ internal sealed class PatternMatcher
             Window = Math.Min(Window, pattern.Length);
             LongestPattern = Math.Max(LongestPattern, pattern.Length);
         }
-        _maskLow = Window >= 4 ? ulong.MaxValue : (1UL << (16 * Window)) - 1;
-        _maskHigh = Window >= 8 ? ulong.MaxValue : Window <= 4 ? 0 : (1UL << (16 * (Window - 4))) - 1;
-        _foldLow = CaseFold & _maskLow;
-        _foldHigh = CaseFold & _maskHigh;
+        _maskLow = (Window >= 4 ? ulong.MaxValue : (1UL << (16 * Window)) - 1) & ~CaseFold;
+        _maskHigh = (Window >= 8 ? ulong.MaxValue : Window <= 4 ? 0 : (1UL << (16 * (Window - 4))) - 1) & ~CaseFold;
 
         // Group the patterns by their first window: bucket ids in first-seen order, then counting sort.
         _buckets = new Dictionary<WindowKey, int>(patterns.Length);
@@ -115,14 +115,12 @@ internal sealed class PatternMatcher
             var shift = _filterShift;
             var maskLow = _maskLow;
             var maskHigh = _maskHigh;
-            var foldLow = _foldLow;
-            var foldHigh = _foldHigh;
             var i = from;
             for (var lastFull = text.Length - MaxWindow; i <= lastFull; i++)
             {
                 ref var at = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref start, i));
-                var low = (Unsafe.ReadUnaligned<ulong>(ref at) & maskLow) | foldLow;
-                var high = (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)) & maskHigh) | foldHigh;
+                var low = Unsafe.ReadUnaligned<ulong>(ref at) & maskLow;
+                var high = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)) & maskHigh;
                 var hash = Hash(low, high);
                 var bits = FilterBits(hash);
                 if ((Unsafe.Add(ref filter, (nint)(hash >> shift)) & bits) != bits) continue;
@@ -219,8 +217,8 @@ internal sealed class PatternMatcher
         padded.Clear();
         window[..Math.Min(window.Length, MaxWindow)].CopyTo(padded);
         var words = MemoryMarshal.Cast<char, ulong>(padded);
-        var low = (words[0] & _maskLow) | _foldLow;
-        var high = (words[1] & _maskHigh) | _foldHigh;
+        var low = words[0] & _maskLow;
+        var high = words[1] & _maskHigh;
         return new WindowKey(low, high, Hash(low, high));
     }
 

@@ -56,7 +56,7 @@ public sealed class CaseFormTests
     [Fact]
     public void Characters_that_share_a_folded_window_but_differ_are_not_masked()
     {
-        // The matcher folds case by setting bit 0x20, which also pairs '_' with DEL and '@' with '`'; the exact
+        // The matcher folds case by clearing bit 0x20, which also pairs '_' with DEL and '@' with '`'; the exact
         // comparison after the filter tells them apart.
         var redactor = Redactor(("A", "key_with@symbols"));
 
