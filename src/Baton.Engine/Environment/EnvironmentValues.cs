@@ -1,16 +1,22 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Baton.Core.Validation;
+using Baton.Engine.Execution;
 using Baton.Engine.Persistence;
+using Baton.Engine.Redaction;
+using Baton.Secrets.Redaction;
 using Baton.Secrets.Store;
 
 namespace Baton.Engine.Environment;
 
 /// <summary>
 /// Environment values (Orkes): what <c>${workflow.env.NAME}</c> reads when a task is scheduled, and the writes of
-/// /api/environment. They are not secrets: resolved values are stored in task inputs and not masked. Kept in
-/// memory for the decider (single node; refreshed on every write through here).
+/// /api/environment. They are not secrets: resolved values are stored in task inputs and not masked. So a name,
+/// value or tag that holds a live secret's value (in any form the redactor knows) is refused, as in a definition,
+/// naming the secret and the reference to write. Kept in memory for the decider (single node; refreshed on every
+/// write through here).
 /// </summary>
-public sealed class EnvironmentValues(IEnvironmentStore store)
+public sealed class EnvironmentValues(IEnvironmentStore store, SecretRedactor redactor)
 {
     private volatile JsonObject _document = [];
 
@@ -23,8 +29,14 @@ public sealed class EnvironmentValues(IEnvironmentStore store)
 
     public Task<IReadOnlyList<EnvironmentValue>> ListAsync(CancellationToken ct) => store.ListAsync(ct);
 
+    /// <summary>Stores a value; 400 (<see cref="InvalidRequestException"/>) when the name (path <c>key</c>) or the
+    /// value (path <c>$</c>) holds a secret's value.</summary>
     public async Task PutAsync(string name, string value, CancellationToken ct)
     {
+        var problems = new List<ValidationProblem>();
+        SecretLiteralCheck.Check(redactor, JsonValue.Create(name), "key", problems);
+        SecretLiteralCheck.Check(redactor, JsonValue.Create(value), "$", problems);
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
         await store.PutAsync(name, value, ct);
         await LoadAsync(ct);
     }
@@ -36,7 +48,18 @@ public sealed class EnvironmentValues(IEnvironmentStore store)
         return deleted;
     }
 
-    public Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct) => store.SetTagsAsync(name, tags, ct);
+    /// <summary>Adds or replaces tags; 400 when a tag's key or value holds a secret's value.</summary>
+    public Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct)
+    {
+        var problems = new List<ValidationProblem>();
+        for (var i = 0; i < tags.Count; i++)
+        {
+            SecretLiteralCheck.Check(redactor, JsonValue.Create(tags[i].Key), $"$[{i}].key", problems);
+            SecretLiteralCheck.Check(redactor, JsonValue.Create(tags[i].Value), $"$[{i}].value", problems);
+        }
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+        return store.SetTagsAsync(name, tags, ct);
+    }
 
     public Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct) => store.RemoveTagsAsync(name, tags, ct);
 

@@ -473,8 +473,11 @@ public sealed class WorkflowExecutor(
 
     private readonly ConcurrentDictionary<(string, string?), long> _lastPollSaved = new();
 
+    /// <summary>Notes who polled a queue (at most once a second per queue). A poll whose task type or domain holds a
+    /// live secret's value is not noted: the value would be the row's key; a worker id is stored redacted.</summary>
     private void RecordPoll(string taskType, string? workerId, string? domain)
     {
+        if (redactor.FindSecretName(taskType) is not null || (domain is not null && redactor.FindSecretName(domain) is not null)) return;
         var now = Clock.NowMs();
         var key = (taskType, domain);
         if (_lastPollSaved.TryGetValue(key, out var last) && now - last < 1000) return;

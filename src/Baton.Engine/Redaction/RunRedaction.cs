@@ -7,7 +7,7 @@ namespace Baton.Engine.Redaction;
 
 /// <summary>
 /// The persistence sink's redaction: before a run is committed, every string in the parts that can carry a value
-/// (task inputs and outputs, reasons, worker ids, the run's output, variables, reason and correlation id) passes the
+/// (task inputs and outputs, reasons, worker ids and domains, the run's output, variables, reason and correlation id) passes the
 /// one redactor, in place,
 /// so the committed copy, the in-memory copy and every later read agree.
 /// </summary>
@@ -31,6 +31,7 @@ public static class RunRedaction
             RedactInPlace(redactor, task.OutputData);
             task.ReasonForIncompletion = Redact(redactor, task.ReasonForIncompletion);
             task.WorkerId = Redact(redactor, task.WorkerId);
+            task.Domain = Redact(redactor, task.Domain);
         }
     }
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Baton.Core.Definitions;
 using Baton.Core.Runs;
+using Baton.Secrets.Redaction;
 using Microsoft.Extensions.Options;
 
 namespace Baton.Engine.SystemTasks;
@@ -14,17 +15,21 @@ namespace Baton.Engine.SystemTasks;
 /// HTTP: calls <c>uri</c> with <c>method</c>, <c>headers</c>, <c>body</c>, <c>accept</c>, <c>contentType</c>
 /// (nested in <c>http_request</c> or flat), within <c>connectionTimeOut</c> / <c>readTimeOut</c> ms. Output
 /// <c>response.{body, headers, statusCode, reasonPhrase}</c>; a body that is JSON is parsed. A status outside 2xx
-/// fails the task with the status in the reason. Reasons name the host, never the full URL or the body.
+/// fails the task with the status in the reason. Reasons name the host, never the full URL or the body. A body over
+/// <see cref="EngineOptions.HttpMaxResponseBytes"/> is kept as text cut at that size, redacted before the cut
+/// (<see cref="SecretRedactor.RedactAndTruncate"/>), so a value the cut goes through is not left half visible.
 /// </summary>
 public sealed class HttpTask : ISystemTask, IDisposable
 {
     private static readonly HttpRequestOptionsKey<int> ConnectTimeoutKey = new("baton.connectTimeoutMs");
     private readonly EngineOptions _options;
+    private readonly SecretRedactor _redactor;
     private readonly HttpClient _client;
 
-    public HttpTask(IOptions<EngineOptions> options)
+    public HttpTask(IOptions<EngineOptions> options, SecretRedactor redactor)
     {
         _options = options.Value;
+        _redactor = redactor;
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
@@ -160,27 +165,39 @@ public sealed class HttpTask : ISystemTask, IDisposable
         {
             headers[header.Key] = new JsonArray([.. header.Value.Select(v => (JsonNode?)JsonValue.Create(v))]);
         }
-        var bytes = await ReadLimitedAsync(response.Content, ct);
         return new JsonObject
         {
-            ["body"] = ParseBody(bytes),
+            ["body"] = await ReadBodyAsync(response.Content, ct),
             ["headers"] = headers,
             ["statusCode"] = (int)response.StatusCode,
             ["reasonPhrase"] = response.ReasonPhrase,
         };
     }
 
-    private async Task<byte[]> ReadLimitedAsync(HttpContent content, CancellationToken ct)
+    /// <summary>The body, parsed when it is JSON; or, when it is over the limit, its text redacted and then cut at
+    /// the limit. The read goes on past the limit by the longest form the redactor knows (3 UTF-8 bytes a character
+    /// at most), so a value that straddles the cut is redacted whole; only a body longer than that is cut before
+    /// redaction, and then the redactor masks an end that begins a value.</summary>
+    private async Task<JsonNode?> ReadBodyAsync(HttpContent content, CancellationToken ct)
+    {
+        var limit = _options.HttpMaxResponseBytes;
+        var readLimit = (int)Math.Min((long)limit + (3L * _redactor.LongestPatternLength) + 1, Array.MaxLength);
+        var bytes = await ReadAtMostAsync(content, readLimit, ct);
+        if (bytes.Length <= limit) return ParseBody(bytes);
+        var keptChars = Math.Max(SecretRedactor.Mask.Length, Encoding.UTF8.GetCharCount(bytes, 0, limit));
+        var text = Encoding.UTF8.GetString(bytes);
+        return JsonValue.Create(_redactor.RedactAndTruncate(text, keptChars, textWasCut: bytes.Length >= readLimit));
+    }
+
+    private static async Task<byte[]> ReadAtMostAsync(HttpContent content, int maxBytes, CancellationToken ct)
     {
         await using var stream = await content.ReadAsStreamAsync(ct);
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        while (buffer.Length < maxBytes && (read = await stream.ReadAsync(chunk, ct)) > 0)
         {
-            var room = _options.HttpMaxResponseBytes - (int)buffer.Length;
-            buffer.Write(chunk, 0, Math.Min(read, room));
-            if (read >= room) break;
+            buffer.Write(chunk, 0, Math.Min(read, maxBytes - (int)buffer.Length));
         }
         return buffer.ToArray();
     }

@@ -5,21 +5,30 @@ using System.Runtime.InteropServices;
 namespace Baton.Secrets.Redaction;
 
 /// <summary>An immutable multi-pattern matcher: finds, from a position on, the next position where a registered
-/// pattern starts and the longest pattern that starts there.</summary>
+/// pattern starts and the longest pattern that starts there. Letters match in either case
+/// (<see cref="StringComparison.OrdinalIgnoreCase"/>): Baton and its peers change the case of values (a URI's host
+/// is lower-cased, a header may be upper-cased).</summary>
 /// <remarks>
 /// Every pattern is at least <see cref="Window"/> characters long (at most 8), so every occurrence starts with a
 /// window of that many characters that is the start of some pattern. The scan reads the window at each text
 /// position as two 64-bit words, hashes it, and tests two bits of one word of a blocked Bloom filter (a few hundred
 /// KB for 100,000+ patterns); a miss, which is nearly every position, costs a handful of instructions. A hit looks
 /// the window up in a dictionary of buckets, each holding the patterns that begin with that window, longest first,
-/// and compares them with the text. Building is linear in the number of patterns, which keeps a rebuild after a
-/// secret changes cheap (SearchValues' Aho–Corasick build and scan were both slower at this size, see the bench).
+/// and compares them with the text. Case is ignored by folding the window before it is hashed: bit 0x20 is cleared
+/// in every character, by the same AND that masks the window to its length (so the scan does no more work), which
+/// makes a–z equal to A–Z (and Latin-1, Greek and Cyrillic small letters equal to their capitals) and merges a few
+/// pairs of other characters; the comparison that follows a filter hit is
+/// <see cref="StringComparison.OrdinalIgnoreCase"/>, so those merges cost only a rare extra look. Building is linear
+/// in the number of patterns, which keeps a rebuild after a secret changes cheap (SearchValues' Aho–Corasick build and scan were both slower at this size, see the bench).
 /// </remarks>
 internal sealed class PatternMatcher
 {
     private const ulong Multiplier1 = 0x9E3779B97F4A7C15UL;
     private const ulong Multiplier2 = 0xC2B2AE3D27D4EB4FUL;
     private const int MaxWindow = 8;
+
+    /// <summary>Bit 0x20 of each 16-bit character of a window word: cleared in every character, it folds case.</summary>
+    private const ulong CaseFold = 0x0020_0020_0020_0020UL;
 
     private readonly string[] _patterns;
     private readonly string[] _owners;
@@ -31,18 +40,25 @@ internal sealed class PatternMatcher
     private readonly ulong _maskLow;
     private readonly ulong _maskHigh;
 
+    private readonly Lazy<string[]> _sorted;
+
     public static readonly PatternMatcher Empty = new([], []);
 
-    /// <param name="patterns">Distinct, non-empty patterns.</param>
+    /// <param name="patterns">Non-empty patterns, distinct when case is ignored.</param>
     /// <param name="owners">For each pattern, the name of the secret it belongs to.</param>
     public PatternMatcher(string[] patterns, string[] owners)
     {
         _patterns = patterns;
         _owners = owners;
+        _sorted = new Lazy<string[]>(SortedPatterns);
         Window = MaxWindow;
-        foreach (var pattern in patterns) Window = Math.Min(Window, pattern.Length);
-        _maskLow = Window >= 4 ? ulong.MaxValue : (1UL << (16 * Window)) - 1;
-        _maskHigh = Window >= 8 ? ulong.MaxValue : Window <= 4 ? 0 : (1UL << (16 * (Window - 4))) - 1;
+        foreach (var pattern in patterns)
+        {
+            Window = Math.Min(Window, pattern.Length);
+            LongestPattern = Math.Max(LongestPattern, pattern.Length);
+        }
+        _maskLow = (Window >= 4 ? ulong.MaxValue : (1UL << (16 * Window)) - 1) & ~CaseFold;
+        _maskHigh = (Window >= 8 ? ulong.MaxValue : Window <= 4 ? 0 : (1UL << (16 * (Window - 4))) - 1) & ~CaseFold;
 
         // Group the patterns by their first window: bucket ids in first-seen order, then counting sort.
         _buckets = new Dictionary<WindowKey, int>(patterns.Length);
@@ -82,6 +98,9 @@ internal sealed class PatternMatcher
     public int Window { get; }
 
     public int PatternCount => _patterns.Length;
+
+    /// <summary>The length of the longest pattern (0 when there is none).</summary>
+    public int LongestPattern { get; }
 
     public string OwnerOf(int pattern) => _owners[pattern];
 
@@ -124,6 +143,42 @@ internal sealed class PatternMatcher
         return -1;
     }
 
+    /// <summary>The length of the longest end of <paramref name="text"/>, at least <paramref name="minimum"/>
+    /// characters, that is the beginning of some pattern (case ignored); 0 when there is none.</summary>
+    /// <remarks>Used where a text is cut: the end may hold the first part of a value. Rare, so it reads a sorted copy
+    /// of the patterns (made on first use) by binary search, once per candidate start.</remarks>
+    public int LongestTailStartingAPattern(ReadOnlySpan<char> text, int minimum)
+    {
+        if (_patterns.Length == 0) return 0;
+        var sorted = _sorted.Value;
+        for (var start = Math.Max(0, text.Length - LongestPattern); start <= text.Length - minimum; start++)
+        {
+            if (StartsSomePattern(sorted, text[start..])) return text.Length - start;
+        }
+        return 0;
+    }
+
+    /// <summary>Whether some pattern starts with <paramref name="prefix"/>: in case-ignoring order, the patterns that
+    /// do follow one another from the first one not below the prefix.</summary>
+    private static bool StartsSomePattern(string[] sorted, ReadOnlySpan<char> prefix)
+    {
+        var (low, high) = (0, sorted.Length);
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            if (sorted[middle].AsSpan().CompareTo(prefix, StringComparison.OrdinalIgnoreCase) < 0) low = middle + 1;
+            else high = middle;
+        }
+        return low < sorted.Length && sorted[low].AsSpan().StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private string[] SortedPatterns()
+    {
+        var sorted = (string[])_patterns.Clone();
+        Array.Sort(sorted, StringComparer.OrdinalIgnoreCase);
+        return sorted;
+    }
+
     private bool TryMatchAt(ReadOnlySpan<char> text, int position, WindowKey key, out int length, out int pattern)
     {
         if (_buckets.TryGetValue(key, out var bucket))
@@ -132,7 +187,7 @@ internal sealed class PatternMatcher
             for (var k = _bucketStarts[bucket]; k < _bucketStarts[bucket + 1]; k++)
             {
                 var candidate = _patterns[_ordered[k]];
-                if (rest.StartsWith(candidate, StringComparison.Ordinal))
+                if (rest.StartsWith(candidate, StringComparison.OrdinalIgnoreCase))
                 {
                     length = candidate.Length;
                     pattern = _ordered[k];

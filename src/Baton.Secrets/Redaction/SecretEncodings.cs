@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -11,8 +12,9 @@ namespace Baton.Secrets.Redaction;
 /// leaf (and each line of those). Then each part in every encoding it is commonly written in: raw, base64 and
 /// base64url at every byte offset (<see cref="Base64Forms"/>), percent-encoded (<see cref="PercentForms"/>),
 /// JSON-escaped (<see cref="JsonForms"/>), hex of the UTF-8 bytes in both cases, HTML/XML-escaped
-/// (<see cref="MarkupForms"/>), and the quote escapes of command lines and expressions that GitHub's runner masks.
-/// Parts and forms shorter than the minimum length are left out.
+/// (<see cref="MarkupForms"/>), the quote escapes of command lines and expressions that GitHub's runner masks, and
+/// the IDNA punycode of a non-ASCII part (a host name). Parts and forms shorter than the minimum length are left
+/// out, and forms that differ only in letter case are one (the matcher ignores case).
 /// </remarks>
 public static class SecretEncodings
 {
@@ -20,7 +22,8 @@ public static class SecretEncodings
     {
         ArgumentNullException.ThrowIfNull(value);
         var minimum = Math.Max(1, minimumLength);
-        var forms = new HashSet<string>(StringComparer.Ordinal);
+        // The matcher ignores case, so forms that differ only in case (hex digits, escapes) are one.
+        var forms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var part in PartsOf(value, minimum))
         {
             AddFormsOf(part, forms);
@@ -107,6 +110,7 @@ public static class SecretEncodings
     private static void AddFormsOf(string part, HashSet<string> forms)
     {
         forms.Add(part);
+        AddPunycode(part, forms);
         var utf8 = Encoding.UTF8.GetBytes(part);
         Base64Forms.AddTo(forms, utf8);
         PercentForms.AddTo(forms, part);
@@ -118,5 +122,20 @@ public static class SecretEncodings
         forms.Add(part.Replace("\"", "\\\"", StringComparison.Ordinal));
         forms.Add(part.Replace("'", "''", StringComparison.Ordinal));
         forms.Add(part.Replace("'", "'\\''", StringComparison.Ordinal));
+    }
+
+    /// <summary>A value with non-ASCII letters used as (part of) a host name travels as IDNA punycode
+    /// (<c>xn--…</c>, what <see cref="Uri.IdnHost"/> and DNS carry).</summary>
+    private static void AddPunycode(string part, HashSet<string> forms)
+    {
+        if (System.Text.Ascii.IsValid(part)) return;
+        try
+        {
+            forms.Add(new IdnMapping().GetAscii(part));
+        }
+        catch (ArgumentException)
+        {
+            // Not a valid host name (spaces, symbols): it cannot have been used as one.
+        }
     }
 }

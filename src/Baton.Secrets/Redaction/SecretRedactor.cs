@@ -4,7 +4,7 @@ using System.Text;
 namespace Baton.Secrets.Redaction;
 
 /// <summary>The one process-wide redactor: knows every live secret value and its encodings and replaces them with
-/// <see cref="Mask"/> wherever they occur.</summary>
+/// <see cref="Mask"/> wherever they occur, in any letter case.</summary>
 /// <remarks>
 /// Readers are lock-free: each call reads one immutable snapshot through a volatile field, so a concurrent
 /// <see cref="Reset"/> is seen either entirely or not at all. Resets are serialized; a reset reuses the encodings
@@ -13,6 +13,10 @@ namespace Baton.Secrets.Redaction;
 public sealed class SecretRedactor
 {
     public const string Mask = "***";
+
+    /// <summary>Where a text is cut, an end this long or longer that begins a value's form is masked; so at most
+    /// two characters of a value can stay visible at a cut.</summary>
+    public const int MinimumCutTail = 3;
 
     private readonly int _minimumLength;
     private readonly Lock _resetLock = new();
@@ -26,6 +30,10 @@ public sealed class SecretRedactor
     /// <summary>Distinct patterns registered (values × encodings).</summary>
     public int PatternCount => _snapshot.Matcher.PatternCount;
 
+    /// <summary>The length of the longest registered form: a text read this much beyond a cut holds every value
+    /// that straddles the cut whole.</summary>
+    public int LongestPatternLength => _snapshot.Matcher.LongestPattern;
+
     /// <summary>Replaces everything the redactor knows, atomically: builds a new immutable matcher from the entries
     /// and their encodings, then swaps it in (readers never see a half-built one). Entries shorter than
     /// <see cref="RedactionOptions.MinimumLength"/> are not registered (and JSON leaves under it neither).</summary>
@@ -36,7 +44,7 @@ public sealed class SecretRedactor
         {
             var known = _snapshot.FormsByValue;
             var formsByValue = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            var ownerByPattern = new Dictionary<string, string>(StringComparer.Ordinal);
+            var ownerByPattern = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var entry in entries)
             {
                 if (entry.Value is null || entry.Value.Length < _minimumLength) continue;
@@ -76,6 +84,32 @@ public sealed class SecretRedactor
         CollectMasks(matcher, text, position, length, masked);
         return string.Create(RedactedLength(text.Length, masked), (text, masked), static (output, state) =>
             WriteRedacted(state.text, state.masked, output));
+    }
+
+    /// <summary>Redacts the whole text, then cuts it to at most <paramref name="maxLength"/> characters. Where it
+    /// cuts (and at the end of a text that <paramref name="textWasCut"/> before it came here), an end of
+    /// <see cref="MinimumCutTail"/> characters or more that begins one of the registered forms is replaced with
+    /// <see cref="Mask"/>: a value the cut went through is not left half visible.</summary>
+    public string RedactAndTruncate(string text, int maxLength, bool textWasCut = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, Mask.Length);
+        var matcher = _snapshot.Matcher;
+        var redacted = Redact(text);
+        var cut = redacted.Length;
+        if (cut > maxLength)
+        {
+            cut = maxLength;
+            if (char.IsHighSurrogate(redacted[cut - 1])) cut--;
+        }
+        else if (!textWasCut)
+        {
+            return redacted;
+        }
+        var kept = redacted.AsSpan(0, cut);
+        var tail = matcher.LongestTailStartingAPattern(kept, MinimumCutTail);
+        if (tail == 0) return cut == redacted.Length ? redacted : new string(kept);
+        return string.Concat(kept[..^tail], Mask);
     }
 
     /// <summary>UTF-8 in, UTF-8 out; null when nothing matched (so callers can pass the original bytes through).

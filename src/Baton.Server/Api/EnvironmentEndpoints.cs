@@ -11,7 +11,8 @@ namespace Baton.Server.Api;
 
 /// <summary>
 /// /api/environment (Orkes): cluster-wide values read by <c>${workflow.env.NAME}</c> when a task is scheduled.
-/// They are not secrets: they are stored and shown as they are, and not masked.
+/// They are not secrets: they are stored and shown as they are, and not masked; so one that holds a live secret's
+/// value is refused with a 400 naming the secret (<see cref="EnvironmentValues.PutAsync"/>).
 /// </summary>
 public static class EnvironmentEndpoints
 {

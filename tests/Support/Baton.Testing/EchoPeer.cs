@@ -13,7 +13,9 @@ namespace Baton.Testing;
 /// <summary>
 /// A small real HTTP peer on loopback for HTTP tasks. <c>/echo</c> answers the request back as JSON;
 /// <c>/status/{code}</c> answers that status with the echo; <c>/delay/{ms}</c> answers after a pause;
-/// <c>/text</c> answers plain text. Every request is recorded.
+/// <c>/text</c> answers plain text; <c>/straddle/{cut}/{shown}</c> answers a plain-text body that holds the
+/// request's <c>X-Value</c> header with its first <c>shown</c> characters before character <c>cut</c> and the rest
+/// after it (a value that a size limit at <c>cut</c> goes through). Every request is recorded.
 /// </summary>
 public sealed class EchoPeer : IAsyncDisposable
 {
@@ -59,6 +61,12 @@ public sealed class EchoPeer : IAsyncDisposable
         {
             await Record(context);
             return Results.Text("plain words", "text/plain");
+        });
+        app.Map("/straddle/{cut:int}/{shown:int}", async (int cut, int shown, HttpContext context) =>
+        {
+            await Record(context);
+            var value = context.Request.Headers["X-Value"].ToString();
+            return Results.Text(new string('x', cut - shown) + value + new string('y', 4096), "text/plain");
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
