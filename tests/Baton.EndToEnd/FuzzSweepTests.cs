@@ -2,13 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Baton.Server.Hosting;
+using Baton.EndToEnd.Infrastructure;
 using Baton.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Baton.EndToEnd;
 
@@ -21,23 +17,11 @@ namespace Baton.EndToEnd;
 /// </summary>
 public sealed class FuzzSweepTests : IAsyncLifetime
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "baton-fuzz-" + Guid.NewGuid().ToString("N"));
-    private WebApplication _app = null!;
-    private string _baseUrl = "";
+    private InProcessServer _server = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = BatonServer.Build(["--urls", "http://127.0.0.1:0", $"--Baton:DataDir={_dataDir}"]);
-        await _app.StartAsync();
-        _baseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    }
+    public async Task InitializeAsync() => _server = await InProcessServer.StartAsync("baton-fuzz");
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     /// <summary>Route parameter values: each replaces every parameter of a route in turn.</summary>
     private static readonly string[] Names =
@@ -66,17 +50,16 @@ public sealed class FuzzSweepTests : IAsyncLifetime
     [Fact]
     public async Task No_route_answers_5xx_or_crashes_the_server_whatever_it_is_sent()
     {
-        var credentials = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "admin-credentials.json")))!.AsObject();
-        using var admin = new BatonClient(_baseUrl, new JsonObject { ["email"] = credentials["email"]!.DeepClone(), ["password"] = credentials["password"]!.DeepClone() });
+        using var admin = new BatonClient(_server.BaseUrl, _server.AdminCredentials());
         (await admin.PutAsync("/api/users/fuzz@example.test", new JsonObject { ["roles"] = new JsonArray("USER"), ["password"] = "a long enough password" })).ShouldBe(HttpStatusCode.OK);
-        using var user = new BatonClient(_baseUrl, new JsonObject { ["email"] = "fuzz@example.test", ["password"] = "a long enough password" });
+        using var user = new BatonClient(_server.BaseUrl, new JsonObject { ["email"] = "fuzz@example.test", ["password"] = "a long enough password" });
         (await user.GetAsync("/api/token/userInfo")).ShouldBe(HttpStatusCode.OK);
         var callers = new (string Label, string? Token)[] { ("anonymous", null), ("user", user.Token), ("admin", admin.Token) };
 
-        using var http = new HttpClient { BaseAddress = new Uri(_baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient { BaseAddress = new Uri(_server.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
         var failures = new List<string>();
         var sent = 0;
-        var routes = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+        var routes = _server.Routes
             .Where(r => r.RoutePattern.RawText is { } raw && !raw.Contains("scalar", StringComparison.OrdinalIgnoreCase))
             .ToList();
         foreach (var route in routes)
@@ -88,7 +71,7 @@ public sealed class FuzzSweepTests : IAsyncLifetime
                 {
                     foreach (var name in Names)
                     {
-                        var path = Concrete(route.RoutePattern.RawText!, name);
+                        var path = InProcessServer.Concrete(route.RoutePattern.RawText!, name);
                         await SendAsync(http, method, path, token, Bodies[0], $"{caller} {method} {path[..Math.Min(path.Length, 120)]}", failures);
                         sent++;
                     }
@@ -97,7 +80,7 @@ public sealed class FuzzSweepTests : IAsyncLifetime
                     {
                         // A body the size of a small file is only worth sending where it would be read.
                         if (body.Label == "huge string" && caller != "admin") continue;
-                        var path = Concrete(route.RoutePattern.RawText!, "probe");
+                        var path = InProcessServer.Concrete(route.RoutePattern.RawText!);
                         await SendAsync(http, method, path, token, body, $"{caller} {method} {path} with {body.Label}", failures);
                         sent++;
                     }
@@ -132,25 +115,5 @@ public sealed class FuzzSweepTests : IAsyncLifetime
         {
             failures.Add($"{what}: no answer ({e.Message})");
         }
-    }
-
-    /// <summary>A route pattern with every parameter replaced by <paramref name="value"/> (an int constraint keeps an int).</summary>
-    private static string Concrete(string pattern, string value)
-    {
-        var text = new StringBuilder();
-        var i = 0;
-        while (i < pattern.Length)
-        {
-            if (pattern[i] != '{')
-            {
-                text.Append(pattern[i++]);
-                continue;
-            }
-            var end = pattern.IndexOf('}', i);
-            text.Append(pattern[i..end].Contains(":int", StringComparison.Ordinal) ? "1" : value);
-            i = end + 1;
-        }
-        var path = text.ToString();
-        return path.StartsWith('/') ? path : "/" + path;
     }
 }

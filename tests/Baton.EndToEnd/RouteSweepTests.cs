@@ -1,14 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Baton.EndToEnd.Infrastructure;
 using Baton.Server.Auth;
-using Baton.Server.Hosting;
 using Baton.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Baton.EndToEnd;
 
@@ -20,34 +16,21 @@ namespace Baton.EndToEnd;
 /// </summary>
 public sealed class RouteSweepTests : IAsyncLifetime
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "baton-sweep-" + Guid.NewGuid().ToString("N"));
-    private WebApplication _app = null!;
-    private string _baseUrl = "";
+    private InProcessServer _server = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = BatonServer.Build(["--urls", "http://127.0.0.1:0", $"--Baton:DataDir={_dataDir}"]);
-        await _app.StartAsync();
-        _baseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    }
+    public async Task InitializeAsync() => _server = await InProcessServer.StartAsync("baton-sweep");
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task Every_route_has_a_rule_and_answers_401_without_a_token_and_403_without_grants()
     {
-        var credentials = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "admin-credentials.json")))!.AsObject();
-        using var admin = new BatonClient(_baseUrl, new JsonObject { ["email"] = credentials["email"]!.DeepClone(), ["password"] = credentials["password"]!.DeepClone() });
+        using var admin = new BatonClient(_server.BaseUrl, _server.AdminCredentials());
         (await admin.PutAsync("/api/users/nobody@example.test", new JsonObject { ["roles"] = new JsonArray(), ["password"] = "a long enough password" })).ShouldBe(HttpStatusCode.OK);
-        using var nobody = new BatonClient(_baseUrl, new JsonObject { ["email"] = "nobody@example.test", ["password"] = "a long enough password" });
-        using var anonymous = new BatonClient(_baseUrl);
+        using var nobody = new BatonClient(_server.BaseUrl, new JsonObject { ["email"] = "nobody@example.test", ["password"] = "a long enough password" });
+        using var anonymous = new BatonClient(_server.BaseUrl);
 
-        var routes = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var routes = _server.Routes;
         var missing = routes.Where(r => r.Metadata.GetMetadata<AccessRule>() is null).Select(r => r.RoutePattern.RawText).ToList();
         Assert.True(missing.Count == 0, "routes without an access rule: " + string.Join(", ", missing));
 
@@ -56,7 +39,7 @@ public sealed class RouteSweepTests : IAsyncLifetime
         {
             var rule = route.Metadata.GetMetadata<AccessRule>()!;
             if (rule.IsPublic) continue;
-            var path = Concrete(route.RoutePattern.RawText!);
+            var path = InProcessServer.Concrete(route.RoutePattern.RawText!);
             foreach (var method in route.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
             {
                 var unauthenticated = await SendAsync(anonymous, method, path);
@@ -77,26 +60,6 @@ public sealed class RouteSweepTests : IAsyncLifetime
             }
         }
         Assert.True(swept >= 90, $"only {swept} route and method pairs were swept");
-    }
-
-    /// <summary>A route pattern with each parameter filled in: an int for int constraints, a word otherwise.</summary>
-    private static string Concrete(string pattern)
-    {
-        var text = new StringBuilder();
-        var i = 0;
-        while (i < pattern.Length)
-        {
-            if (pattern[i] != '{')
-            {
-                text.Append(pattern[i++]);
-                continue;
-            }
-            var end = pattern.IndexOf('}', i);
-            text.Append(pattern[i..end].Contains(":int", StringComparison.Ordinal) ? "1" : "probe");
-            i = end + 1;
-        }
-        var path = text.ToString();
-        return path.StartsWith('/') ? path : "/" + path;
     }
 
     private static Task<Reply> SendAsync(BatonClient client, string method, string path) =>

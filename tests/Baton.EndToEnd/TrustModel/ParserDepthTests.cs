@@ -16,28 +16,12 @@ public sealed class ParserDepthTests(ServerFixture fixture) : IDisposable
 
     private static readonly string DeepNegation = "${workflow.input.a[?(" + new string('!', 200_000) + "@.b)]}";
 
-    private readonly List<BatonClient> _clients = [];
+    private readonly TrustUsers _users = new(fixture);
 
-    public void Dispose()
-    {
-        foreach (var client in _clients) client.Dispose();
-    }
+    public void Dispose() => _users.Dispose();
 
     /// <summary>A new ordinary user (role USER, as the finding was made), signed in.</summary>
-    private async Task<BatonClient> NewUserAsync()
-    {
-        var email = $"{Guid.NewGuid().ToString("N")[..10]}@example.test";
-        const string password = "correct horse battery staple";
-        (await fixture.Client.PutAsync($"/api/users/{email}", new JsonObject
-        {
-            ["name"] = "Parser depth",
-            ["roles"] = new JsonArray("USER"),
-            ["password"] = password,
-        })).ShouldBe(HttpStatusCode.OK);
-        var client = new BatonClient(fixture.Server.BaseUrl, new JsonObject { ["email"] = email, ["password"] = password });
-        _clients.Add(client);
-        return client;
-    }
+    private async Task<BatonClient> NewUserAsync() => (await _users.UserAsync("USER")).Client;
 
     private static JsonObject DefinitionReading(string name, string expression) =>
         Defs.Workflow(name, Defs.Simple("step", input: new JsonObject { [Field] = expression }));

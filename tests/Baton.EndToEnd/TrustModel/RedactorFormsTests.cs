@@ -18,12 +18,9 @@ public sealed class RedactorFormsTests(ServerFixture fixture) : IDisposable
     private const int ResponseCut = 1024 * 1024;
 
     private readonly BatonClient _admin = fixture.Client;
-    private readonly List<BatonClient> _clients = [];
+    private readonly TrustUsers _users = new(fixture);
 
-    public void Dispose()
-    {
-        foreach (var client in _clients) client.Dispose();
-    }
+    public void Dispose() => _users.Dispose();
 
     [Fact]
     public async Task A_secret_used_as_a_host_leaves_no_form_of_itself_in_the_stored_failure_reason()
@@ -112,31 +109,10 @@ public sealed class RedactorFormsTests(ServerFixture fixture) : IDisposable
     private static string RandomHex(int length) => Convert.ToHexString(Guid.NewGuid().ToByteArray())[..length];
 
     /// <summary>A new user with <paramref name="roles"/>, signed in.</summary>
-    private async Task<BatonClient> NewUserAsync(params string[] roles)
-    {
-        var email = $"{Guid.NewGuid().ToString("N")[..10]}@example.test";
-        const string password = "correct horse battery staple";
-        (await _admin.PutAsync($"/api/users/{email}", new JsonObject
-        {
-            ["name"] = "Redactor forms user",
-            ["roles"] = new JsonArray([.. roles.Select(r => (JsonNode)r)]),
-            ["password"] = password,
-        })).ShouldBe(HttpStatusCode.OK);
-        var client = new BatonClient(fixture.Server.BaseUrl, new JsonObject { ["email"] = email, ["password"] = password });
-        _clients.Add(client);
-        return client;
-    }
+    private async Task<BatonClient> NewUserAsync(params string[] roles) => (await _users.UserAsync(roles)).Client;
 
     /// <summary>An application that may poll every task type (UNRESTRICTED_WORKER), signed in with an access key.</summary>
-    private async Task<BatonClient> NewUnrestrictedWorkerAsync()
-    {
-        var app = (await _admin.PostAsync("/api/applications", new JsonObject { ["name"] = "any-queue-worker" })).Object["id"]!.GetValue<string>();
-        (await _admin.PostAsync($"/api/applications/{app}/roles/UNRESTRICTED_WORKER")).ShouldBe(HttpStatusCode.OK);
-        var key = (await _admin.PostAsync($"/api/applications/{app}/accessKeys")).Object;
-        var client = new BatonClient(fixture.Server.BaseUrl, new JsonObject { ["keyId"] = key["id"]!.DeepClone(), ["keySecret"] = key["secret"]!.DeepClone() });
-        _clients.Add(client);
-        return client;
-    }
+    private async Task<BatonClient> NewUnrestrictedWorkerAsync() => (await _users.ApplicationAsync("UNRESTRICTED_WORKER")).Client;
 
     private static async Task<string> NewSecretAsync(BatonClient owner, string value)
     {
