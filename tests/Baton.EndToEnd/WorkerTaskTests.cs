@@ -282,6 +282,12 @@ public sealed class WorkerTaskTests(ServerFixture fixture)
         var task = await _client.PollTaskAsync(type, "logger");
         (await _client.SendRawAsync(HttpMethod.Post, $"/api/tasks/{task["taskId"]}/log", "\"line one\"")).ShouldBe(HttpStatusCode.OK);
         (await _client.SendRawAsync(HttpMethod.Post, $"/api/tasks/{task["taskId"]}/log", "line two", "text/plain")).ShouldBe(HttpStatusCode.OK);
+        // Bytes that are not UTF-8 are refused, never stored altered.
+        using (var invalid = new HttpRequestMessage(HttpMethod.Post, $"/api/tasks/{task["taskId"]}/log") { Content = new ByteArrayContent([0x6F, 0x6B, 0xC3, 0x28, 0xFF]) })
+        {
+            invalid.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+            Assert.Equal(HttpStatusCode.BadRequest, (await _client.Http.SendAsync(invalid)).StatusCode);
+        }
         var logs = (await _client.GetAsync($"/api/tasks/{task["taskId"]}/log")).Array;
         Assert.Equal(["line one", "line two"], logs.Select(l => l!["log"]!.GetValue<string>()));
         Assert.Equal(1, (await _client.GetAsync($"/api/tasks/queue/sizes?taskType={type}")).Object[type]!.GetValue<int>());

@@ -133,11 +133,10 @@ public static class TaskEndpoints
         return TimeSpan.FromMilliseconds(Math.Min(timeoutMs ?? fallbackMs, MaxPollWaitMs));
     }
 
-    /// <summary>A log line arrives as a JSON string (what the SDKs send) or as plain text.</summary>
+    /// <summary>A log line arrives as a JSON string (what the SDKs send) or as plain text; bytes that are not UTF-8 are a 400, never replaced.</summary>
     private static async Task<string> ReadLogAsync(HttpRequest request)
     {
-        using var reader = new StreamReader(request.Body);
-        var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        var text = await JsonBody.ReadTextAsync(request, json: false);
         if (text.Length > 1 && text[0] == '"')
         {
             try
