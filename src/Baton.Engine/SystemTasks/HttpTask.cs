@@ -22,9 +22,31 @@ namespace Baton.Engine.SystemTasks;
 public sealed class HttpTask : ISystemTask, IDisposable
 {
     private static readonly HttpRequestOptionsKey<int> ConnectTimeoutKey = new("baton.connectTimeoutMs");
+    private static readonly HttpRequestOptionsKey<ExecutionTimer> TimerKey = new("baton.executionTimer");
+
+    /// <summary>An execution's timeout, re-armed around the making of a connection so connecting does not eat the read time.</summary>
+    private sealed record ExecutionTimer(CancellationTokenSource Timeout, int ConnectTimeoutMs, int ReadTimeoutMs)
+    {
+        public void Connecting() => Rearm(ConnectTimeoutMs + (long)ReadTimeoutMs);
+
+        public void Connected() => Rearm(ReadTimeoutMs);
+
+        private void Rearm(long ms)
+        {
+            try
+            {
+                if (!Timeout.IsCancellationRequested) Timeout.CancelAfter(TimeSpan.FromMilliseconds(ms));
+            }
+            catch (ObjectDisposedException)
+            {
+                // The execution that asked for this connection is over; the connection may serve another.
+            }
+        }
+    }
     private readonly EngineOptions _options;
     private readonly SecretRedactor _redactor;
     private readonly HttpClient _client;
+    private readonly HttpClient _freshClient;
 
     public HttpTask(IOptions<EngineOptions> options, SecretRedactor redactor)
     {
@@ -40,27 +62,50 @@ public sealed class HttpTask : ISystemTask, IDisposable
             ConnectCallback = ConnectAsync,
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        // Retries after a transport fault go on a connection that is never pooled: not one the peer may have closed.
+        _freshClient = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.Zero,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.All,
+            ConnectCallback = ConnectAsync,
+        })
+        { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public string Type => TaskTypes.Http;
     public bool RunsAsync => true;
 
+    /// <summary>How many times one execution sends its request at most, when a transport fault allows sending it again.</summary>
+    public const int MaxSendAttempts = 3;
+
     public async Task<TaskOutcome> ExecuteAsync(SystemTaskContext context, CancellationToken ct)
     {
         var (task, input) = (context.Task, context.Input);
         var spec = input["http_request"] as JsonObject ?? input;
-        if (!TryBuildRequest(spec, out var request, out var problem, out var readTimeoutMs))
+        if (!TryBuildRequest(spec, out var first, out var problem, out var readTimeoutMs))
         {
             return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': {problem}");
         }
-        var host = request.RequestUri!.Authority;
-        using (request)
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        var host = first.RequestUri!.Authority;
+        var method = first.Method.Method;
+        // readTimeOut is the wait for the answer; connectionTimeOut bounds making a connection, and is not counted in
+        // the read time: ConnectAsync re-arms this timer when it starts connecting (connect + read) and once connected
+        // (read). Counting the connection in the read time made a burst larger than a peer's accept backlog time out:
+        // a dropped SYN is sent again only after 1 s and 3 s.
+        var connectTimeoutMs = first.Options.TryGetValue(ConnectTimeoutKey, out var connectMs) ? connectMs : _options.HttpConnectTimeoutMs;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(readTimeoutMs);
+        var timer = new ExecutionTimer(timeout, connectTimeoutMs, readTimeoutMs);
+        for (var attempt = 1; ; attempt++)
         {
-            timeout.CancelAfter(readTimeoutMs);
+            // A request message is sent once: a retry builds it again, and goes on a connection of its own.
+            using var request = attempt == 1 ? first : Rebuild(spec);
+            request.Options.Set(TimerKey, timer);
             try
             {
-                using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                using var response = await (attempt == 1 ? _client : _freshClient).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 var output = new JsonObject { ["response"] = await ReadResponseAsync(response, timeout.Token) };
                 var code = (int)response.StatusCode;
                 if (code is >= 200 and < 300) return TaskOutcome.Completed(output);
@@ -73,11 +118,35 @@ public sealed class HttpTask : ISystemTask, IDisposable
             }
             catch (HttpRequestException e)
             {
-                var why = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
-                return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': request to {host} failed ({why})");
+                var fault = TransportFault.Of(e);
+                var mayResend = fault.NeverReachedPeer || (fault.BeforeAnyResponse && IsIdempotent(method));
+                if (mayResend && attempt < MaxSendAttempts)
+                {
+                    try
+                    {
+                        await Task.Delay(100 * attempt, timeout.Token);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': no response from {host} within {readTimeoutMs} ms ({fault.Description} before)");
+                    }
+                    continue;
+                }
+                var tries = attempt == 1 ? "" : $", sent {attempt} times";
+                var notAgain = !mayResend && fault.BeforeAnyResponse ? $"; {method} is not idempotent, so it was not sent again" : "";
+                return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': request to {host} failed: {fault.Description}{tries}{notAgain}");
             }
         }
     }
+
+    private HttpRequestMessage Rebuild(JsonObject spec)
+    {
+        TryBuildRequest(spec, out var request, out _, out _);
+        return request;
+    }
+
+    /// <summary>Methods that mean the same when sent twice (RFC 9110): a fault after the request may have reached the peer still allows sending them again.</summary>
+    private static bool IsIdempotent(string method) => method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
 
     private bool TryBuildRequest(JsonObject spec, out HttpRequestMessage request, out string problem, out int readTimeoutMs)
     {
@@ -218,12 +287,15 @@ public sealed class HttpTask : ISystemTask, IDisposable
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var timeoutMs = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var ms) ? ms : 3000;
+        context.InitialRequestMessage.Options.TryGetValue(TimerKey, out var timer);
+        timer?.Connecting();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(timeoutMs);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(context.DnsEndPoint, timeout.Token);
+            timer?.Connected();
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -244,5 +316,9 @@ public sealed class HttpTask : ISystemTask, IDisposable
     private static int IntOr(JsonNode? node, int fallback) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) && d > 0 ? (int)Math.Min(d, int.MaxValue) : fallback;
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        _freshClient.Dispose();
+    }
 }

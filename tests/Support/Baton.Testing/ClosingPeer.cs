@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Baton.Testing;
+
+/// <summary>
+/// A raw HTTP/1.0 peer on loopback for transport faults: it reads each request (head and Content-Length body) and
+/// answers close-delimited (<c>HTTP/1.0 200</c>, no Content-Length, then it closes the connection), except that the
+/// first <see cref="ResetFirst"/> connections are reset (RST) after the request was read, with no answer.
+/// </summary>
+public sealed class ClosingPeer : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private int _connections;
+
+    private ClosingPeer(int resetFirst, int backlog)
+    {
+        ResetFirst = resetFirst;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start(backlog);
+        BaseUrl = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+        _loop = AcceptAsync();
+    }
+
+    public string BaseUrl { get; }
+
+    public int ResetFirst { get; }
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    public static ClosingPeer Start(int resetFirst = 0, int backlog = 512) => new(resetFirst, backlog);
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            var number = Interlocked.Increment(ref _connections);
+            _ = Task.Run(() => ServeAsync(socket, reset: number <= ResetFirst));
+        }
+    }
+
+    private static async Task ServeAsync(Socket socket, bool reset)
+    {
+        try
+        {
+            using var stream = new NetworkStream(socket, ownsSocket: false);
+            await ReadRequestAsync(stream);
+            if (reset)
+            {
+                socket.LingerState = new LingerOption(true, 0); // close with RST
+                return;
+            }
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"ok\":true}"));
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // The client went away: nothing to answer.
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    private static async Task ReadRequestAsync(NetworkStream stream)
+    {
+        var buffer = new byte[64 * 1024];
+        var received = 0;
+        int headEnd;
+        while ((headEnd = IndexOfHeadEnd(buffer, received)) < 0)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(received));
+            if (n == 0) return;
+            received += n;
+        }
+        var head = Encoding.ASCII.GetString(buffer, 0, headEnd);
+        var length = head.Split("\r\n").Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            .Select(p => int.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        while (received < headEnd + 4 + length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(received));
+            if (n == 0) return;
+            received += n;
+        }
+    }
+
+    private static int IndexOfHeadEnd(byte[] buffer, int count) => buffer.AsSpan(0, count).IndexOf("\r\n\r\n"u8);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _loop;
+        _stop.Dispose();
+    }
+}
