@@ -14,29 +14,18 @@ public sealed class AccessTests(ServerFixture fixture) : IDisposable
 {
     private readonly BatonClient _admin = fixture.Client;
     private readonly List<BatonClient> _clients = [];
+    private readonly TrustModel.TrustUsers _users = new(fixture);
 
     public void Dispose()
     {
         foreach (var client in _clients) client.Dispose();
+        _users.Dispose();
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
     /// <summary>A new user with <paramref name="roles"/>, and a client signed in as that user.</summary>
-    private async Task<(string Email, BatonClient Client)> NewUserAsync(params string[] roles)
-    {
-        var email = $"{Guid.NewGuid().ToString("N")[..10]}@example.test";
-        const string password = "correct horse battery staple";
-        (await _admin.PutAsync($"/api/users/{email}", new JsonObject
-        {
-            ["name"] = "Test user",
-            ["roles"] = new JsonArray([.. roles.Select(r => (JsonNode)r)]),
-            ["password"] = password,
-        })).ShouldBe(HttpStatusCode.OK);
-        var client = new BatonClient(fixture.Server.BaseUrl, new JsonObject { ["email"] = email, ["password"] = password });
-        _clients.Add(client);
-        return (email, client);
-    }
+    private Task<(string Email, BatonClient Client)> NewUserAsync(params string[] roles) => _users.UserAsync(roles);
 
     private async Task GrantAsync(string subjectType, string subjectId, string targetType, string targetId, params string[] access) =>
         (await _admin.PostAsync("/api/auth/authorization", GrantBody(subjectType, subjectId, targetType, targetId, access))).ShouldBe(HttpStatusCode.OK);
