@@ -38,15 +38,20 @@ public static class DefinitionOwnership
             }
             await Guard.RequireSaveAsync(request, target, exists);
             if (!exists) created.Add(def.Name);
-            await RequireClaimsAsync(request, catalog, def);
+            await RequireClaimsAsync(request, catalog, def, ct);
         }
         return created;
     }
 
-    /// <summary>The SIMPLE types <paramref name="def"/> uses that no task definition claims: the caller must be able to create them.</summary>
-    public static async Task RequireClaimsAsync(HttpRequest request, DefinitionCatalog catalog, WorkflowDef def)
+    /// <summary>
+    /// The SIMPLE types <paramref name="def"/> uses that no task definition claims: the caller must be able to create
+    /// them, and no workflow the caller may not change may use them already (claiming one would hand its tasks over).
+    /// </summary>
+    public static async Task RequireClaimsAsync(HttpRequest request, DefinitionCatalog catalog, WorkflowDef def, CancellationToken ct)
     {
-        foreach (var name in catalog.UnclaimedWorkerTypes(def))
+        var unclaimed = catalog.UnclaimedWorkerTypes(def);
+        await RequireFreeWorkerTypesAsync(request, catalog, unclaimed, ct);
+        foreach (var name in unclaimed)
         {
             if (!await Guard.HoldsAsync(request, new Target(TargetTypes.TaskDef, name), AccessRight.Create))
             {

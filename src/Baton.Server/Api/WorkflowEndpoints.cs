@@ -28,7 +28,7 @@ public static class WorkflowEndpoints
                 // An inline definition claims its unclaimed worker types for its author, as a saved one does.
                 var catalog = request.HttpContext.RequestServices.GetRequiredService<DefinitionCatalog>();
                 catalog.Validate(inline, "$.workflowDef");
-                await DefinitionOwnership.RequireClaimsAsync(request, catalog, inline);
+                await DefinitionOwnership.RequireClaimsAsync(request, catalog, inline, ct);
                 await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, [inline], ct);
             }
             return Results.Text(await executor.StartAsync(start, request.CallerOf().Id, ct), "text/plain");

@@ -94,6 +94,22 @@ public sealed class NameOwnershipTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_type_another_users_workflow_uses_cannot_be_claimed_by_saving_a_workflow_either()
+    {
+        var (_, owner) = await _users.UserAsync("USER");
+        var (_, claimer) = await _users.UserAsync("USER");
+        var type = Defs.Unique("left_unclaimed");
+        await TrustUsers.SaveAsync(owner, Defs.Workflow(Defs.Unique("wf_owner"), Defs.Simple(type, "work")));
+        // Its owner drops the task definition: the type is unclaimed, and still used by the owner's workflow.
+        (await owner.DeleteAsync($"/api/metadata/taskdefs/{type}")).ShouldBe(HttpStatusCode.OK);
+
+        var taken = await claimer.PutAsync("/api/metadata/workflow", new JsonArray(Defs.Workflow(Defs.Unique("wf_claimer"), Defs.Simple(type, "steal"))));
+        taken.ShouldBe(HttpStatusCode.Conflict);
+        Assert.Contains($"Task type '{type}' is used by workflow", taken.Text, StringComparison.Ordinal);
+        (await _users.Admin.GetAsync($"/api/metadata/taskdefs/{type}")).ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Only_the_worker_holding_a_task_reports_it_and_no_one_reports_a_system_task()
     {
         var type = Defs.Unique("held");
