@@ -82,7 +82,7 @@ public sealed class WorkflowDecider(
             ResponseTimeoutSeconds = isWorker ? (def ?? TaskDef.DefaultFor(workflowTask.Name)).ResponseTimeoutSeconds : 0,
             WorkflowTask = workflowTask,
         };
-        if (DepthOf(input) > MaxInputDepth)
+        if (TooDeep(input))
         {
             // Values put inside a template inside a variable...: more than can be stored. The task fails, the run
             // goes on as its definition says, and the request that caused it is not answered with an error.
@@ -99,28 +99,30 @@ public sealed class WorkflowDecider(
     /// <summary>A task's evaluated input may nest this deep: its run's document wraps it a few levels more.</summary>
     public const int MaxInputDepth = Core.Json.BatonJson.MaxStoredDepth - 16;
 
-    /// <summary>How deep a JSON value nests (iteratively: the value may be deeper than any stack should go).</summary>
-    private static int DepthOf(JsonNode? root)
+    /// <summary>
+    /// Whether a JSON value nests deeper than <see cref="MaxInputDepth"/>. It runs for every task scheduled, so it walks
+    /// without allocating, and stops as soon as it is past the limit (the recursion never goes deeper than that).
+    /// </summary>
+    private static bool TooDeep(JsonNode? node, int depth = 1)
     {
-        var deepest = 0;
-        var pending = new Stack<(JsonNode Node, int Depth)>();
-        if (root is not null) pending.Push((root, 1));
-        while (pending.Count > 0)
+        if (depth > MaxInputDepth) return true;
+        switch (node)
         {
-            var (node, depth) = pending.Pop();
-            deepest = Math.Max(deepest, depth);
-            if (deepest > MaxInputDepth) return deepest;
-            switch (node)
-            {
-                case JsonObject obj:
-                    foreach (var (_, child) in obj) if (child is not null) pending.Push((child, depth + 1));
-                    break;
-                case JsonArray array:
-                    foreach (var child in array) if (child is not null) pending.Push((child, depth + 1));
-                    break;
-            }
+            case JsonObject obj:
+                foreach (var (_, child) in obj)
+                {
+                    if (child is not null && TooDeep(child, depth + 1)) return true;
+                }
+                return false;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    if (child is not null && TooDeep(child, depth + 1)) return true;
+                }
+                return false;
+            default:
+                return false;
         }
-        return deepest;
     }
 
     /// <summary>Ends the run: cancels what is still pending, computes the output unless one is given.</summary>

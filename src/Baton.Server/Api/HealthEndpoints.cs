@@ -9,17 +9,17 @@ public static class HealthEndpoints
     {
         var group = app.MapGroup("/health").WithTags("Health").WithMetadata(Auth.AccessRule.Public);
         group.MapGet("/live", () => Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse));
-        group.MapGet("/ready", (EngineReadiness readiness) => readiness.IsReady
-            ? Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse)
-            : Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable));
+        group.MapGet("/ready", Ready);
         // /health itself: the same answer as /ready, so a probe that knows only the folder gets something useful.
-        group.MapGet("", (EngineReadiness readiness) => readiness.IsReady
-            ? Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse)
-            : Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable));
+        group.MapGet("", Ready);
 
         // Until the console exists, the root is a short page that says where things are.
         app.MapGet("/", () => Results.Content(HomePage, "text/html; charset=utf-8")).WithTags("Health").WithMetadata(Auth.AccessRule.Public).ExcludeFromDescription();
     }
+
+    private static IResult Ready(EngineReadiness readiness) => readiness.IsReady
+        ? Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse)
+        : Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private const string HomePage = """
         <!doctype html>
