@@ -11,12 +11,9 @@ public static class TaskTypes
     public const string Terminate = "TERMINATE";
     public const string Noop = "NOOP";
     public const string UpdateSecret = "UPDATE_SECRET";
-
-    /// <summary>Types a definition may use today.</summary>
-    public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
-    {
-        Simple, Http, Inline, Switch, SetVariable, Terminate, Noop, UpdateSecret,
-    };
+    public const string ForkJoin = "FORK_JOIN";
+    public const string Join = "JOIN";
+    public const string DoWhile = "DO_WHILE";
 
     /// <summary>
     /// Names no task definition and no SIMPLE task may take: Conductor's and Orkes' system task types, those Baton runs
@@ -26,7 +23,7 @@ public static class TaskTypes
     public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         Simple, Http, Inline, Switch, SetVariable, Terminate, Noop, UpdateSecret,
-        "DECISION", "DYNAMIC", "FORK_JOIN", "FORK_JOIN_DYNAMIC", "JOIN", "EXCLUSIVE_JOIN", "DO_WHILE", "SUB_WORKFLOW",
+        ForkJoin, Join, DoWhile, "DECISION", "DYNAMIC", "FORK_JOIN_DYNAMIC", "EXCLUSIVE_JOIN", "SUB_WORKFLOW",
         "START_WORKFLOW", "WAIT", "HUMAN", "EVENT", "LAMBDA", "JSON_JQ_TRANSFORM", "KAFKA_PUBLISH", "USER_DEFINED",
         "TERMINATE_WORKFLOW", "WAIT_FOR_WEBHOOK", "BUSINESS_RULE", "GET_SIGNED_JWT", "GET_WORKFLOW", "QUERY_PROCESSOR",
         "UPDATE_TASK", "GET_DOCUMENT", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "HTTP_POLL", "WEBHOOK", "KAFKA",

@@ -11,11 +11,8 @@ namespace Baton.Core.Validation;
 /// </summary>
 public static class DefinitionValidator
 {
-    private static readonly HashSet<string> TerminationStatuses = new(StringComparer.Ordinal) { "COMPLETED", "FAILED", "TERMINATED" };
-    private static readonly HashSet<string> SwitchEvaluators = new(StringComparer.Ordinal) { "value-param", "javascript", "graaljs" };
-    private static readonly HashSet<string> ScriptEvaluators = new(StringComparer.Ordinal) { "javascript", "graaljs" };
 
-    public static void ValidateWorkflowDef(WorkflowDef def, string path, List<ValidationProblem> problems)
+    public static void ValidateWorkflowDef(WorkflowDef def, string path, List<ValidationProblem> problems, ITaskTypeRules types)
     {
         CheckName(def.Name, $"{path}.name", "workflow", problems);
         if (def.Version < 1) problems.Add(new($"{path}.version", "version must be 1 or more"));
@@ -36,8 +33,7 @@ public static class DefinitionValidator
         {
             if (!string.IsNullOrEmpty(task.TaskReferenceName)) references.Add(task.TaskReferenceName);
         }
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        ValidateTaskList(def.Tasks, $"{path}.tasks", references, seen, problems);
+        ValidateTaskList(def.Tasks, $"{path}.tasks", new TaskWalk(references, new HashSet<string>(StringComparer.Ordinal), problems, types), []);
         CheckExpressions(def.OutputParameters, $"{path}.outputParameters", references, problems);
         CheckExpressions(def.InputTemplate, $"{path}.inputTemplate", references, problems);
     }
@@ -66,7 +62,7 @@ public static class DefinitionValidator
         CheckExpressions(def.InputTemplate, $"{path}.inputTemplate", new HashSet<string>(StringComparer.Ordinal), problems);
     }
 
-    private static void ValidateTaskList(List<WorkflowTask> tasks, string path, HashSet<string> references, HashSet<string> seen, List<ValidationProblem> problems)
+    private static void ValidateTaskList(List<WorkflowTask> tasks, string path, TaskWalk walk, List<WorkflowTask> ancestors)
     {
         for (var i = 0; i < tasks.Count; i++)
         {
@@ -74,21 +70,24 @@ public static class DefinitionValidator
             var task = tasks[i];
             if (task is null)
             {
-                problems.Add(new(here, "a task cannot be null"));
+                walk.Problems.Add(new(here, "a task cannot be null"));
                 continue;
             }
-            ValidateTask(task, here, references, seen, problems);
+            ValidateTask(new TaskCheck(task, here, tasks, i, ancestors, walk.References, walk.Problems), walk);
         }
     }
 
-    private static void ValidateTask(WorkflowTask task, string path, HashSet<string> references, HashSet<string> seen, List<ValidationProblem> problems)
+    private sealed record TaskWalk(IReadOnlySet<string> References, HashSet<string> Seen, List<ValidationProblem> Problems, ITaskTypeRules Types);
+
+    private static void ValidateTask(TaskCheck check, TaskWalk walk)
     {
+        var (task, path, problems) = (check.Task, check.Path, check.Problems);
         if (string.IsNullOrWhiteSpace(task.Name)) problems.Add(new($"{path}.name", "name is required"));
         if (string.IsNullOrWhiteSpace(task.TaskReferenceName))
         {
             problems.Add(new($"{path}.taskReferenceName", "taskReferenceName is required"));
         }
-        else if (!seen.Add(task.TaskReferenceName))
+        else if (!walk.Seen.Add(task.TaskReferenceName))
         {
             problems.Add(new($"{path}.taskReferenceName", $"taskReferenceName '{task.TaskReferenceName}' is used by more than one task"));
         }
@@ -96,69 +95,40 @@ public static class DefinitionValidator
         if (task.TaskDefinition is not null) ValidateTaskDef(task.TaskDefinition, $"{path}.taskDefinition", problems);
 
         var type = task.Type ?? "";
-        if (!TaskTypes.Supported.Contains(type))
+        if (!walk.Types.IsKnown(type))
         {
-            problems.Add(new($"{path}.type", $"unknown task type '{type}'; supported: {string.Join(", ", TaskTypes.Supported.Order(StringComparer.Ordinal))}"));
+            problems.Add(new($"{path}.type", $"unknown task type '{type}'; supported: {string.Join(", ", walk.Types.Names.Order(StringComparer.Ordinal))}"));
         }
-        else if (type == TaskTypes.Simple && TaskTypes.Reserved.Contains(task.Name ?? ""))
+        else
         {
-            problems.Add(new($"{path}.name", $"a SIMPLE task cannot be named '{task.Name}', the name of a system task type: workers poll SIMPLE tasks by name"));
+            walk.Types.Validate(check);
         }
-        CheckExpressions(task.InputParameters, $"{path}.inputParameters", references, problems);
-        var input = task.InputParameters;
-        switch (type)
-        {
-            case TaskTypes.Inline:
-                RequireString(input, "expression", $"{path}.inputParameters", problems);
-                if (StringAt(input, "evaluatorType") is { } inlineEvaluator && !ScriptEvaluators.Contains(inlineEvaluator))
-                {
-                    problems.Add(new($"{path}.inputParameters.evaluatorType", $"evaluatorType '{inlineEvaluator}' is not one of javascript, graaljs"));
-                }
-                break;
-            case TaskTypes.Http:
-                var request = input?["http_request"] as JsonObject;
-                var requestPath = request is null ? $"{path}.inputParameters" : $"{path}.inputParameters.http_request";
-                RequireString(request ?? input, "uri", requestPath, problems);
-                RequireString(request ?? input, "method", requestPath, problems);
-                break;
-            case TaskTypes.Switch:
-                if (task.EvaluatorType is null || !SwitchEvaluators.Contains(task.EvaluatorType))
-                {
-                    problems.Add(new($"{path}.evaluatorType", $"a SWITCH needs evaluatorType value-param, javascript or graaljs (got '{task.EvaluatorType}')"));
-                }
-                if (string.IsNullOrWhiteSpace(task.Expression))
-                {
-                    problems.Add(new($"{path}.expression", "a SWITCH needs an expression"));
-                }
-                else if (task.EvaluatorType == "value-param" && input?[task.Expression] is null && !(input?.ContainsKey(task.Expression) ?? false))
-                {
-                    problems.Add(new($"{path}.expression", $"value-param expression '{task.Expression}' names no input parameter of the task"));
-                }
-                break;
-            case TaskTypes.UpdateSecret:
-                var secrets = input?["_secrets"] as JsonObject;
-                RequireString(secrets, "secretKey", $"{path}.inputParameters._secrets", problems);
-                if (secrets?["secretValue"] is null) problems.Add(new($"{path}.inputParameters._secrets.secretValue", "secretValue is required"));
-                break;
-            case TaskTypes.Terminate:
-                var status = StringAt(input, "terminationStatus");
-                if (status is null || !TerminationStatuses.Contains(status))
-                {
-                    problems.Add(new($"{path}.inputParameters.terminationStatus", "terminationStatus must be COMPLETED, FAILED or TERMINATED"));
-                }
-                break;
-        }
+        CheckExpressions(task.InputParameters, $"{path}.inputParameters", walk.References, problems);
 
+        // Nested lists are checked wherever they stand; whether the type may have them is the type's rule.
+        List<WorkflowTask> ancestors = [.. check.Ancestors, task];
+        foreach (var (suffix, list) in NestedLists(task)) ValidateTaskList(list, path + suffix, walk, ancestors);
+    }
+
+    /// <summary>The task lists nested under a task, each with its path below the task.</summary>
+    private static IEnumerable<(string Suffix, List<WorkflowTask> List)> NestedLists(WorkflowTask task)
+    {
         if (task.DecisionCases is not null)
         {
             foreach (var (value, list) in task.DecisionCases)
             {
-                if (list is not null) ValidateTaskList(list, $"{path}.decisionCases['{value}']", references, seen, problems);
+                if (list is not null) yield return ($".decisionCases['{value}']", list);
             }
         }
-        if (task.DefaultCase is not null) ValidateTaskList(task.DefaultCase, $"{path}.defaultCase", references, seen, problems);
-        if (task.ForkTasks is { Count: > 0 }) problems.Add(new($"{path}.forkTasks", "forkTasks are only allowed on FORK_JOIN tasks, which are not supported yet"));
-        if (task.LoopOver is { Count: > 0 }) problems.Add(new($"{path}.loopOver", "loopOver is only allowed on DO_WHILE tasks, which are not supported yet"));
+        if (task.DefaultCase is not null) yield return (".defaultCase", task.DefaultCase);
+        if (task.ForkTasks is not null)
+        {
+            for (var i = 0; i < task.ForkTasks.Count; i++)
+            {
+                if (task.ForkTasks[i] is { } branch) yield return ($".forkTasks[{i}]", branch);
+            }
+        }
+        if (task.LoopOver is not null) yield return (".loopOver", task.LoopOver);
     }
 
     private static void CheckName(string? name, string path, string what, List<ValidationProblem> problems)
@@ -173,20 +143,8 @@ public static class DefinitionValidator
         }
     }
 
-    private static void RequireString(JsonObject? input, string key, string path, List<ValidationProblem> problems)
-    {
-        var node = input?[key];
-        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetValue<string>()))
-        {
-            problems.Add(new($"{path}.{key}", $"{key} is required"));
-        }
-    }
-
-    private static string? StringAt(JsonObject? input, string key) =>
-        input?[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-
     /// <summary>Every <c>${...}</c> must parse and read <c>workflow</c>, <c>CPEWF_TASK_ID</c> or a task of this definition.</summary>
-    private static void CheckExpressions(JsonNode? node, string path, HashSet<string> references, List<ValidationProblem> problems)
+    private static void CheckExpressions(JsonNode? node, string path, IReadOnlySet<string> references, List<ValidationProblem> problems)
     {
         switch (node)
         {

@@ -13,7 +13,7 @@ namespace Baton.Engine.Execution;
 /// The metadata service: validates and stores definitions, and keeps task definitions in memory so the decider
 /// reads them without I/O. Single node: the cache is filled at start and updated on every write through here.
 /// </summary>
-public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redactor)
+public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redactor, Tasks.TaskTypeRegistry types)
 {
     private readonly ConcurrentDictionary<string, TaskDef> _taskDefs = new(StringComparer.Ordinal);
 
@@ -104,7 +104,7 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
 
     private void Check(WorkflowDef def, string path, List<ValidationProblem> problems)
     {
-        DefinitionValidator.ValidateWorkflowDef(def, path, problems);
+        DefinitionValidator.ValidateWorkflowDef(def, path, problems, types);
         CheckLiterals(def, path, problems);
     }
 

@@ -6,6 +6,7 @@ using Baton.Core.Runs;
 using Baton.Engine.Environment;
 using Baton.Engine.Scripting;
 using Baton.Engine.SystemTasks;
+using Baton.Engine.Tasks;
 using Microsoft.Extensions.Logging;
 using TaskStatus = Baton.Core.Runs.TaskStatus;
 
@@ -13,42 +14,53 @@ namespace Baton.Engine.Execution;
 
 /// <summary>
 /// The state machine. Given a run and the time, it moves the run as far as it can without waiting on anything
-/// outside: checks timeouts, retries or fails failed tasks, schedules what follows completed tasks, runs the
-/// operators (SWITCH, SET_VARIABLE, TERMINATE, NOOP) and INLINE scripts in place, and ends the run when nothing
-/// is left. It only mutates the run in memory; the executor commits. Every task it touches gets
-/// <c>UpdateTime = now</c>, which is how the executor knows what to write.
+/// outside: checks timeouts, retries or fails failed tasks, schedules what follows completed tasks (as each task's
+/// type says), lets the operator types move their entries on (SWITCH, JOIN, DO_WHILE...) and runs quick system tasks
+/// (INLINE scripts without secrets) in place, and ends the run when nothing is left. Time is an argument: the same run
+/// and time give the same outcome. It changes the run in memory and returns what it changed; the executor commits.
+/// Every task it touches gets <c>UpdateTime = now</c>, which is how the executor knows what to write.
 /// </summary>
 public sealed class WorkflowDecider(
     DefinitionCatalog definitions,
     SystemTaskRegistry systemTasks,
+    TaskTypeRegistry types,
     JavaScriptEvaluator scripts,
     EnvironmentValues environment,
     ILogger<WorkflowDecider> logger)
 {
     private const int MaxStepsPerDecide = 10_000;
 
-    public void Decide(WorkflowRun run, long now)
+    public DecideOutcome Decide(WorkflowRun run, long now)
     {
-        if (run.Status != WorkflowStatus.Running) return;
-        if (CheckWorkflowTimeout(run, now)) return;
-        CheckTaskTimeouts(run, now);
-
-        var graph = new WorkflowGraph(run.WorkflowDefinition);
-        for (var step = 0; step < MaxStepsPerDecide; step++)
+        var before = run.Tasks.Count == 0 ? null : new HashSet<string>(run.Tasks.Select(t => t.TaskId), StringComparer.Ordinal);
+        var removed = new List<string>();
+        if (run.Status == WorkflowStatus.Running && !CheckWorkflowTimeout(run, now))
         {
-            if (run.Status != WorkflowStatus.Running) return;
-            var progressed = HandleFailures(run, graph, now);
-            if (run.Status != WorkflowStatus.Running) return;
-            progressed |= ScheduleFollowers(run, graph, now);
-            progressed |= RunInlineTasks(run, now);
-            if (!progressed) break;
+            CheckTaskTimeouts(run, now);
+            var context = new DecisionContext(this, run, new WorkflowGraph(run.WorkflowDefinition, Loops), now, scripts);
+            for (var step = 0; step < MaxStepsPerDecide; step++)
+            {
+                if (run.Status != WorkflowStatus.Running) break;
+                var progressed = HandleFailures(context);
+                if (run.Status != WorkflowStatus.Running) break;
+                progressed |= ScheduleFollowers(context);
+                progressed |= AdvanceTasks(context);
+                if (!progressed) break;
+            }
+            if (run.Status == WorkflowStatus.Running) CompleteIfDone(run, now);
+            removed = context.RemovedTaskIds;
         }
-        if (run.Status == WorkflowStatus.Running) CompleteIfDone(run, now);
+        var scheduled = run.Tasks.Where(t => before is null || !before.Contains(t.TaskId)).ToList();
+        var updated = run.Tasks.Where(t => before is not null && before.Contains(t.TaskId) && t.UpdateTime >= now).ToList();
+        return new DecideOutcome(scheduled, updated, removed, run.Status);
     }
 
+    private bool Loops(WorkflowTask task) => types.TryGet(task.Type, out var type) && type.LoopsOverNestedLists;
+
     /// <summary>Creates and adds the task for <paramref name="workflowTask"/>, its inputs evaluated now.</summary>
-    public TaskRun Schedule(WorkflowRun run, WorkflowTask workflowTask, long now, TaskRun? retryOf = null)
+    public TaskRun Schedule(WorkflowRun run, WorkflowTask workflowTask, long now, TaskRun? retryOf = null, int iteration = 0)
     {
+        if (retryOf is not null) iteration = LoopIteration(retryOf);
         var id = NewId();
         var def = TaskDefinitionOf(workflowTask);
         var scope = new WorkflowScope(run, id, environment.Document);
@@ -66,14 +78,15 @@ public sealed class WorkflowDecider(
             TaskId = id,
             TaskType = isWorker ? workflowTask.Name : workflowTask.Type,
             Status = TaskStatus.Scheduled,
-            ReferenceTaskName = workflowTask.TaskReferenceName,
+            ReferenceTaskName = iteration > 0 ? InIteration(workflowTask.TaskReferenceName, iteration) : workflowTask.TaskReferenceName,
+            Iteration = iteration,
             TaskDefName = workflowTask.Name,
             WorkflowInstanceId = run.WorkflowId,
             WorkflowType = run.WorkflowName,
             WorkflowPriority = run.Priority,
             CorrelationId = run.CorrelationId,
             InputData = input,
-            Seq = run.Tasks.Count + 1,
+            Seq = run.Tasks.Count == 0 ? 1 : run.Tasks[^1].Seq + 1,
             RetryCount = retryOf is null ? 0 : retryOf.RetryCount + 1,
             RetriedTaskId = retryOf?.TaskId,
             ScheduledTime = now,
@@ -124,6 +137,22 @@ public sealed class WorkflowDecider(
                 return false;
         }
     }
+
+    /// <summary>A task's input parameters evaluated against the run as it stands (a loop's condition reads them anew).</summary>
+    public JsonObject EvaluateInput(WorkflowRun run, TaskRun task) =>
+        ParameterEvaluator.EvaluateObject(task.WorkflowTask?.InputParameters, new WorkflowScope(run, task.TaskId, environment.Document));
+
+    /// <summary>The reference name of a loop task in iteration <paramref name="iteration"/>, as Conductor names it.</summary>
+    public static string InIteration(string referenceName, int iteration) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{referenceName}__{iteration}");
+
+    /// <summary>The iteration of the loop a task runs in, or 0 outside loops (a DO_WHILE's own entry counts its iterations, unsuffixed).</summary>
+    public static int LoopIteration(TaskRun task) =>
+        task.Iteration > 0 && task.ReferenceTaskName.EndsWith(InIteration("", task.Iteration), StringComparison.Ordinal) ? task.Iteration : 0;
+
+    /// <summary>The reference name as the definition writes it, without a loop's iteration suffix.</summary>
+    public static string BaseReference(TaskRun task) =>
+        LoopIteration(task) is var n and > 0 ? task.ReferenceTaskName[..^InIteration("", n).Length] : task.ReferenceTaskName;
 
     /// <summary>Ends the run: cancels what is still pending, computes the output unless one is given.</summary>
     public void EndWorkflow(WorkflowRun run, WorkflowStatus status, string? reason, long now, JsonObject? output = null)
@@ -252,8 +281,9 @@ public sealed class WorkflowDecider(
     }
 
     /// <summary>Retries failed attempts that have retries left; otherwise applies optional / permissive or fails the run.</summary>
-    private bool HandleFailures(WorkflowRun run, WorkflowGraph graph, long now)
+    private bool HandleFailures(DecisionContext context)
     {
+        var (run, now) = (context.Run, context.Now);
         var progressed = false;
         foreach (var task in run.Tasks.ToList())
         {
@@ -286,7 +316,7 @@ public sealed class WorkflowDecider(
             if (workflowTask.Permissive)
             {
                 // Stays FAILED; the run goes on and fails at its end, naming this attempt.
-                ScheduleNext(run, graph, task, now);
+                ScheduleNext(context, task);
                 continue;
             }
             var status = task.Status == TaskStatus.TimedOut ? WorkflowStatus.TimedOut : WorkflowStatus.Failed;
@@ -300,73 +330,54 @@ public sealed class WorkflowDecider(
         $"Task {task.TaskId} failed with status: {task.Status.WireName()} and reason: '{task.ReasonForIncompletion}'";
 
     /// <summary>For each task that finished well and was not yet followed, schedules what comes next.</summary>
-    private bool ScheduleFollowers(WorkflowRun run, WorkflowGraph graph, long now)
+    private bool ScheduleFollowers(DecisionContext context)
     {
         var progressed = false;
-        foreach (var task in run.Tasks.ToList())
+        foreach (var task in context.Run.Tasks.ToList())
         {
             if (task.Executed || task.Retried || !task.Status.IsSuccessful()) continue;
             task.Executed = true;
-            task.UpdateTime = now;
+            task.UpdateTime = context.Now;
             progressed = true;
-            ScheduleNext(run, graph, task, now);
+            ScheduleNext(context, task);
         }
         return progressed;
     }
 
-    private void ScheduleNext(WorkflowRun run, WorkflowGraph graph, TaskRun task, long now)
+    /// <summary>Schedules what follows a task that ended (in its loop's iteration), unless it is already there.</summary>
+    private void ScheduleNext(DecisionContext context, TaskRun task)
     {
-        var workflowTask = graph.Find(task.ReferenceTaskName) ?? task.WorkflowTask;
+        var workflowTask = context.Graph.Find(BaseReference(task)) ?? task.WorkflowTask;
         if (workflowTask is null) return;
-        var next = workflowTask.Type == TaskTypes.Switch && task.Status.IsSuccessful()
-            ? FirstOfCase(workflowTask, task) ?? graph.Following(task.ReferenceTaskName)
-            : graph.Following(task.ReferenceTaskName);
-        if (next is not null && run.LatestTask(next.TaskReferenceName) is null) Schedule(run, next, now);
+        var followers = task.Status.IsSuccessful() && types.TryGet(workflowTask.Type, out var type)
+            ? type.Followers(context, workflowTask, task)
+            : context.Graph.Following(workflowTask.TaskReferenceName) is { } next ? [next] : [];
+        var iteration = LoopIteration(task);
+        foreach (var follower in followers)
+        {
+            var reference = iteration > 0 ? InIteration(follower.TaskReferenceName, iteration) : follower.TaskReferenceName;
+            if (context.Run.LatestTask(reference) is null) Schedule(context.Run, follower, context.Now, iteration: iteration);
+        }
     }
 
-    private static WorkflowTask? FirstOfCase(WorkflowTask switchTask, TaskRun task)
+    /// <summary>Moves on the entries the server handles itself: operators as their types say, quick system tasks in place.</summary>
+    private bool AdvanceTasks(DecisionContext context)
     {
-        var chosen = task.OutputData["evaluationResult"] is JsonArray { Count: > 0 } result ? result[0]?.ToString() : null;
-        List<WorkflowTask>? branch = null;
-        if (chosen is not null && switchTask.DecisionCases is not null) switchTask.DecisionCases.TryGetValue(chosen, out branch);
-        branch ??= switchTask.DefaultCase;
-        return branch is { Count: > 0 } ? branch[0] : null;
-    }
-
-    /// <summary>Runs the scheduled tasks that need no waiting: operators and scripts.</summary>
-    private bool RunInlineTasks(WorkflowRun run, long now)
-    {
+        var (run, now) = (context.Run, context.Now);
         var progressed = false;
         foreach (var task in run.Tasks.ToList())
         {
-            if (task.Status != TaskStatus.Scheduled || IsWorkerTask(task)) continue;
-            if (task.VisibleAfter() > now) continue;
-            switch (task.TaskType)
+            if (task.Status.IsTerminal() || run.Status != WorkflowStatus.Running || IsWorkerTask(task) || task.VisibleAfter() > now) continue;
+            if (!types.TryGet(task.WorkflowTask?.Type ?? task.TaskType, out var type)) continue;
+            if (type.Kind == TaskKind.Operator)
             {
-                case TaskTypes.Switch:
-                    Finish(task, EvaluateSwitch(task), now);
-                    break;
-                case TaskTypes.SetVariable:
-                    foreach (var (key, value) in task.InputData)
-                    {
-                        run.Variables[key] = value?.DeepClone();
-                        RecordSecretVariable(run, key, task.WorkflowTask?.InputParameters?[key]);
-                    }
-                    Finish(task, TaskOutcome.Completed([]), now);
-                    break;
-                case TaskTypes.Noop:
-                    Finish(task, TaskOutcome.Completed([]), now);
-                    break;
-                case TaskTypes.Terminate:
-                    Terminate(run, task, now);
-                    return true;
-                default:
-                    // Tasks that wait on I/O, or need secrets resolved (an audited, committed step), run after the commit.
-                    if (!systemTasks.TryGet(task.TaskType, out var handler) || handler.RunsAsync || SecretHandOff.NeedsHandOff(run, task)) continue;
-                    task.StartTime = now;
-                    Finish(task, RunInline(handler, task), now);
-                    break;
+                progressed |= type.Advance(context, task);
+                continue;
             }
+            // Tasks that wait on I/O, or need secrets resolved (an audited, committed step), run after the commit.
+            if (task.Status != TaskStatus.Scheduled || !systemTasks.TryGet(task.TaskType, out var handler) || handler.RunsAsync || SecretHandOff.NeedsHandOff(run, task)) continue;
+            task.StartTime = now;
+            Finish(task, RunInline(handler, task), now);
             progressed = true;
         }
         return progressed;
@@ -386,37 +397,6 @@ public sealed class WorkflowDecider(
         }
     }
 
-    /// <summary>A variable set from a template that names secrets carries those references (never a value).</summary>
-    private static void RecordSecretVariable(WorkflowRun run, string key, JsonNode? template)
-    {
-        var references = new List<string>();
-        Gather(template, references);
-        if (references.Count > 0)
-        {
-            (run.SecretVariables ??= [])[key] = references;
-        }
-        else
-        {
-            run.SecretVariables?.Remove(key);
-        }
-
-        static void Gather(JsonNode? node, List<string> found)
-        {
-            switch (node)
-            {
-                case JsonObject obj:
-                    foreach (var (_, child) in obj) Gather(child, found);
-                    break;
-                case JsonArray array:
-                    foreach (var item in array) Gather(item, found);
-                    break;
-                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                    found.AddRange(SecretHandOff.References(value.GetValue<string>()).Select(r => r.Text));
-                    break;
-            }
-        }
-    }
-
     /// <summary>Applies how a system task ended to the task.</summary>
     public static void Finish(TaskRun task, TaskOutcome outcome, long now)
     {
@@ -426,58 +406,6 @@ public sealed class WorkflowDecider(
         if (task.StartTime == 0) task.StartTime = now;
         task.EndTime = now;
         task.UpdateTime = now;
-    }
-
-    private TaskOutcome EvaluateSwitch(TaskRun task)
-    {
-        var workflowTask = task.WorkflowTask!;
-        string value;
-        if (workflowTask.EvaluatorType == "value-param")
-        {
-            value = Text(task.InputData[workflowTask.Expression ?? ""]);
-        }
-        else
-        {
-            try
-            {
-                value = Text(scripts.Evaluate(workflowTask.Expression ?? "", task.InputData));
-            }
-            catch (ScriptException e)
-            {
-                return TaskOutcome.Failed($"SWITCH task '{task.ReferenceTaskName}': {e.Message}");
-            }
-        }
-        return TaskOutcome.Completed(new JsonObject { ["evaluationResult"] = new JsonArray(value) });
-    }
-
-    private static string Text(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => node.ToJsonString(),
-    };
-
-    private void Terminate(WorkflowRun run, TaskRun task, long now)
-    {
-        var statusText = task.InputData["terminationStatus"]?.ToString() ?? "COMPLETED";
-        var status = statusText switch
-        {
-            "FAILED" => WorkflowStatus.Failed,
-            "TERMINATED" => WorkflowStatus.Terminated,
-            _ => WorkflowStatus.Completed,
-        };
-        var given = task.InputData["workflowOutput"];
-        JsonObject? output = given switch
-        {
-            null => null,
-            JsonObject obj => (JsonObject)obj.DeepClone(),
-            _ => new JsonObject { ["output"] = given.DeepClone() },
-        };
-        Finish(task, TaskOutcome.Completed(new JsonObject { ["output"] = output?.DeepClone() }), now);
-        task.Executed = true;
-        var reason = task.InputData["terminationReason"]?.ToString();
-        if (string.IsNullOrEmpty(reason)) reason = $"Workflow is {status.WireName()} by TERMINATE task: {task.TaskId}";
-        EndWorkflow(run, status, reason, now, output ?? ComputeOutput(run));
     }
 
     private void CompleteIfDone(WorkflowRun run, long now)
@@ -505,3 +433,6 @@ public sealed class WorkflowDecider(
         return last is null ? [] : (JsonObject)last.OutputData.DeepClone();
     }
 }
+
+/// <summary>What one decide pass changed: the tasks it scheduled, the tasks it updated, the entries it removed, and the run's status after it.</summary>
+public sealed record DecideOutcome(IReadOnlyList<TaskRun> Scheduled, IReadOnlyList<TaskRun> Updated, IReadOnlyList<string> Removed, WorkflowStatus Status);

@@ -504,10 +504,11 @@ public sealed class WorkflowExecutor(
             : await store.GetWorkflowAsync(workflowId, includeTasks: true, ct) ?? throw WorkflowNotFound(workflowId);
         var now = Clock.NowMs();
         bool changed;
+        IReadOnlyList<string> removedByDecider = [];
         try
         {
             changed = change(run, now);
-            if (decide) decider.Decide(run, now);
+            if (decide) removedByDecider = decider.Decide(run, now).Removed;
         }
         catch
         {
@@ -521,7 +522,8 @@ public sealed class WorkflowExecutor(
             return;
         }
         if (beforeCommit is not null) await beforeCommit();
-        await CommitAsync(run, now, removedTasks?.Invoke());
+        var removed = removedTasks?.Invoke();
+        await CommitAsync(run, now, removedByDecider.Count == 0 ? removed : [.. removed ?? [], .. removedByDecider]);
     }
 
     private async Task CommitAsync(WorkflowRun run, long passStart, IReadOnlyList<string>? removedTaskIds)

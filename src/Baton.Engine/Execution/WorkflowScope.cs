@@ -27,7 +27,7 @@ public sealed class WorkflowScope(WorkflowRun run, string? currentTaskId = null,
             value = WorkflowDocument(run);
             if (environment is not null) ((JsonObject)value)["env"] = environment.DeepClone();
         }
-        else if (run.LatestTask(name) is { } task)
+        else if ((run.LatestTask(name) ?? LatestInLoop(name)) is { } task)
         {
             value = TaskDocument(task);
         }
@@ -38,6 +38,17 @@ public sealed class WorkflowScope(WorkflowRun run, string? currentTaskId = null,
         }
         _cache[name] = value;
         return true;
+    }
+
+    /// <summary>A loop task named as the definition writes it (<c>ref</c>) reads its latest iteration (<c>ref__N</c>).</summary>
+    private TaskRun? LatestInLoop(string name)
+    {
+        for (var i = run.Tasks.Count - 1; i >= 0; i--)
+        {
+            var task = run.Tasks[i];
+            if (task.Iteration > 0 && task.ReferenceTaskName.StartsWith(name, StringComparison.Ordinal) && WorkflowDecider.BaseReference(task) == name) return task;
+        }
+        return null;
     }
 
     public static JsonObject WorkflowDocument(WorkflowRun run) => new()

@@ -2,6 +2,7 @@ using Baton.Engine.Execution;
 using Baton.Engine.Queue;
 using Baton.Engine.Scripting;
 using Baton.Engine.SystemTasks;
+using Baton.Engine.Tasks;
 using Baton.Engine.Timers;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,12 +27,31 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<ISystemTask, UpdateSecretTask>();
         services.AddSingleton<SystemTaskRegistry>();
+        services.AddBatonTaskTypes();
         services.AddSingleton<SecretHandOff>();
         services.AddSingleton<Environment.EnvironmentValues>();
         services.AddSingleton<WorkflowDecider>();
         services.AddSingleton<WorkflowExecutor>();
         services.AddSingleton<EngineReadiness>();
         services.AddHostedService<EngineHost>();
+        return services;
+    }
+
+    /// <summary>The task types, one class each in its folder under Tasks/, and their registry. A new type is one line here.</summary>
+    public static IServiceCollection AddBatonTaskTypes(this IServiceCollection services)
+    {
+        services.AddSingleton<TaskType, Tasks.Simple.SimpleTaskType>();
+        services.AddSingleton<TaskType, Tasks.Http.HttpTaskType>();
+        services.AddSingleton<TaskType, Tasks.Inline.InlineTaskType>();
+        services.AddSingleton<TaskType, Tasks.UpdateSecret.UpdateSecretTaskType>();
+        services.AddSingleton<TaskType, Tasks.Switch.SwitchTaskType>();
+        services.AddSingleton<TaskType, Tasks.SetVariable.SetVariableTaskType>();
+        services.AddSingleton<TaskType, Tasks.Noop.NoopTaskType>();
+        services.AddSingleton<TaskType, Tasks.Terminate.TerminateTaskType>();
+        services.AddSingleton<TaskType, Tasks.ForkJoin.ForkJoinTaskType>();
+        services.AddSingleton<TaskType, Tasks.Join.JoinTaskType>();
+        services.AddSingleton<TaskType, Tasks.DoWhile.DoWhileTaskType>();
+        services.AddSingleton<TaskTypeRegistry>();
         return services;
     }
 }
