@@ -14,6 +14,10 @@ public static class TaskTypes
     public const string ForkJoin = "FORK_JOIN";
     public const string Join = "JOIN";
     public const string DoWhile = "DO_WHILE";
+    public const string ForkJoinDynamic = "FORK_JOIN_DYNAMIC";
+    public const string Wait = "WAIT";
+    public const string Human = "HUMAN";
+    public const string SubWorkflow = "SUB_WORKFLOW";
 
     /// <summary>
     /// Names no task definition and no SIMPLE task may take: Conductor's and Orkes' system task types, those Baton runs
@@ -23,8 +27,8 @@ public static class TaskTypes
     public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         Simple, Http, Inline, Switch, SetVariable, Terminate, Noop, UpdateSecret,
-        ForkJoin, Join, DoWhile, "DECISION", "DYNAMIC", "FORK_JOIN_DYNAMIC", "EXCLUSIVE_JOIN", "SUB_WORKFLOW",
-        "START_WORKFLOW", "WAIT", "HUMAN", "EVENT", "LAMBDA", "JSON_JQ_TRANSFORM", "KAFKA_PUBLISH", "USER_DEFINED",
+        ForkJoin, Join, DoWhile, ForkJoinDynamic, Wait, Human, SubWorkflow, "DECISION", "DYNAMIC", "EXCLUSIVE_JOIN",
+        "START_WORKFLOW", "EVENT", "LAMBDA", "JSON_JQ_TRANSFORM", "KAFKA_PUBLISH", "USER_DEFINED",
         "TERMINATE_WORKFLOW", "WAIT_FOR_WEBHOOK", "BUSINESS_RULE", "GET_SIGNED_JWT", "GET_WORKFLOW", "QUERY_PROCESSOR",
         "UPDATE_TASK", "GET_DOCUMENT", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "HTTP_POLL", "WEBHOOK", "KAFKA",
     };

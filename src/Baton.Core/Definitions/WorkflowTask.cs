@@ -4,6 +4,17 @@ using System.Text.Json.Serialization;
 
 namespace Baton.Core.Definitions;
 
+/// <summary>What a SUB_WORKFLOW task starts: a stored definition by name (and version, else the latest), or one written inline.</summary>
+public sealed class SubWorkflowParams
+{
+    public string? Name { get; set; }
+    public int? Version { get; set; }
+    public Dictionary<string, string>? TaskToDomain { get; set; }
+
+    /// <summary>An inline definition: an object written in the parent definition, or a <c>${...}</c> expression whose value is one.</summary>
+    public JsonNode? WorkflowDefinition { get; set; }
+}
+
 /// <summary>One task as it stands in a workflow definition.</summary>
 public sealed class WorkflowTask
 {
@@ -34,6 +45,9 @@ public sealed class WorkflowTask
     public List<WorkflowTask>? LoopOver { get; set; }
     public string? Sink { get; set; }
     public string? DynamicTaskNameParam { get; set; }
+    public SubWorkflowParams? SubWorkflowParam { get; set; }
+    public string? DynamicForkTasksParam { get; set; }
+    public string? DynamicForkTasksInputParamName { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }

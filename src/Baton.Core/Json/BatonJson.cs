@@ -39,6 +39,7 @@ public static class BatonJson
 [JsonSerializable(typeof(List<WorkflowDef>))]
 [JsonSerializable(typeof(IReadOnlyList<WorkflowDef>))]
 [JsonSerializable(typeof(TaskDef))]
+[JsonSerializable(typeof(WorkflowTask))]
 [JsonSerializable(typeof(List<TaskDef>))]
 [JsonSerializable(typeof(IReadOnlyList<TaskDef>))]
 [JsonSerializable(typeof(WorkflowRun))]

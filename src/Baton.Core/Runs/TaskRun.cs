@@ -38,6 +38,12 @@ public sealed class TaskRun
     public string? Domain { get; set; }
     public string? ReasonForIncompletion { get; set; }
     public int Iteration { get; set; }
+
+    /// <summary>The run a SUB_WORKFLOW task started.</summary>
+    public string? SubWorkflowId { get; set; }
+
+    /// <summary>When a WAIT task with a duration or an end time completes (Unix ms; 0 when it waits to be completed from outside).</summary>
+    public long WaitTimeout { get; set; }
     public WorkflowTask? WorkflowTask { get; set; }
 
     /// <summary>

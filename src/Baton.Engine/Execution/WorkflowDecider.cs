@@ -37,7 +37,7 @@ public sealed class WorkflowDecider(
         if (run.Status == WorkflowStatus.Running && !CheckWorkflowTimeout(run, now))
         {
             CheckTaskTimeouts(run, now);
-            var context = new DecisionContext(this, run, new WorkflowGraph(run.WorkflowDefinition, Loops), now, scripts);
+            var context = new DecisionContext(this, run, new WorkflowGraph(run.WorkflowDefinition, Loops), now, scripts, types);
             for (var step = 0; step < MaxStepsPerDecide; step++)
             {
                 if (run.Status != WorkflowStatus.Running) break;
@@ -202,6 +202,10 @@ public sealed class WorkflowDecider(
                     }
                 }
             }
+            else if (types.TryGet(task.WorkflowTask?.Type ?? task.TaskType, out var type) && type.WakeAt(task) is { } at)
+            {
+                Consider(at);
+            }
             else if (task.Status == TaskStatus.Scheduled && task.VisibleAfter() > now)
             {
                 // A system task held back by a retry delay. One that is due is dispatched after the commit; a timer
@@ -288,7 +292,8 @@ public sealed class WorkflowDecider(
         foreach (var task in run.Tasks.ToList())
         {
             if (task.Executed || task.Retried) continue;
-            if (task.Status is not (TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut)) continue;
+            // CANCELED here is a child run that was terminated (a run's own end cancels its tasks, but it is no longer running).
+            if (task.Status is not (TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut or TaskStatus.Canceled)) continue;
             progressed = true;
             var workflowTask = task.WorkflowTask ?? new WorkflowTask { Name = task.TaskDefName, TaskReferenceName = task.ReferenceTaskName, Type = task.TaskType };
             var def = TaskDefinitionOf(workflowTask);
@@ -319,7 +324,13 @@ public sealed class WorkflowDecider(
                 ScheduleNext(context, task);
                 continue;
             }
-            var status = task.Status == TaskStatus.TimedOut ? WorkflowStatus.TimedOut : WorkflowStatus.Failed;
+            // As Conductor: a canceled task (a child run terminated) terminates the run rather than failing it.
+            var status = task.Status switch
+            {
+                TaskStatus.TimedOut => WorkflowStatus.TimedOut,
+                TaskStatus.Canceled => WorkflowStatus.Terminated,
+                _ => WorkflowStatus.Failed,
+            };
             EndWorkflow(run, status, FailureReason(task), now);
             return true;
         }
@@ -397,14 +408,15 @@ public sealed class WorkflowDecider(
         }
     }
 
-    /// <summary>Applies how a system task ended to the task.</summary>
+    /// <summary>Applies how a system task ended to the task; an outcome that is not final (IN_PROGRESS) leaves it started and waiting.</summary>
     public static void Finish(TaskRun task, TaskOutcome outcome, long now)
     {
         task.Status = outcome.Status;
         task.OutputData = outcome.Output;
         task.ReasonForIncompletion = outcome.Reason;
+        if (outcome.SubWorkflowId is not null) task.SubWorkflowId = outcome.SubWorkflowId;
         if (task.StartTime == 0) task.StartTime = now;
-        task.EndTime = now;
+        if (outcome.Status.IsTerminal()) task.EndTime = now;
         task.UpdateTime = now;
     }
 

@@ -30,11 +30,13 @@ public sealed class WorkflowExecutor(
     WorkflowTimers timers,
     CompletionWaiters waiters,
     SystemTaskRegistry systemTasks,
+    Tasks.TaskTypeRegistry types,
     SecretHandOff handOff,
     SecretVault vault,
     SecretRedactor redactor,
     Baton.Secrets.Audit.IAuditLog audit,
     Environment.EnvironmentValues environment,
+    IWorkflowStartPolicy startPolicy,
     IOptions<EngineOptions> options,
     ILogger<WorkflowExecutor> logger) : IDisposable
 {
@@ -76,14 +78,104 @@ public sealed class WorkflowExecutor(
         return await GetWorkflowAsync(run.WorkflowId, includeTasks: true, ct);
     }
 
-    private async Task<WorkflowRun> NewRunAsync(StartWorkflowRequest request, string? principal, CancellationToken ct)
+    // ---- child runs (SUB_WORKFLOW) ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Starts the child run of a SUB_WORKFLOW task as the parent's principal, who must hold EXECUTE on its definition;
+    /// answers the id of the child, which follows from the task's, so a task started again finds the child it started.
+    /// An inline definition written in the parent is its author's; one computed from the run's data is the principal's.
+    /// </summary>
+    public async Task<string> StartChildAsync(ChildStart start, CancellationToken ct)
+    {
+        if (await store.GetWorkflowAsync(start.ChildId, includeTasks: false, ct) is { } existing) return existing.WorkflowId;
+        var parent = await store.GetWorkflowAsync(start.ParentWorkflowId, includeTasks: true, ct) ?? throw WorkflowNotFound(start.ParentWorkflowId);
+        var request = new StartWorkflowRequest
+        {
+            Name = start.Param.Name,
+            Version = start.Param.Version,
+            Input = start.Input,
+            CorrelationId = start.CorrelationId,
+            TaskToDomain = start.Param.TaskToDomain ?? parent.TaskToDomain,
+            Priority = parent.Priority,
+        };
+        string? author = null;
+        if (start.Param.WorkflowDefinition is { } inline)
+        {
+            var written = inline is JsonValue;
+            var node = written
+                ? ParameterEvaluator.Evaluate(inline, new WorkflowScope(parent, start.ParentTaskId, environment.Document))
+                : inline;
+            request.WorkflowDef = node is JsonObject obj
+                ? System.Text.Json.JsonSerializer.Deserialize(obj, Core.Json.BatonJson.Context.WorkflowDef)
+                : throw new InvalidRequestException("$.subWorkflowParam.workflowDefinition", "workflowDefinition is not a workflow definition object");
+            author = written ? start.Principal : parent.WorkflowDefinition.UpdatedBy;
+        }
+        var name = request.WorkflowDef?.Name ?? request.Name ?? "";
+        if (await startPolicy.StartRefusalAsync(start.Principal, name, ct) is { } refusal) throw new ForbiddenException(refusal);
+        var run = await NewRunAsync(request, start.Principal, ct, start.ChildId, author);
+        run.ParentWorkflowId = start.ParentWorkflowId;
+        run.ParentWorkflowTaskId = start.ParentTaskId;
+        await CreateAsync(run, ct);
+        return run.WorkflowId;
+    }
+
+    /// <summary>A child run ended: its SUB_WORKFLOW task ends with it.</summary>
+    private async Task ChildEndedAsync(WorkflowRun child)
+    {
+        try
+        {
+            await MutateAsync(child.ParentWorkflowId!, (parent, now) =>
+            {
+                var task = parent.FindTask(child.ParentWorkflowTaskId ?? "");
+                if (task is null || task.Status.IsTerminal()) return false;
+                var status = child.Status switch
+                {
+                    WorkflowStatus.Completed => TaskStatus.Completed,
+                    WorkflowStatus.TimedOut => TaskStatus.TimedOut,
+                    WorkflowStatus.Terminated => TaskStatus.Canceled,
+                    _ => TaskStatus.Failed,
+                };
+                var output = (JsonObject)child.Output.DeepClone();
+                output["subWorkflowId"] = child.WorkflowId;
+                WorkflowDecider.Finish(task, new TaskOutcome(status, output, status == TaskStatus.Completed ? null : child.ReasonForIncompletion, SubWorkflowId: child.WorkflowId), now);
+                parent.UpdateTime = now;
+                return true;
+            }, _stopping.Token);
+        }
+        catch (Exception e) when (e is NotFoundException or OperationCanceledException)
+        {
+            // The parent was removed, or the server is stopping: recovery looks again at start.
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not hand the end of workflow {WorkflowId} to its parent {ParentId}", child.WorkflowId, child.ParentWorkflowId);
+        }
+    }
+
+    /// <summary>
+    /// After a restart: each SUB_WORKFLOW task still waiting on a child that already ended (the end was committed but
+    /// its hand-over to the parent was not) ends now.
+    /// </summary>
+    public async Task ReconcileChildrenAsync(string workflowId, CancellationToken ct)
+    {
+        var run = await store.GetWorkflowAsync(workflowId, includeTasks: true, ct);
+        if (run is null || run.Status.IsTerminal()) return;
+        foreach (var task in run.Tasks)
+        {
+            if (task.Status != TaskStatus.InProgress || task.SubWorkflowId is null) continue;
+            if (await store.GetWorkflowAsync(task.SubWorkflowId, includeTasks: false, ct) is { } child && child.Status.IsTerminal()) await ChildEndedAsync(child);
+        }
+    }
+
+    private async Task<WorkflowRun> NewRunAsync(StartWorkflowRequest request, string? principal, CancellationToken ct, string? workflowId = null, string? inlineAuthor = null)
     {
         WorkflowDef def;
         if (request.WorkflowDef is { } inline)
         {
             definitions.Validate(inline, "$.workflowDef");
-            // Its author is whoever starts it, whatever the request says: the author's rights decide which secrets flow into it.
-            DefinitionCatalog.StampInline(inline, principal);
+            // Its author is whoever starts it (or, for a child, whoever wrote it), whatever the request says: the author's
+            // rights decide which secrets flow into it.
+            DefinitionCatalog.StampInline(inline, inlineAuthor ?? principal);
             def = inline;
         }
         else
@@ -109,7 +201,7 @@ public sealed class WorkflowExecutor(
         }
         return new WorkflowRun
         {
-            WorkflowId = WorkflowDecider.NewId(),
+            WorkflowId = workflowId ?? WorkflowDecider.NewId(),
             WorkflowName = def.Name,
             WorkflowVersion = def.Version,
             Status = WorkflowStatus.Running,
@@ -422,11 +514,22 @@ public sealed class WorkflowExecutor(
         return taskId!;
     }
 
-    /// <summary>The server's own tasks are never reported by workers; a worker task only by the principal whose poll holds it.</summary>
-    private static void CheckReporter(TaskRun task, TaskReporter reporter)
+    /// <summary>
+    /// Whether a task is completed from outside (WAIT, HUMAN) by whoever may execute its run's workflow, rather than by
+    /// the worker that polled it. The API checks that right before it reports such a task.
+    /// </summary>
+    public bool CompletesFromOutside(TaskRun task) =>
+        !WorkflowDecider.IsWorkerTask(task) && types.TryGet(task.WorkflowTask?.Type ?? task.TaskType, out var type) && type.CompletesFromOutside;
+
+    /// <summary>
+    /// The server's own tasks are never reported by workers, but for those completed from outside (whose reporter the API
+    /// checked for EXECUTE on the workflow); a worker task only by the principal whose poll holds it.
+    /// </summary>
+    private void CheckReporter(TaskRun task, TaskReporter reporter)
     {
         if (!WorkflowDecider.IsWorkerTask(task))
         {
+            if (CompletesFromOutside(task)) return;
             throw new InvalidRequestException("$.taskId", $"task {task.TaskId} ('{task.ReferenceTaskName}') is a {task.TaskType} task, which the server runs itself; workers report only the tasks they poll");
         }
         if (task.Status.IsTerminal() || reporter.MayReportAny) return; // a late report changes nothing
@@ -447,6 +550,12 @@ public sealed class WorkflowExecutor(
         if (workerId is not null) task.WorkerId = workerId;
         task.UpdateTime = now;
         run.UpdateTime = now;
+        if (status == TaskStatus.InProgress && !WorkflowDecider.IsWorkerTask(task))
+        {
+            // A WAIT or HUMAN task given an interim output: it goes on waiting.
+            task.Status = TaskStatus.InProgress;
+            return true;
+        }
         if (status == TaskStatus.InProgress)
         {
             // Conductor: the task goes back to the queue under the same id, pollable after callbackAfterSeconds.
@@ -557,6 +666,12 @@ public sealed class WorkflowExecutor(
         {
             _active.TryRemove(run.WorkflowId, out _);
             vault.RunEnded(run.WorkflowId);
+            if (run.ParentWorkflowId is not null) _ = Task.Run(() => ChildEndedAsync(run));
+            foreach (var task in changedTasks)
+            {
+                // A run that ended with children still running ends them too (terminate, timeout, failure elsewhere).
+                if (task.SubWorkflowId is { } child && task.Status == TaskStatus.Canceled) _ = Task.Run(() => EndChildAsync(child, run));
+            }
         }
         else
         {
@@ -696,6 +811,22 @@ public sealed class WorkflowExecutor(
         };
     }
 
+    private async Task EndChildAsync(string childId, WorkflowRun parent)
+    {
+        try
+        {
+            await TerminateAsync(childId, $"Parent workflow {parent.WorkflowId} ended {parent.Status.WireName()}", _stopping.Token);
+        }
+        catch (Exception e) when (e is ConflictException or NotFoundException or OperationCanceledException)
+        {
+            // It had ended already, or was removed.
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not end child workflow {ChildId} of {ParentId}", childId, parent.WorkflowId);
+        }
+    }
+
     private static NotFoundException WorkflowNotFound(string workflowId) => new($"No workflow with id '{workflowId}'");
 
     public void Stop() => _stopping.Cancel();
@@ -709,3 +840,8 @@ public sealed class WorkflowExecutor(
 
 /// <summary>Who reports a task's result: the caller, and whether it may report any task (an administrator).</summary>
 public sealed record TaskReporter(string Principal, bool MayReportAny);
+
+/// <summary>What a SUB_WORKFLOW task asks the executor to start.</summary>
+/// <param name="Input">The task's input as stored (references and masks, never a resolved value).</param>
+/// <param name="Principal">The parent run's principal: the child runs as it.</param>
+public sealed record ChildStart(string ChildId, string ParentWorkflowId, string ParentTaskId, SubWorkflowParams Param, JsonObject Input, string? CorrelationId, string? Principal);

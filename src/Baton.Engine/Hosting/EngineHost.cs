@@ -30,6 +30,7 @@ public sealed class EngineHost(
             try
             {
                 await executor.DecideAsync(id, cancellationToken);
+                await executor.ReconcileChildrenAsync(id, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

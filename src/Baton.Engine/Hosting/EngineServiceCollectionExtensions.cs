@@ -26,6 +26,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<ISystemTask, HttpTask>();
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<ISystemTask, UpdateSecretTask>();
+        services.AddSingleton<ISystemTask, Tasks.SubWorkflow.SubWorkflowTask>();
         services.AddSingleton<SystemTaskRegistry>();
         services.AddBatonTaskTypes();
         services.AddSingleton<SecretHandOff>();
@@ -51,6 +52,10 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.ForkJoin.ForkJoinTaskType>();
         services.AddSingleton<TaskType, Tasks.Join.JoinTaskType>();
         services.AddSingleton<TaskType, Tasks.DoWhile.DoWhileTaskType>();
+        services.AddSingleton<TaskType, Tasks.ForkJoinDynamic.ForkJoinDynamicTaskType>();
+        services.AddSingleton<TaskType, Tasks.Wait.WaitTaskType>();
+        services.AddSingleton<TaskType, Tasks.Human.HumanTaskType>();
+        services.AddSingleton<TaskType, Tasks.SubWorkflow.SubWorkflowTaskType>();
         services.AddSingleton<TaskTypeRegistry>();
         return services;
     }

@@ -25,7 +25,8 @@ public sealed record SystemTaskContext(TaskRun Task, JsonObject Input, string? P
 /// <summary>How a system task execution ended.</summary>
 /// <param name="RedactWholeRun">The task taught the redactor a new value (UPDATE_SECRET): every stored part of
 /// the run passes the redactor again before this outcome is committed.</param>
-public sealed record TaskOutcome(TaskStatus Status, JsonObject Output, string? Reason = null, bool RedactWholeRun = false)
+/// <param name="SubWorkflowId">The run a SUB_WORKFLOW task started.</param>
+public sealed record TaskOutcome(TaskStatus Status, JsonObject Output, string? Reason = null, bool RedactWholeRun = false, string? SubWorkflowId = null)
 {
     public static TaskOutcome Completed(JsonObject output) => new(TaskStatus.Completed, output);
     public static TaskOutcome Failed(string reason, JsonObject? output = null) => new(TaskStatus.Failed, output ?? [], reason);

@@ -16,9 +16,10 @@ public sealed class DecisionContext
 {
     private readonly WorkflowDecider _decider;
 
-    internal DecisionContext(WorkflowDecider decider, WorkflowRun run, WorkflowGraph graph, long now, JavaScriptEvaluator scripts)
+    internal DecisionContext(WorkflowDecider decider, WorkflowRun run, WorkflowGraph graph, long now, JavaScriptEvaluator scripts, TaskTypeRegistry types)
     {
         _decider = decider;
+        Types = types;
         Run = run;
         Graph = graph;
         Now = now;
@@ -33,6 +34,9 @@ public sealed class DecisionContext
     public long Now { get; }
 
     public JavaScriptEvaluator Scripts { get; }
+
+    /// <summary>Every task type, for a type that makes tasks at run time (a dynamic fork).</summary>
+    public TaskTypeRegistry Types { get; }
 
     /// <summary>Task entries removed from the run in this pass (a loop keeping only its last iterations).</summary>
     public List<string> RemovedTaskIds { get; } = [];

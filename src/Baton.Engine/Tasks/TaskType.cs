@@ -40,6 +40,16 @@ public abstract class TaskType
     /// <summary>Whether the end of a list nested under this task returns to it (a loop) rather than going on after it.</summary>
     public virtual bool LoopsOverNestedLists => false;
 
+    /// <summary>
+    /// Whether a person or a system completes its entries through the task API (WAIT, HUMAN): whoever may execute the
+    /// run's workflow may, as Conductor lets its operators do. Other operators and system tasks are never reported
+    /// from outside.
+    /// </summary>
+    public virtual bool CompletesFromOutside => false;
+
+    /// <summary>When the decider must look at a waiting entry again with no outside event (Unix ms), if ever.</summary>
+    public virtual long? WakeAt(TaskRun task) => null;
+
     /// <summary>Adds what this type requires of <paramref name="check"/>'s task to its problems.</summary>
     public virtual void Validate(TaskCheck check)
     {

@@ -57,7 +57,7 @@ public static class TaskEndpoints
         {
             var output = request.ContentLength is 0 ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
             var pending = (await executor.GetWorkflowAsync(workflowId, includeTasks: true, ct)).LatestTask(taskRefName);
-            if (pending is not null) await Guard.RequireAsync(request, new Target(TargetTypes.TaskDef, pending.TaskType), AccessRight.Execute);
+            if (pending is not null) await RequireReportAsync(request, executor, pending);
             return Results.Text(await executor.UpdateTaskByReferenceAsync(workflowId, taskRefName, status, output, workerid, Reporter(request), ct), "text/plain");
         }).WithMetadata(WorkOnSome).Accepts<JsonObject>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Report the result of a run's pending task by its reference name; the body is the output");
@@ -108,7 +108,10 @@ public static class TaskEndpoints
     /// <summary>Workers poll and update the task types they hold EXECUTE on (UNRESTRICTED_WORKER: every type).</summary>
     private static readonly AccessRule WorkOn = AccessRule.On(TargetTypes.TaskDef, AccessRight.Execute, "taskType");
 
-    private static readonly AccessRule WorkOnSome = AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Execute);
+    /// <summary>Reporting routes: workers (EXECUTE on some task type) and those who complete WAIT and HUMAN tasks (EXECUTE on some workflow).</summary>
+    private static readonly AccessRule WorkOnSome = AccessRule.Custom("EXECUTE on some TASK_DEF or WORKFLOW_DEF", c =>
+        ValueTask.FromResult(c.Model.MayOnSome(c.Principal, TargetTypes.TaskDef, AccessRight.Execute) || c.Model.MayOnSome(c.Principal, TargetTypes.WorkflowDef, AccessRight.Execute)
+            ? null : "needs EXECUTE on a TASK_DEF or a WORKFLOW_DEF"));
 
     private static readonly AccessRule QueueReaders = AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Read | AccessRight.Execute);
 
@@ -123,9 +126,17 @@ public static class TaskEndpoints
     private static async Task RequireWorkOnTaskAsync(HttpRequest request, WorkflowExecutor executor, string? taskId, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(taskId)) return; // the executor answers 400 naming the field
-        var task = await executor.GetTaskAsync(taskId, ct);
-        await Guard.RequireAsync(request, new Target(TargetTypes.TaskDef, task.TaskType), AccessRight.Execute);
+        await RequireReportAsync(request, executor, await executor.GetTaskAsync(taskId, ct));
     }
+
+    /// <summary>
+    /// A worker task is reported by those who may work on its type; a WAIT or HUMAN task, completed from outside, by those
+    /// who may execute its run's workflow (the right to start, retry or terminate it).
+    /// </summary>
+    private static Task RequireReportAsync(HttpRequest request, WorkflowExecutor executor, TaskRun task) =>
+        executor.CompletesFromOutside(task)
+            ? Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, task.WorkflowType), AccessRight.Execute)
+            : Guard.RequireAsync(request, new Target(TargetTypes.TaskDef, task.TaskType), AccessRight.Execute);
 
     private static TimeSpan PollWait(int? timeoutMs, int fallbackMs)
     {

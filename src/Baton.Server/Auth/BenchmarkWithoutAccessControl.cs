@@ -38,4 +38,9 @@ public sealed class BenchmarkAllowsEverySecretUse : ISecretUsePolicy
 
     public Task SecretPurgedAsync(string secret, CancellationToken ct) => Task.CompletedTask;
 }
+/// <summary>Every run may start every workflow.</summary>
+public sealed class BenchmarkAllowsEveryStart : Baton.Engine.Execution.IWorkflowStartPolicy
+{
+    public ValueTask<string?> StartRefusalAsync(string? principal, string workflowName, CancellationToken ct) => ValueTask.FromResult<string?>(null);
+}
 #endif

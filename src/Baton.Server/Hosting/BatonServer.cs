@@ -60,7 +60,9 @@ public static class BatonServer
         builder.Services.AddSingleton<AccessControl>();
 #if BATON_BENCH_NO_AUTH
         builder.Services.AddSingleton<ISecretUsePolicy, BenchmarkAllowsEverySecretUse>();
+        builder.Services.AddSingleton<Baton.Engine.Execution.IWorkflowStartPolicy, BenchmarkAllowsEveryStart>();
 #else
+        builder.Services.AddSingleton<Baton.Engine.Execution.IWorkflowStartPolicy, WorkflowStartPolicy>();
         builder.Services.AddSingleton<ISecretUsePolicy>(sp => sp.GetRequiredService<AccessControl>());
 #endif
         builder.Services.AddSingleton(sp => new TokenService(sp.GetRequiredService<SecretVault>().PurposeKey(SecretVault.TokenSigningPurpose), sp.GetRequiredService<TimeProvider>()));

@@ -136,6 +136,21 @@ public sealed class BatonClient : IDisposable
         throw new TimeoutException($"Workflow {id} stayed {run["status"]}, expected {string.Join("/", statuses)}: {run.ToJsonString()}");
     }
 
+    /// <summary>Polls the run until <paramref name="condition"/> holds (bounded wait).</summary>
+    public async Task<JsonObject> WaitForAsync(string id, Func<JsonObject, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonObject run;
+        do
+        {
+            run = await GetWorkflowAsync(id);
+            if (condition(run)) return run;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"Workflow {id} never reached the expected state: {run.ToJsonString()}");
+    }
+
     /// <summary>Polls one task of a type, waiting for it to be queued (bounded).</summary>
     public async Task<JsonObject> PollTaskAsync(string taskType, string workerId = "test-worker")
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Baton.Core.Definitions;
 using Baton.Core.Runs;
 using Baton.Core.Validation;
@@ -42,8 +43,10 @@ public sealed class JoinTaskType : TaskType
             changed = true;
         }
         var iteration = WorkflowDecider.LoopIteration(task);
-        var joined = (task.WorkflowTask?.JoinOn ?? [])
-            .Select(reference => iteration > 0 ? WorkflowDecider.InIteration(reference, iteration) : reference)
+        // After a dynamic fork, the fork wrote the references it made into the JOIN's input; they are final.
+        var joined = (task.InputData["joinOn"] is JsonArray given
+                ? given.Select(r => r?.ToString() ?? "")
+                : (task.WorkflowTask?.JoinOn ?? []).Select(reference => iteration > 0 ? WorkflowDecider.InIteration(reference, iteration) : reference))
             .Select(reference => (Reference: reference, Task: context.Run.LatestTask(reference)))
             .ToList();
         var allEnded = joined.TrueForAll(j => j.Task is not null && j.Task.Status.IsTerminal());
