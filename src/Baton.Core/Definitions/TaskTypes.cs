@@ -18,6 +18,7 @@ public static class TaskTypes
     public const string Wait = "WAIT";
     public const string Human = "HUMAN";
     public const string SubWorkflow = "SUB_WORKFLOW";
+    public const string StartWorkflow = "START_WORKFLOW";
 
     /// <summary>
     /// Names no task definition and no SIMPLE task may take: Conductor's and Orkes' system task types, those Baton runs
@@ -28,7 +29,7 @@ public static class TaskTypes
     {
         Simple, Http, Inline, Switch, SetVariable, Terminate, Noop, UpdateSecret,
         ForkJoin, Join, DoWhile, ForkJoinDynamic, Wait, Human, SubWorkflow, "DECISION", "DYNAMIC", "EXCLUSIVE_JOIN",
-        "START_WORKFLOW", "EVENT", "LAMBDA", "JSON_JQ_TRANSFORM", "KAFKA_PUBLISH", "USER_DEFINED",
+        StartWorkflow, "EVENT", "LAMBDA", "JSON_JQ_TRANSFORM", "KAFKA_PUBLISH", "USER_DEFINED",
         "TERMINATE_WORKFLOW", "WAIT_FOR_WEBHOOK", "BUSINESS_RULE", "GET_SIGNED_JWT", "GET_WORKFLOW", "QUERY_PROCESSOR",
         "UPDATE_TASK", "GET_DOCUMENT", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "HTTP_POLL", "WEBHOOK", "KAFKA",
     };

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Baton.Core.Definitions;
@@ -117,6 +118,59 @@ public sealed class WorkflowExecutor(
         run.ParentWorkflowTaskId = start.ParentTaskId;
         await CreateAsync(run, ct);
         return run.WorkflowId;
+    }
+
+    /// <summary>Where a failed run's output names the run of its failure workflow (or why it did not start), as in Conductor.</summary>
+    public const string FailureWorkflowOutput = "conductor.failure_workflow";
+
+    /// <summary>
+    /// Starts a failed (or timed out) run's <c>failureWorkflow</c>, as its principal, before the failure is committed; its
+    /// id follows from the run's, so a crash before that commit cannot start it twice. Answers its id, or why it did not start.
+    /// </summary>
+    private async Task<string> StartFailureWorkflowAsync(WorkflowRun run, string failureWorkflow)
+    {
+        // Conductor's form "${workflow.input.name}": the name is in the failed run's input.
+        var name = failureWorkflow.StartsWith("${workflow.input.", StringComparison.Ordinal) && failureWorkflow.EndsWith('}')
+            ? run.Input[failureWorkflow["${workflow.input.".Length..^1]]?.ToString() ?? ""
+            : failureWorkflow;
+        var id = DerivedId("failure-workflow:" + run.WorkflowId);
+        try
+        {
+            var input = (JsonObject)run.Input.DeepClone();
+            input["workflowId"] = run.WorkflowId;
+            input["reason"] = run.ReasonForIncompletion;
+            input["failureStatus"] = run.Status.WireName();
+            if (run.Tasks.LastOrDefault(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut) is { } failed) input["failureTaskId"] = failed.TaskId;
+            input["failedWorkflow"] = JsonSerializer.SerializeToNode(run, Core.Json.BatonJson.Context.WorkflowRun);
+            return await StartOnBehalfAsync(id, new StartWorkflowRequest { Name = name, Input = input, CorrelationId = run.CorrelationId, TaskToDomain = run.TaskToDomain }, run.CreatedBy, CancellationToken.None);
+        }
+        catch (Exception e) when (e is InvalidRequestException or NotFoundException or ForbiddenException)
+        {
+            return $"Error workflow {name} failed to start.  reason: {e.Message}";
+        }
+    }
+
+    /// <summary>
+    /// Starts a workflow from inside a run (START_WORKFLOW, a failure workflow) as <paramref name="principal"/>, who must hold
+    /// EXECUTE on it; with an id that follows from what started it, so doing it again finds the run already started.
+    /// </summary>
+    public async Task<string> StartOnBehalfAsync(string id, StartWorkflowRequest request, string? principal, CancellationToken ct)
+    {
+        if (await store.GetWorkflowAsync(id, includeTasks: false, ct) is not null) return id;
+        var name = request.WorkflowDef?.Name ?? request.Name ?? "";
+        if (await startPolicy.StartRefusalAsync(principal, name, ct) is { } refusal) throw new ForbiddenException(refusal);
+        var run = await NewRunAsync(request, principal, ct, id);
+        await CreateAsync(run, ct);
+        return id;
+    }
+
+    /// <summary>An id that follows from <paramref name="source"/>: starting the same thing again finds what was started.</summary>
+    public static string DerivedId(string source)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString();
     }
 
     /// <summary>A child run ended: its SUB_WORKFLOW task ends with it.</summary>
@@ -637,6 +691,11 @@ public sealed class WorkflowExecutor(
 
     private async Task CommitAsync(WorkflowRun run, long passStart, IReadOnlyList<string>? removedTaskIds)
     {
+        if (run.Status is WorkflowStatus.Failed or WorkflowStatus.TimedOut && run.WorkflowDefinition.FailureWorkflow is { Length: > 0 } failureWorkflow
+            && run.Output[FailureWorkflowOutput] is null)
+        {
+            run.Output[FailureWorkflowOutput] = await StartFailureWorkflowAsync(run, failureWorkflow);
+        }
         run.UpdateTime = Math.Max(run.UpdateTime, passStart);
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
         RunRedaction.Apply(redactor, run, changedTasks);

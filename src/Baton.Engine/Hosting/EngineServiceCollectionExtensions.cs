@@ -27,6 +27,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<ISystemTask, UpdateSecretTask>();
         services.AddSingleton<ISystemTask, Tasks.SubWorkflow.SubWorkflowTask>();
+        services.AddSingleton<ISystemTask, Tasks.StartWorkflow.StartWorkflowTask>();
         services.AddSingleton<SystemTaskRegistry>();
         services.AddBatonTaskTypes();
         services.AddSingleton<SecretHandOff>();
@@ -56,6 +57,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.Wait.WaitTaskType>();
         services.AddSingleton<TaskType, Tasks.Human.HumanTaskType>();
         services.AddSingleton<TaskType, Tasks.SubWorkflow.SubWorkflowTaskType>();
+        services.AddSingleton<TaskType, Tasks.StartWorkflow.StartWorkflowTaskType>();
         services.AddSingleton<TaskTypeRegistry>();
         return services;
     }

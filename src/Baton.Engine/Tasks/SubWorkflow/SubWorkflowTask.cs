@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using Baton.Core.Definitions;
 using Baton.Engine.Execution;
@@ -40,15 +38,6 @@ public sealed class SubWorkflowTask(IServiceProvider services) : ISystemTask
         }
     }
 
-    /// <summary>
-    /// The child's id follows from the task's: a task started again after a crash finds the child it already started
-    /// rather than starting a second one.
-    /// </summary>
-    public static string ChildIdOf(string taskId)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("sub-workflow:" + taskId));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x50); // version 5 style: name-based
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString();
-    }
+    /// <summary>The child's id follows from the task's: a task started again after a crash finds the child it started.</summary>
+    public static string ChildIdOf(string taskId) => WorkflowExecutor.DerivedId("sub-workflow:" + taskId);
 }
