@@ -24,6 +24,9 @@ public sealed class TaskRun
     public bool Executed { get; set; }
     public int PollCount { get; set; }
     public long ScheduledTime { get; set; }
+
+    /// <summary>When the first attempt of this task was scheduled: a task definition's totalTimeoutSeconds runs from here across every retry.</summary>
+    public long FirstScheduledTime { get; set; }
     public long StartTime { get; set; }
     public long EndTime { get; set; }
     public long UpdateTime { get; set; }

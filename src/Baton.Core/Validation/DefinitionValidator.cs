@@ -46,6 +46,7 @@ public static class DefinitionValidator
         if (def.TimeoutSeconds < 0) problems.Add(new($"{path}.timeoutSeconds", "timeoutSeconds cannot be negative"));
         if (def.ResponseTimeoutSeconds < 0) problems.Add(new($"{path}.responseTimeoutSeconds", "responseTimeoutSeconds cannot be negative"));
         if (def.PollTimeoutSeconds < 0) problems.Add(new($"{path}.pollTimeoutSeconds", "pollTimeoutSeconds cannot be negative"));
+        if (def.TotalTimeoutSeconds < 0) problems.Add(new($"{path}.totalTimeoutSeconds", "totalTimeoutSeconds cannot be negative"));
         if (def.TimeoutSeconds > 0 && def.ResponseTimeoutSeconds > def.TimeoutSeconds)
         {
             problems.Add(new($"{path}.responseTimeoutSeconds",

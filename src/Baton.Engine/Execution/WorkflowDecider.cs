@@ -90,6 +90,7 @@ public sealed class WorkflowDecider(
             RetryCount = retryOf is null ? 0 : retryOf.RetryCount + 1,
             RetriedTaskId = retryOf?.TaskId,
             ScheduledTime = now,
+            FirstScheduledTime = retryOf is { FirstScheduledTime: > 0 } ? retryOf.FirstScheduledTime : now,
             UpdateTime = now,
             CallbackAfterSeconds = retryOf is null ? Math.Max(0, workflowTask.StartDelay) : 0,
             ResponseTimeoutSeconds = isWorker ? (def ?? TaskDef.DefaultFor(workflowTask.Name)).ResponseTimeoutSeconds : 0,
@@ -189,6 +190,10 @@ public sealed class WorkflowDecider(
             if (IsWorkerTask(task))
             {
                 var taskDef = TaskDefinitionOf(task.WorkflowTask) ?? TaskDef.DefaultFor(task.TaskDefName);
+                if (taskDef.TotalTimeoutSeconds > 0 && task.FirstScheduledTime > 0 && taskDef.TimeoutPolicy != TimeoutPolicies.AlertOnly)
+                {
+                    Consider(task.FirstScheduledTime + (taskDef.TotalTimeoutSeconds * 1000));
+                }
                 if (task.Status == TaskStatus.Scheduled && taskDef.PollTimeoutSeconds > 0 && taskDef.TimeoutPolicy != TimeoutPolicies.AlertOnly)
                 {
                     Consider(task.VisibleAfter() + (taskDef.PollTimeoutSeconds * 1000) + 1);
@@ -241,7 +246,11 @@ public sealed class WorkflowDecider(
             if (task.Status.IsTerminal() || !IsWorkerTask(task)) continue;
             var def = TaskDefinitionOf(task.WorkflowTask) ?? TaskDef.DefaultFor(task.TaskDefName);
             var policy = def.TimeoutPolicy ?? TimeoutPolicies.TimeOutWorkflow;
-            if (task.Status == TaskStatus.Scheduled && def.PollTimeoutSeconds > 0 && now - task.VisibleAfter() > def.PollTimeoutSeconds * 1000)
+            if (TotalTimeoutPassed(def, task, now) is { } total)
+            {
+                ApplyTimeout(run, task, policy, total, now);
+            }
+            else if (task.Status == TaskStatus.Scheduled && def.PollTimeoutSeconds > 0 && now - task.VisibleAfter() > def.PollTimeoutSeconds * 1000)
             {
                 ApplyTimeout(run, task, policy, $"Task poll timed out after {def.PollTimeoutSeconds} seconds (pollTimeoutSeconds)", now);
             }
@@ -256,6 +265,15 @@ public sealed class WorkflowDecider(
             }
             if (run.Status != WorkflowStatus.Running) return;
         }
+    }
+
+    /// <summary>Why a task's total budget across attempts (totalTimeoutSeconds) is spent, or null while it is not.</summary>
+    private static string? TotalTimeoutPassed(TaskDef def, TaskRun task, long now)
+    {
+        if (def.TotalTimeoutSeconds <= 0 || task.FirstScheduledTime <= 0) return null;
+        var elapsed = (now - task.FirstScheduledTime) / 1000;
+        return elapsed < def.TotalTimeoutSeconds ? null
+            : $"exceeded total timeout of {def.TotalTimeoutSeconds} seconds (elapsed {elapsed} seconds across all attempts)";
     }
 
     private void ApplyTimeout(WorkflowRun run, TaskRun task, string policy, string reason, long now)
@@ -304,6 +322,13 @@ public sealed class WorkflowDecider(
             {
                 run.FailedReferenceTaskNames.Add(task.ReferenceTaskName);
                 run.FailedTaskNames.Add(task.TaskDefName);
+            }
+            if (def is not null && TotalTimeoutPassed(def, task, now) is { } spent)
+            {
+                // Conductor: once the budget of every attempt together is spent, no further retry is made.
+                EndWorkflow(run, task.Status == TaskStatus.TimedOut ? WorkflowStatus.TimedOut : WorkflowStatus.Failed,
+                    $"Task {task.TaskId}/{task.TaskDefName} {spent}. No further retries will be attempted.", now);
+                return true;
             }
             if (RetryPolicy.CanRetry(task, maxRetries))
             {
