@@ -371,7 +371,8 @@ public sealed class WorkflowDecider(
         var progressed = false;
         foreach (var task in context.Run.Tasks.ToList())
         {
-            if (task.Executed || task.Retried || !task.Status.IsSuccessful()) continue;
+            // A SKIPPED entry stands in for a task the flow has not reached yet: it is followed when the flow gets there.
+            if (task.Executed || task.Retried || !task.Status.IsSuccessful() || task.Status == TaskStatus.Skipped) continue;
             task.Executed = true;
             task.UpdateTime = context.Now;
             progressed = true;
@@ -392,7 +393,18 @@ public sealed class WorkflowDecider(
         foreach (var follower in followers)
         {
             var reference = iteration > 0 ? InIteration(follower.TaskReferenceName, iteration) : follower.TaskReferenceName;
-            if (context.Run.LatestTask(reference) is null) Schedule(context.Run, follower, context.Now, iteration: iteration);
+            var existing = context.Run.LatestTask(reference);
+            if (existing is null)
+            {
+                Schedule(context.Run, follower, context.Now, iteration: iteration);
+            }
+            else if (existing is { Status: TaskStatus.Skipped, Executed: false })
+            {
+                // The flow reached a skipped task: it goes on past it.
+                existing.Executed = true;
+                existing.UpdateTime = context.Now;
+                ScheduleNext(context, existing);
+            }
         }
     }
 
@@ -449,7 +461,7 @@ public sealed class WorkflowDecider(
     {
         foreach (var task in run.Tasks)
         {
-            if (!task.Status.IsTerminal() || (!task.Executed && !task.Retried)) return;
+            if (!task.Status.IsTerminal() || (!task.Executed && !task.Retried && task.Status != TaskStatus.Skipped)) return;
         }
         var permissive = run.Tasks.FirstOrDefault(t => !t.Retried && t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut);
         if (permissive is not null)

@@ -325,6 +325,64 @@ public sealed class WorkflowExecutor(
             return true;
         }, ct);
 
+    /// <summary>
+    /// Makes the run's worker tasks that a callbackAfterSeconds holds back pollable now (Conductor's resetcallbacks);
+    /// 409 for a finished run.
+    /// </summary>
+    public async Task ResetCallbacksAsync(string workflowId, CancellationToken ct)
+    {
+        var reset = new List<TaskRun>();
+        await MutateAsync(workflowId, (run, now) =>
+        {
+            if (run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is {run.Status.WireName()}; callbacks are reset only on a running or paused workflow");
+            foreach (var task in run.Tasks)
+            {
+                if (task.Status != TaskStatus.Scheduled || !WorkflowDecider.IsWorkerTask(task) || task.CallbackAfterSeconds <= 0) continue;
+                task.CallbackAfterSeconds = 0;
+                task.UpdateTime = now;
+                reset.Add(task);
+            }
+            return reset.Count > 0;
+        }, ct, decide: false);
+        foreach (var task in reset) queue.MakeVisibleNow(task.TaskType, new QueuedTask(task.TaskId, workflowId));
+    }
+
+    /// <summary>
+    /// Skips a task the run has not reached yet (Conductor's skiptask): a SKIPPED entry with the given input and output
+    /// stands in for it, and when the flow reaches it, it goes on to what follows. 409 when the run is not running or the
+    /// task was already scheduled; 400 when the definition has no such task.
+    /// </summary>
+    public Task SkipTaskAsync(string workflowId, string referenceName, JsonObject? input, JsonObject? output, CancellationToken ct) =>
+        MutateAsync(workflowId, (run, now) =>
+        {
+            if (run.Status != WorkflowStatus.Running) throw new ConflictException($"The workflow {workflowId} is not running so the task referenced by {referenceName} cannot be skipped");
+            var workflowTask = run.WorkflowDefinition.AllTasks().FirstOrDefault(t => t.TaskReferenceName == referenceName)
+                ?? throw new InvalidRequestException("taskReferenceName", $"The task referenced by {referenceName} does not exist in the WorkflowDefinition {run.WorkflowName}");
+            if (run.LatestTask(referenceName) is not null) throw new ConflictException($"The task referenced {referenceName} has already been processed, cannot be skipped");
+            definitions.CheckNoSecretValues(new JsonObject { ["taskInput"] = input?.DeepClone(), ["taskOutput"] = output?.DeepClone() }, "$");
+            run.Tasks.Add(new TaskRun
+            {
+                TaskId = WorkflowDecider.NewId(),
+                TaskType = workflowTask.Type == Core.Definitions.TaskTypes.Simple ? workflowTask.Name : workflowTask.Type,
+                TaskDefName = workflowTask.Name,
+                ReferenceTaskName = referenceName,
+                Status = TaskStatus.Skipped,
+                WorkflowInstanceId = run.WorkflowId,
+                WorkflowType = run.WorkflowName,
+                WorkflowPriority = run.Priority,
+                CorrelationId = run.CorrelationId,
+                InputData = (JsonObject?)input?.DeepClone() ?? [],
+                OutputData = (JsonObject?)output?.DeepClone() ?? [],
+                Seq = run.Tasks.Count == 0 ? 1 : run.Tasks[^1].Seq + 1,
+                ScheduledTime = now,
+                EndTime = now,
+                UpdateTime = now,
+                WorkflowTask = workflowTask,
+            });
+            run.UpdateTime = now;
+            return true;
+        }, ct);
+
     /// <summary>Reschedules the last failed, timed-out or canceled attempts of a finished run.</summary>
     public Task RetryAsync(string workflowId, CancellationToken ct) =>
         MutateAsync(workflowId, (run, now) =>

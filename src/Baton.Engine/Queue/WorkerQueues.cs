@@ -35,6 +35,21 @@ public sealed class WorkerQueues
         wake?.TrySetResult();
     }
 
+    /// <summary>Makes a queued task held back by a delay pollable now (resetcallbacks); true when it was waiting.</summary>
+    public bool MakeVisibleNow(string taskType, QueuedTask task)
+    {
+        var queue = For(taskType);
+        TaskCompletionSource? wake = null;
+        lock (queue)
+        {
+            if (!queue.Delayed.Remove(task, out var removed, out _)) return false;
+            queue.Ready.Enqueue(removed);
+            if (queue.Waiters.Count > 0) wake = queue.Waiters.Dequeue();
+        }
+        wake?.TrySetResult();
+        return true;
+    }
+
     /// <summary>Takes up to <paramref name="count"/> tasks, waiting up to <paramref name="wait"/> for the first.</summary>
     public async Task<IReadOnlyList<QueuedTask>> TakeAsync(string taskType, int count, TimeSpan wait, CancellationToken ct)
     {

@@ -154,6 +154,20 @@ public static class WorkflowEndpoints
         }).WithMetadata(AccessRule.Run(AccessRight.Execute))
           .WithSummary("Run a finished run again from the start under the same id; with useLatestDefinitions=true it then acts as the caller");
 
+        group.MapPost("/{workflowId}/resetcallbacks", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            await executor.ResetCallbacksAsync(workflowId, ct);
+            return Results.NoContent();
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Make the run's worker tasks held back by callbackAfterSeconds pollable now");
+
+        group.MapPut("/{workflowId}/skiptask/{taskReferenceName}", async (string workflowId, string taskReferenceName, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var body = request.ContentLength is 0 || !request.HasJsonContentType() ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
+            await executor.SkipTaskAsync(workflowId, taskReferenceName, body?["taskInput"] as JsonObject, body?["taskOutput"] as JsonObject, ct);
+            return Results.Ok();
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).Accepts<JsonObject>("application/json")
+          .WithSummary("Skip a task the run has not reached yet; the body may give its taskInput and taskOutput");
+
         group.MapPut("/decide/{workflowId}", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await executor.DecideAsync(workflowId, ct);

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
+
+namespace Baton.EndToEnd;
+
+/// <summary>Conductor's skiptask and resetcallbacks operations on a running run.</summary>
+[Collection(SharedServer.Name)]
+public sealed class SkipAndResetTests(ServerFixture fixture)
+{
+    private readonly BatonClient _client = fixture.Client;
+
+    [Fact]
+    public async Task A_skipped_task_is_passed_over_when_the_flow_reaches_it_and_its_output_is_what_the_request_gave()
+    {
+        var type = Defs.Unique("before_skip");
+        var def = Defs.Workflow(Defs.Unique("skip"),
+            Defs.Simple(type, "first"),
+            Defs.Simple(Defs.Unique("never_polled"), "second"),
+            Defs.Inline("third", "$.v", new JsonObject { ["v"] = "${second.output.given}" }));
+        await _client.RegisterWorkflowAsync(def);
+        var id = await _client.StartAsync(def["name"]!.GetValue<string>());
+
+        (await _client.PutAsync($"/api/workflow/{id}/skiptask/second", new JsonObject { ["taskOutput"] = new JsonObject { ["given"] = "by hand" } })).ShouldBe(HttpStatusCode.OK);
+        (await _client.PutAsync($"/api/workflow/{id}/skiptask/second", new JsonObject())).ShouldBe(HttpStatusCode.Conflict);
+        (await _client.PutAsync($"/api/workflow/{id}/skiptask/nowhere", new JsonObject())).ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Equal("RUNNING", (await _client.GetWorkflowAsync(id))["status"]!.GetValue<string>());
+
+        var first = await _client.PollTaskAsync(type);
+        (await _client.PostAsync("/api/tasks", new JsonObject
+        {
+            ["workflowInstanceId"] = id,
+            ["taskId"] = first["taskId"]!.DeepClone(),
+            ["status"] = "COMPLETED",
+        })).ShouldBe(HttpStatusCode.OK);
+
+        var run = await _client.WaitForStatusAsync(id, "COMPLETED", "FAILED");
+        Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
+        Assert.Equal(["first", "second", "third"], run["tasks"]!.AsArray().Select(t => t!["referenceTaskName"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal("SKIPPED", run["tasks"]!.AsArray().Single(t => t!["referenceTaskName"]!.GetValue<string>() == "second")!["status"]!.GetValue<string>());
+        Assert.Equal("by hand", run["output"]!["result"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Reset_callbacks_makes_a_task_held_back_by_its_worker_pollable_at_once()
+    {
+        var type = Defs.Unique("callback");
+        var def = Defs.Workflow(Defs.Unique("reset"), Defs.Simple(type, "work"));
+        await _client.RegisterWorkflowAsync(def);
+        var id = await _client.StartAsync(def["name"]!.GetValue<string>());
+        var task = await _client.PollTaskAsync(type);
+        (await _client.PostAsync("/api/tasks", new JsonObject
+        {
+            ["workflowInstanceId"] = id,
+            ["taskId"] = task["taskId"]!.DeepClone(),
+            ["status"] = "IN_PROGRESS",
+            ["callbackAfterSeconds"] = 3600,
+        })).ShouldBe(HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.GetAsync($"/api/tasks/poll/{type}?workerid=w&timeout=100")).Status);
+
+        (await _client.PostAsync($"/api/workflow/{id}/resetcallbacks")).ShouldBe(HttpStatusCode.NoContent);
+
+        var again = await _client.PollTaskAsync(type);
+        Assert.Equal(task["taskId"]!.GetValue<string>(), again["taskId"]!.GetValue<string>());
+        Assert.Equal(0, again["callbackAfterSeconds"]!.GetValue<long>());
+    }
+}
