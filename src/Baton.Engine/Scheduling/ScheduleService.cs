@@ -71,7 +71,8 @@ public sealed partial class ScheduleService(IScheduleStore store, DefinitionCata
         }
         catch (NotFoundException e)
         {
-            throw new InvalidRequestException(start.Version is null ? "$.startWorkflowRequest.name" : "$.startWorkflowRequest.version", e.Message);
+            var named = start.Version is not null && await definitions.WorkflowDefExistsAsync(start.Name!, ct);
+            throw new InvalidRequestException(named ? "$.startWorkflowRequest.version" : "$.startWorkflowRequest.name", e.Message);
         }
         definitions.CheckNoSecretValues(new JsonObject
         {
