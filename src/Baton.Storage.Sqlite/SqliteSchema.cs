@@ -216,6 +216,29 @@ internal static class SqliteSchema
         DROP INDEX workflows_by_status;
         CREATE INDEX workflows_by_status ON workflows (status, start_time);
         """,
+        // 8: workflow schedules (issue 15). A schedule is its JSON document plus the columns the scheduler and the
+        // list filter read; its next due time is a column so a fire's claim moves it in the same transaction that
+        // records the fire. A fire is unique per schedule and due time: a due time claimed once is never fired again.
+        """
+        CREATE TABLE schedules (
+            name TEXT PRIMARY KEY,
+            workflow_name TEXT NOT NULL,
+            updated_time INTEGER NOT NULL,
+            next_run_time INTEGER,
+            json TEXT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX schedules_by_workflow ON schedules (workflow_name, name);
+        CREATE TABLE schedule_executions (
+            execution_id TEXT PRIMARY KEY,
+            schedule_name TEXT NOT NULL,
+            scheduled_time INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            workflow_name TEXT,
+            workflow_id TEXT,
+            json TEXT NOT NULL,
+            UNIQUE (schedule_name, scheduled_time));
+        CREATE INDEX schedule_executions_by_time ON schedule_executions (scheduled_time);
+        CREATE INDEX schedule_executions_polled ON schedule_executions (state) WHERE state = 'POLLED';
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -19,6 +19,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<IRunManifestStore, SqliteRunManifestStore>();
         services.AddSingleton<IEnvironmentStore, SqliteEnvironmentStore>();
+        services.AddSingleton<IScheduleStore, SqliteScheduleStore>();
         services.AddSingleton<IAccessStore, SqliteAccessStore>();
         return services;
     }

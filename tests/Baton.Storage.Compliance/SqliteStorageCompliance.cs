@@ -47,6 +47,7 @@ public sealed class SqliteStorageCompliance : StorageComplianceSuite
             new SqliteAuditLog(database),
             new SqliteRunManifestStore(database),
             new SqliteEnvironmentStore(database),
+            new SqliteScheduleStore(database),
             database);
     }
 }

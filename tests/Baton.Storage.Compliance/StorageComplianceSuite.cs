@@ -18,6 +18,7 @@ public abstract partial class StorageComplianceSuite : IAsyncLifetime
     protected IAuditLog Audit => Session.Audit;
     protected IRunManifestStore Manifests => Session.Manifests;
     protected IEnvironmentStore EnvironmentValues => Session.EnvironmentValues;
+    protected IScheduleStore Schedules => Session.Schedules;
 
     private StoreSession Session => _session ?? throw new InvalidOperationException("The store is not open.");
 

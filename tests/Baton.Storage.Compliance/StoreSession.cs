@@ -13,4 +13,5 @@ public sealed record StoreSession(
     IAuditLog Audit,
     IRunManifestStore Manifests,
     IEnvironmentStore EnvironmentValues,
+    IScheduleStore Schedules,
     IAsyncDisposable Lifetime);

@@ -38,6 +38,7 @@ public static class Roles
             [TargetTypes.TaskDef] = AccessRight.Create,
             [TargetTypes.SecretName] = AccessRight.Create,
             [TargetTypes.EnvVariable] = AccessRight.Create,
+            [TargetTypes.WorkflowSchedule] = AccessRight.Create,
         },
         [MetadataManager] = new()
         {
@@ -50,11 +51,13 @@ public static class Roles
         {
             [TargetTypes.WorkflowDef] = AccessRight.Read | AccessRight.Execute,
             [TargetTypes.TaskDef] = AccessRight.Read,
+            [TargetTypes.WorkflowSchedule] = Manage | AccessRight.Execute,
         },
         [ReadOnlyUser] = new()
         {
             [TargetTypes.WorkflowDef] = AccessRight.Read,
             [TargetTypes.TaskDef] = AccessRight.Read,
+            [TargetTypes.WorkflowSchedule] = AccessRight.Read,
         },
         [Worker] = [],
         [UnrestrictedWorker] = new()
@@ -70,6 +73,7 @@ public static class Roles
         {
             [TargetTypes.WorkflowDef] = AccessRight.Create,
             [TargetTypes.TaskDef] = AccessRight.Create,
+            [TargetTypes.WorkflowSchedule] = AccessRight.Create,
         },
         [ApplicationManager] = new()
         {

@@ -15,8 +15,9 @@ public static class TargetTypes
     public const string EnvVariable = "ENV_VARIABLE";
     public const string Tag = "TAG";
     public const string Application = "APPLICATION";
+    public const string WorkflowSchedule = "WORKFLOW_SCHEDULE";
 
-    public static IReadOnlyList<string> All { get; } = [WorkflowDef, TaskDef, SecretName, EnvVariable, Tag, Application];
+    public static IReadOnlyList<string> All { get; } = [WorkflowDef, TaskDef, SecretName, EnvVariable, Tag, Application, WorkflowSchedule];
 
     /// <summary>The canonical spelling of a target type, or null when Baton does not know it.</summary>
     public static string? Normalize(string? type) => All.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase));

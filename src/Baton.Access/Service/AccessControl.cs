@@ -130,6 +130,18 @@ public sealed partial class AccessControl(
             return (change, new AuditEvent { Action = "revoke", Outcome = "ok", Secret = secret, Detail = $"every grant and binding on {target}: the secret was purged" });
         }, ct);
 
+    /// <summary>
+    /// Removes every grant on a resource that was deleted (a schedule), so whoever creates one of that name later
+    /// shares nothing with those who had rights on the old one.
+    /// </summary>
+    public Task ResourceDeletedAsync(Target target, Principal actor, CancellationToken ct) =>
+        _model.GrantsOn(target).Count == 0 ? Task.CompletedTask : ChangeAsync(model =>
+        {
+            var change = new AccessChange();
+            change.DeleteGrants.AddRange(model.GrantsOn(target).Keys.Select(subject => (subject, target)));
+            return (change, Event("revoke", actor, $"every grant on {target}: it was deleted"));
+        }, ct);
+
     // ---- bindings ---------------------------------------------------------------------------------------------------
 
     /// <summary>

@@ -5,6 +5,7 @@ using Baton.Access.Tokens;
 using Baton.Core.Json;
 using Baton.Engine;
 using Baton.Engine.Hosting;
+using Baton.Engine.Scheduling;
 using Baton.Secrets;
 using Baton.Secrets.Redaction;
 using Baton.Secrets.Service;
@@ -72,6 +73,8 @@ public static class BatonServer
         builder.Services.AddSingleton<SecretVault>();
         builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
         builder.Services.AddBatonEngine();
+        builder.Services.AddSingleton<IScheduleOwnerPolicy, ScheduleOwnerPolicy>();
+        builder.Services.AddBatonScheduler(); // after the engine: the scheduler starts once the engine has recovered
         DeferredHostedServices.Defer(builder.Services);
 
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -105,6 +108,7 @@ public static class BatonServer
         app.MapSecretEndpoints();
         app.MapEnvironmentEndpoints();
         app.MapAuditEndpoints();
+        app.MapSchedulerEndpoints();
         return app;
     }
 }
