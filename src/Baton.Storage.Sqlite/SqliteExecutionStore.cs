@@ -22,8 +22,8 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
         var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: Utf8Json(t))).ToList();
         var removed = change.RemovedTaskIds;
         var resolutions = SqliteAuditLog.Encode(change.Resolutions);
-        var (id, name, version, status, correlation, start, end) =
-            (run.WorkflowId, run.WorkflowName, run.WorkflowVersion, run.Status.WireName(), run.CorrelationId, run.StartTime, run.EndTime);
+        var (id, name, version, status, correlation, start, end, idempotencyKey) =
+            (run.WorkflowId, run.WorkflowName, run.WorkflowVersion, run.Status.WireName(), run.CorrelationId, run.StartTime, run.EndTime, run.IdempotencyKey);
         return database.WriteAsync(connection =>
         {
             if (removed is { Count: > 0 })
@@ -37,12 +37,12 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                 }
             }
             Run(connection, """
-                INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, json)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, json, idempotency_key)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                 ON CONFLICT (workflow_id) DO UPDATE SET
                     workflow_name = excluded.workflow_name, workflow_version = excluded.workflow_version, status = excluded.status, correlation_id = excluded.correlation_id,
-                    start_time = excluded.start_time, end_time = excluded.end_time, json = excluded.json;
-                """, id, name, version, status, (object?)correlation ?? DBNull.Value, start, end, workflowJson);
+                    start_time = excluded.start_time, end_time = excluded.end_time, json = excluded.json, idempotency_key = excluded.idempotency_key;
+                """, id, name, version, status, (object?)correlation ?? DBNull.Value, start, end, workflowJson, (object?)idempotencyKey ?? DBNull.Value);
             foreach (var (taskId, seq, json) in tasks)
             {
                 Run(connection, """
@@ -52,6 +52,23 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
             }
             SqliteAuditLog.Insert(database, connection, resolutions);
         }, ct);
+    }
+
+    public Task<WorkflowRun?> FindByIdempotencyKeyAsync(string workflowName, string idempotencyKey, CancellationToken ct = default)
+    {
+        string? id;
+        using (var connection = database.OpenRead())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT workflow_id FROM workflows WHERE workflow_name = $name AND idempotency_key = $key
+                ORDER BY start_time DESC LIMIT 1;
+                """;
+            command.Parameters.AddWithValue("$name", workflowName);
+            command.Parameters.AddWithValue("$key", idempotencyKey);
+            id = command.ExecuteScalar() as string;
+        }
+        return id is null ? Task.FromResult<WorkflowRun?>(null) : GetWorkflowAsync(id, includeTasks: false, ct);
     }
 
     public Task<WorkflowRun?> GetWorkflowAsync(string workflowId, bool includeTasks, CancellationToken ct = default)

@@ -239,6 +239,12 @@ internal static class SqliteSchema
         CREATE INDEX schedule_executions_by_time ON schedule_executions (scheduled_time);
         CREATE INDEX schedule_executions_polled ON schedule_executions (state) WHERE state = 'POLLED';
         """,
+        // 9: idempotency keys on start (issue 15): a run's key is a column, found by workflow name and key.
+        """
+        ALTER TABLE workflows ADD COLUMN idempotency_key TEXT;
+        UPDATE workflows SET idempotency_key = json_extract(json, '$.idempotencyKey') WHERE json_extract(json, '$.idempotencyKey') IS NOT NULL;
+        CREATE INDEX workflows_by_idempotency_key ON workflows (workflow_name, idempotency_key, start_time) WHERE idempotency_key IS NOT NULL;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

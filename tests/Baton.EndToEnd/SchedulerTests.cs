@@ -241,7 +241,7 @@ public sealed class SchedulerTests(ServerFixture fixture) : IDisposable
 
         var fires = await WaitForFiresAsync(user, name, f => f.Any(x => State(x) == "FAILED"));
         var failed = fires.First(f => State(f) == "FAILED");
-        Assert.Contains($"the schedule's owner {email} may no longer start workflow '{workflow}'", failed["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains($"the schedule's owner: {email} may not start workflow '{workflow}'", failed["reason"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(failed["workflowId"]);
 
         // Deleted, the owner's schedule fails the same way: nobody else's rights stand in.

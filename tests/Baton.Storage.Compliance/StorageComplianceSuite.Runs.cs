@@ -131,3 +131,25 @@ public abstract partial class StorageComplianceSuite
 
     private static TaskExecLog Log(string taskId, string text, long time) => new() { TaskId = taskId, Log = text, CreatedTime = time };
 }
+
+public abstract partial class StorageComplianceSuite
+{
+    [Fact]
+    public async Task A_run_is_found_by_its_workflow_name_and_idempotency_key_latest_first()
+    {
+        var older = Samples.Run("wf-old");
+        older.IdempotencyKey = "order-7";
+        older.StartTime = 1_000;
+        var newer = Samples.Run("wf-new");
+        newer.IdempotencyKey = "order-7";
+        newer.StartTime = 2_000;
+        var otherKey = Samples.Run("wf-other");
+        otherKey.IdempotencyKey = "order-8";
+        foreach (var run in new[] { newer, older, otherKey }) await Executions.SaveAsync(new WorkflowChange(run, []));
+
+        Assert.Equal("wf-new", (await Executions.FindByIdempotencyKeyAsync(newer.WorkflowName, "order-7"))?.WorkflowId);
+        Assert.Equal("wf-other", (await Executions.FindByIdempotencyKeyAsync(newer.WorkflowName, "order-8"))?.WorkflowId);
+        Assert.Null(await Executions.FindByIdempotencyKeyAsync(newer.WorkflowName, "order-9"));
+        Assert.Null(await Executions.FindByIdempotencyKeyAsync("another-workflow", "order-7"));
+    }
+}

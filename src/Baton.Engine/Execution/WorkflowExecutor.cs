@@ -54,18 +54,74 @@ public sealed class WorkflowExecutor(
 
     public async Task<string> StartAsync(StartWorkflowRequest request, string? principal, CancellationToken ct)
     {
+        using var idempotent = await IdempotentStartAsync(request, ct);
+        if (idempotent.ExistingId is { } existing) return existing;
         var run = await NewRunAsync(request, principal, ct);
         await CreateAsync(run, ct);
         return run.WorkflowId;
     }
 
+    private sealed record IdempotentStart(string? ExistingId, IDisposable? Held) : IDisposable
+    {
+        public void Dispose() => Held?.Dispose();
+    }
+
+    /// <summary>
+    /// A start with an idempotency key, under a lock on its workflow name and key until the new run is committed: with
+    /// strategy FAIL (the default) a run started with the same key is a 409; with FAIL_ON_RUNNING only one still running
+    /// is; with RETURN_EXISTING its id is the answer.
+    /// </summary>
+    private async Task<IdempotentStart> IdempotentStartAsync(StartWorkflowRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.IdempotencyKey)) return new(null, null);
+        var strategy = request.IdempotencyStrategy ?? "FAIL";
+        if (strategy is not ("FAIL" or "RETURN_EXISTING" or "FAIL_ON_RUNNING"))
+        {
+            throw new InvalidRequestException("$.idempotencyStrategy", $"idempotencyStrategy '{strategy}' is not one of FAIL, RETURN_EXISTING, FAIL_ON_RUNNING");
+        }
+        var name = request.WorkflowDef?.Name ?? request.Name ?? "";
+        var held = await locks.AcquireAsync($"idempotency\n{name}\n{request.IdempotencyKey}", ct);
+        try
+        {
+            var existing = await store.FindByIdempotencyKeyAsync(name, request.IdempotencyKey, ct);
+            if (existing is null || (strategy == "FAIL_ON_RUNNING" && existing.Status.IsTerminal())) return new(null, held);
+            if (strategy == "RETURN_EXISTING")
+            {
+                held.Dispose();
+                return new(existing.WorkflowId, null);
+            }
+            throw new ConflictException($"Workflow {name} already has a run with idempotency key '{request.IdempotencyKey}': {existing.WorkflowId} ({existing.Status.WireName()}); use idempotencyStrategy RETURN_EXISTING to get it back");
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Starts a run and waits until it ends (or <paramref name="untilTaskRef"/> completes, or the wait is over).</summary>
     public async Task<WorkflowRun> ExecuteAsync(StartWorkflowRequest request, string? principal, TimeSpan wait, string? untilTaskRef, CancellationToken ct)
     {
-        var run = await NewRunAsync(request, principal, ct);
-        using (waiters.Register(run.WorkflowId, untilTaskRef, out var finished))
+        WorkflowRun run;
+        Task<WorkflowRun> finished;
+        IDisposable registration;
+        using (var idempotent = await IdempotentStartAsync(request, ct))
         {
-            await CreateAsync(run, ct);
+            if (idempotent.ExistingId is { } existing) return await GetWorkflowAsync(existing, includeTasks: true, ct);
+            run = await NewRunAsync(request, principal, ct);
+            registration = waiters.Register(run.WorkflowId, untilTaskRef, out finished);
+            try
+            {
+                await CreateAsync(run, ct);
+            }
+            catch
+            {
+                registration.Dispose();
+                throw;
+            }
+        }
+        using (registration)
+        {
             try
             {
                 var committed = await finished.WaitAsync(wait, ct);
@@ -78,6 +134,7 @@ public sealed class WorkflowExecutor(
         }
         return await GetWorkflowAsync(run.WorkflowId, includeTasks: true, ct);
     }
+
 
     // ---- child runs (SUB_WORKFLOW) ----------------------------------------------------------------------------
 

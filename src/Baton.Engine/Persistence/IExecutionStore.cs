@@ -13,6 +13,8 @@ public interface IExecutionStore
 
     Task<WorkflowRun?> GetWorkflowAsync(string workflowId, bool includeTasks, CancellationToken ct = default);
     Task<TaskRun?> GetTaskAsync(string taskId, CancellationToken ct = default);
+    /// <summary>The latest run of <paramref name="workflowName"/> started with <paramref name="idempotencyKey"/> (without tasks), if any.</summary>
+    Task<WorkflowRun?> FindByIdempotencyKeyAsync(string workflowName, string idempotencyKey, CancellationToken ct = default);
     /// <returns>false when no run had that id.</returns>
     Task<bool> RemoveWorkflowAsync(string workflowId, CancellationToken ct = default);
 

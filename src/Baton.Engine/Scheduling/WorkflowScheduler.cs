@@ -21,7 +21,7 @@ public sealed class WorkflowScheduler(
     IScheduleStore store,
     IExecutionStore runs,
     WorkflowExecutor executor,
-    IScheduleOwnerPolicy owners,
+    IWorkflowStartPolicy owners,
     ScheduleSignal signal,
     SecretRedactor redactor,
     TimeProvider time,
@@ -157,7 +157,7 @@ public sealed class WorkflowScheduler(
         fire.StartWorkflowRequest = schedule.StartWorkflowRequest;
         if (await owners.StartRefusalAsync(owner, workflow, ct) is { } refusal)
         {
-            Fail(fire, refusal);
+            Fail(fire, $"permission denied: the schedule's owner: {refusal}; nothing was started");
         }
         else
         {

@@ -73,7 +73,6 @@ public static class BatonServer
         builder.Services.AddSingleton<SecretVault>();
         builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
         builder.Services.AddBatonEngine();
-        builder.Services.AddSingleton<IScheduleOwnerPolicy, ScheduleOwnerPolicy>();
         builder.Services.AddBatonScheduler(); // after the engine: the scheduler starts once the engine has recovered
         DeferredHostedServices.Defer(builder.Services);
 
