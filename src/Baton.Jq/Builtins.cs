@@ -194,24 +194,23 @@ internal static class Builtins
                 ? Ops.Split(c, s, sep) : throw JqError.Of("split input and separator must be strings"));
         Def("join", (c, v, sep) =>
         {
-            if (v is not JsonArray and not JsonObject) throw Ops.CannotIterate(v);
-            var items = v is JsonArray a ? a.ToList() : ((JsonObject)v).Select(kv => kv.Value).ToList();
-            if (items.Count == 0) return Values.Str("");
-            var separator = items.Count > 1 ? sep : null;
-            if (separator is not null && !Values.TryString(separator, out _))
-                throw JqError.Of($"{Values.Describe(Values.Str(""))} and {Values.Describe(separator)} cannot be added");
-            var sepText = separator is null ? "" : Values.String(separator);
+            // jq 1.6: null joins as "", numbers and booleans as JSON, anything else must be a string.
+            var items = Elements(v);
             var sb = new StringBuilder();
             for (var i = 0; i < items.Count; i++)
             {
-                if (i > 0) sb.Append(sepText);
+                if (i > 0)
+                {
+                    if (!Values.TryString(sep, out var sepText)) throw JqError.Of($"{Values.Describe(Values.Str(sb.ToString()))} and {Values.Describe(sep)} cannot be added");
+                    sb.Append(sepText);
+                }
                 var x = items[i];
                 switch (Values.Kind(x))
                 {
                     case JqKind.Null: break;
                     case JqKind.String: sb.Append(Values.String(x)); break;
                     case JqKind.Number or JqKind.True or JqKind.False: sb.Append(Values.ToJson(x)); break;
-                    default: throw JqError.Of($"Cannot join with {Values.TypeName(x)}");
+                    default: throw JqError.Of($"{Values.Describe(Values.Str(sb.ToString()))} and {Values.Describe(x)} cannot be added");
                 }
                 c.CheckString(sb.Length);
             }
@@ -441,6 +440,7 @@ internal static class Builtins
         });
         Def("from_entries", (c, v) =>
         {
+            // jq 1.6: {(.key // .Key // .name // .Name): (if has("value") then .value else .Value end)}, added up.
             var result = new JsonObject();
             foreach (var entry in Elements(v))
             {
@@ -452,7 +452,7 @@ internal static class Builtins
                 }
                 if (!Values.TryString(key, out var ks)) throw JqError.Of($"Cannot use {Values.Describe(key)} as object key");
                 if (entry is not JsonObject eo) throw JqError.Of($"Cannot check whether {Values.TypeName(entry)} has a string key");
-                result[ks] = Values.Attach(c, eo.ContainsKey("value") ? eo["value"] : eo["v"]);
+                result[ks] = Values.Attach(c, eo.ContainsKey("value") ? eo["value"] : eo["Value"]);
             }
             return result;
         });
@@ -465,7 +465,7 @@ internal static class Builtins
         Def("_indices", (c, v, x) => Ops.Index(c, v, x));
     }
 
-    private static readonly string[] EntryKeyNames = ["key", "k", "name", "Name", "K", "Key"];
+    private static readonly string[] EntryKeyNames = ["key", "Key", "name", "Name"];
 
     private static bool Contains(JsonNode? a, JsonNode? b, int depth)
     {
@@ -536,16 +536,21 @@ internal static class Builtins
         return acc;
     }
 
+    /// <summary>any(g; cond) / all(g; cond) as jq 1.6 runs them: the answer is known at the first deciding output,
+    /// but the generator stops only when it produces its next output (so an error before that still surfaces).</summary>
     private static Filter AnyAll(Filter gen, Filter cond, bool any) => (c, e, v, p, k) =>
     {
         var token = c.NewToken();
         var found = false;
         var r = gen(c, e, v, null, (x, _) => cond(c, e, x, null, (y, _) =>
         {
-            if (Values.Truthy(y) != any) return true;
-            found = true;
-            c.Stopping = token;
-            return false;
+            if (found)
+            {
+                c.Stopping = token;
+                return false;
+            }
+            if (Values.Truthy(y) == any) found = true;
+            return true;
         }));
         if (!r && !c.Claim(token)) return false;
         return k(Values.Bool(any ? found : !found), Np(p));
@@ -708,7 +713,15 @@ internal static class Builtins
         Gen("recurse", 0, _ => Recurse(RecurseDefault, null));
         Gen("recurse", 1, a => Recurse(a[0], null));
         Gen("recurse", 2, a => Recurse(a[0], a[1]));
-        Gen("repeat", 1, a => Recurse(a[0], null));
+        // jq 1.6: def repeat(f): def _repeat: f, _repeat; _repeat; (f of the same input, again and again).
+        Gen("repeat", 1, a => (c, e, v, p, k) =>
+        {
+            while (true)
+            {
+                c.Step();
+                if (!a[0](c, e, v, p, k)) return false;
+            }
+        });
         Gen("while", 2, a => (c, e, v, p, k) => Unfold(c, v, p, (x, xp) =>
         {
             var acts = new List<Act>();

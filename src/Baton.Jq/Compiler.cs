@@ -315,16 +315,16 @@ internal sealed class Compiler
         return (c, e, v, p, k) => Guard(c, e, v, p, body, k, error => handler(c, e, error.Value, Np(p), k));
     }
 
+    /// <summary>a // b: a's truthy outputs, or b's outputs when there are none (jq 1.6 lets a's errors through).</summary>
     private static Filter CompileAlternative(Filter left, Filter right) => (c, e, v, p, k) =>
     {
         var any = false;
-        var r = Guard(c, e, v, p, left, (x, xp) =>
+        if (!left(c, e, v, p, (x, xp) =>
         {
             if (!Values.Truthy(x)) return true;
             any = true;
             return k(x, xp);
-        }, static _ => true);
-        if (!r) return false;
+        })) return false;
         return any || right(c, e, v, p, k);
     };
 
@@ -695,7 +695,7 @@ internal sealed class Compiler
 
     public static JsonArray PathArray(Ctx c, JsonNode? x, Path? xp)
     {
-        if (xp is null || xp == Path.NotAPath) throw JqError.Of($"Invalid path expression with result {Values.Trunc(x)}");
+        if (xp is null || xp == Path.NotAPath) throw JqError.Of($"Invalid path expression with result {Values.ToJson(x)}");
         return xp.ToArray(c);
     }
 

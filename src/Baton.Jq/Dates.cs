@@ -23,7 +23,7 @@ internal static class Dates
 
     private static DateTime FromBrokenDown(JsonNode? v, string who)
     {
-        if (v is not JsonArray a) throw JqError.Of($"{who} requires array of 6 numbers");
+        if (v is not JsonArray a) throw JqError.Of($"{who} requires array inputs");
         if (a.Count < 6) throw JqError.Of($"{who} requires parsed datetime inputs");
         var n = new double[6];
         for (var i = 0; i < 6; i++)

@@ -42,7 +42,7 @@ internal static class Formats
                 '<' => "&lt;",
                 '>' => "&gt;",
                 '&' => "&amp;",
-                '\'' => "&#39;",
+                '\'' => "&apos;",
                 '"' => "&quot;",
                 _ => c.ToString(),
             });

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 
 namespace Baton.Jq;
 
-/// <summary>jq's regular expressions (Oniguruma, Ruby syntax) on .NET's Regex: ^ and $ match at line ends unless "s",
+/// <summary>jq's regular expressions (Oniguruma, Perl syntax) on .NET's Regex: ^ and $ match at the text's ends,
 /// "." matches a newline only with "p", POSIX bracket classes are translated, capture groups are reported in the
 /// order of their opening parentheses, offsets are in code points, and every match has a time limit.</summary>
 internal static class Regexes
@@ -16,7 +16,7 @@ internal static class Regexes
 
     private static (RegexOptions Options, bool Global, bool SkipEmpty) Flags(JsonNode? flags)
     {
-        var options = RegexOptions.CultureInvariant | RegexOptions.Multiline;
+        var options = RegexOptions.CultureInvariant;
         bool global = false, skipEmpty = false;
         if (flags is null) return (options, global, skipEmpty);
         if (!Values.TryString(flags, out var f)) throw JqError.Of($"{Values.Describe(flags)} is not a string");
@@ -28,8 +28,8 @@ internal static class Regexes
                 case 'i': options |= RegexOptions.IgnoreCase; break;
                 case 'x': options |= RegexOptions.IgnorePatternWhitespace; break;
                 case 'n': skipEmpty = true; break;
-                case 's': options &= ~RegexOptions.Multiline; break;
-                case 'p': options = (options & ~RegexOptions.Multiline) | RegexOptions.Singleline; break;
+                case 's': break;
+                case 'p': options |= RegexOptions.Singleline; break;
                 case 'l': break;
                 default: throw JqError.Of($"{f} is not a valid modifier string");
             }
