@@ -12,11 +12,13 @@ internal sealed record RecurseAst(int Pos) : Ast(Pos);
 internal sealed record LiteralAst(int Pos, JsonNode? Value) : Ast(Pos);
 
 /// <summary>Target[Index] (field access is an index with a string literal); Index is evaluated against the outer input.</summary>
-internal sealed record IndexAst(int Pos, Ast Target, Ast Index) : Ast(Pos);
+/// <remarks>Optional (a "?" right after the step, as in .a? or .b[0]?) drops the step's own errors only: as in jq 1.6,
+/// errors of Target and Index still surface.</remarks>
+internal sealed record IndexAst(int Pos, Ast Target, Ast Index, bool Optional = false) : Ast(Pos);
 
-internal sealed record SliceAst(int Pos, Ast Target, Ast? From, Ast? To) : Ast(Pos);
+internal sealed record SliceAst(int Pos, Ast Target, Ast? From, Ast? To, bool Optional = false) : Ast(Pos);
 
-internal sealed record IterateAst(int Pos, Ast Target) : Ast(Pos);
+internal sealed record IterateAst(int Pos, Ast Target, bool Optional = false) : Ast(Pos);
 
 /// <summary>try Body catch Catch; Catch null means errors are dropped (also the postfix ?).</summary>
 internal sealed record TryAst(int Pos, Ast Body, Ast? Catch) : Ast(Pos);

@@ -96,12 +96,12 @@ internal static class Builtins
         {
             var token = c.NewToken();
             var empty = true;
-            var r = Compiler.Guard(c, e, v, null, a[0], (x, _) =>
+            var r = a[0](c, e, v, null, (x, _) =>
             {
                 empty = false;
                 c.Stopping = token;
                 return false;
-            }, static _ => true);
+            });
             if (!r && !c.Claim(token)) return false;
             return k(Values.Bool(empty), Np(p));
         });
@@ -138,8 +138,8 @@ internal static class Builtins
 
     private static void DefineStrings()
     {
-        Def("tostring", (c, v) => Values.TryString(v, out _) ? v : Values.Str(Values.ToJson(v)));
-        Def("tojson", (c, v) => Values.Str(Values.ToJson(v)));
+        Def("tostring", (c, v) => Values.TryString(v, out _) ? v : Values.Str(Values.ToJson(v, c.Limits.MaxValueDepth)));
+        Def("tojson", (c, v) => Values.Str(Values.ToJson(v, c.Limits.MaxValueDepth)));
         Def("fromjson", (c, v) => FromJson(Str(v, $"{Values.Describe(v)} cannot be parsed as JSON")));
         Def("tonumber", (c, v) =>
         {
@@ -342,12 +342,10 @@ internal static class Builtins
     /// <summary>Each element with the array of f's outputs for it (jq's sort_by, group_by... keys).</summary>
     private static List<(JsonNode? Key, JsonNode? Value)> Keyed(Ctx c, Env? e, JsonNode? v, Filter f, string what)
     {
-        if (v is not JsonArray a) throw JqError.Of($"Cannot index {Values.TypeName(v)} with number");
-        _ = what;
-        var list = new List<(JsonNode?, JsonNode?)>(a.Count);
-        foreach (var x in a)
+        // jq 1.6: _impl(map([f])): map iterates first (so its errors come first), then the implementation wants an array.
+        var list = new List<(JsonNode?, JsonNode?)>();
+        Ops.Iterate(c, v, null, (x, _) =>
         {
-            c.Step();
             var keys = new JsonArray();
             f(c, e, x, null, (y, _) =>
             {
@@ -355,7 +353,10 @@ internal static class Builtins
                 return true;
             });
             list.Add((keys, x));
-        }
+            return true;
+        });
+        if (v is not JsonArray) throw JqError.Of($"Cannot index {Values.TypeName(v)} with number");
+        _ = what;
         return list;
     }
 
@@ -389,17 +390,21 @@ internal static class Builtins
         {
             if (v is JsonObject o && Values.TryString(key, out var name)) return Values.Bool(o.ContainsKey(name));
             if (v is JsonArray a && Values.TryNumber(key, out var d)) return Values.Bool(d >= 0 && d < a.Count);
+            if (v is null && Values.Kind(key) is JqKind.String or JqKind.Number) return Values.Bool(false);
             throw JqError.Of($"Cannot check whether {Values.TypeName(v)} has a {Values.TypeName(key)} key");
         });
         Def("contains", (c, v, x) => Values.Bool(Contains(v, x, 0)));
         Def("add", (c, v) => Add(c, Elements(v)));
-        Def("any", (c, v) => Values.Bool(Elements(v).Any(Values.Truthy)));
-        Def("all", (c, v) => Values.Bool(Elements(v).All(Values.Truthy)));
+        Gen("any", 0, _ => AnyAll(Each, Identity, any: true));
+        Gen("all", 0, _ => AnyAll(Each, Identity, any: false));
+        Gen("any", 1, a => AnyAll(Each, a[0], any: true));
+        Gen("all", 1, a => AnyAll(Each, a[0], any: false));
         Gen("any", 2, a => AnyAll(a[0], a[1], any: true));
         Gen("all", 2, a => AnyAll(a[0], a[1], any: false));
         Def("sort", (c, v) => SortedArray(c, v, "sorted"));
         Def("unique", (c, v) =>
         {
+            if (v is not JsonArray) throw Ops.CannotIterate(v);
             var sorted = SortedArray(c, v, "sorted");
             var result = new JsonArray();
             JsonNode? last = null;
@@ -464,6 +469,9 @@ internal static class Builtins
         });
         Def("_indices", (c, v, x) => Ops.Index(c, v, x));
     }
+
+    private static readonly Filter Each = static (c, e, v, p, k) => Ops.Iterate(c, v, null, k);
+    private static readonly Filter Identity = static (c, e, v, p, k) => k(v, p);
 
     private static readonly string[] EntryKeyNames = ["key", "Key", "name", "Name"];
 
@@ -536,24 +544,33 @@ internal static class Builtins
         return acc;
     }
 
-    /// <summary>any(g; cond) / all(g; cond) as jq 1.6 runs them: the answer is known at the first deciding output,
-    /// but the generator stops only when it produces its next output (so an error before that still surfaces).</summary>
+    /// <summary>any(g; cond) / all(g; cond) exactly as jq 1.6 defines them:
+    /// [label $out | foreach g as $i (false; if . then break $out elif $i | cond then true else . end;
+    /// if . then . else empty end)] | length == 1 (and all with the roles of true and false swapped, length == 0).
+    /// So the generator stops at the output after the deciding one, and a cond with several outputs counts each.</summary>
     private static Filter AnyAll(Filter gen, Filter cond, bool any) => (c, e, v, p, k) =>
     {
         var token = c.NewToken();
-        var found = false;
-        var r = gen(c, e, v, null, (x, _) => cond(c, e, x, null, (y, _) =>
+        var state = !any;
+        var emitted = 0;
+        var r = gen(c, e, v, null, (x, _) =>
         {
-            if (found)
+            c.Step();
+            if (state == any)
             {
                 c.Stopping = token;
                 return false;
             }
-            if (Values.Truthy(y) == any) found = true;
-            return true;
-        }));
+            var start = state;
+            return cond(c, e, x, null, (y, _) =>
+            {
+                state = Values.Truthy(y) == any ? any : start;
+                if (state == any) emitted++;
+                return true;
+            });
+        });
         if (!r && !c.Claim(token)) return false;
-        return k(Values.Bool(any ? found : !found), Np(p));
+        return k(Values.Bool(any ? emitted == 1 : emitted == 0), Np(p));
     };
 
     private static JsonNode? MinMax(Ctx c, JsonNode? v, bool max)
@@ -608,12 +625,12 @@ internal static class Builtins
 
     private static JsonArray Flatten(Ctx c, JsonNode? v, double depth)
     {
-        if (v is not JsonArray a) throw JqError.Of($"Cannot iterate over {Values.Describe(v)}");
+        // jq 1.6: reduce .[] as $i ([]; ...): the top level may be an object (its values).
         var result = new JsonArray();
-        Walk(a, depth, 0);
+        Walk(Elements(v), depth, 0);
         return result;
 
-        void Walk(JsonArray arr, double d, int level)
+        void Walk(IEnumerable<JsonNode?> arr, double d, int level)
         {
             Values.CheckDepth(level, c.Limits.MaxValueDepth);
             foreach (var x in arr)

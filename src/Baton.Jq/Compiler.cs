@@ -96,6 +96,8 @@ internal sealed class Compiler
             case IterateAst it:
                 {
                     var target = Compile(it.Target, scope);
+                    if (it.Optional)
+                        return (c, e, v, p, k) => target(c, e, v, p, (t, tp) => Optional(c, t, tp, k, static (c, t, tp, k) => Ops.Iterate(c, t, tp, k)));
                     if (it.Target is IdentityAst) return static (c, e, v, p, k) => Ops.Iterate(c, v, p, k);
                     return (c, e, v, p, k) => target(c, e, v, p, (t, tp) => Ops.Iterate(c, t, tp, k));
                 }
@@ -244,19 +246,43 @@ internal sealed class Compiler
         }
     }
 
+    /// <summary>Runs one step whose own errors are dropped (the step yields nothing then); errors of whoever consumes
+    /// its outputs still surface.</summary>
+    private static bool Optional(Ctx c, JsonNode? t, Path? tp, Emit k, Func<Ctx, JsonNode?, Path?, Emit, bool> step) =>
+        Guard(c, null, t, tp, (c2, _, t2, tp2, k2) => step(c2, t2, tp2, k2), k, static _ => true);
+
     private Filter CompileIndex(IndexAst ix, Scope? scope)
     {
         var target = Compile(ix.Target, scope);
+        var optional = ix.Optional;
         if (ix.Index is LiteralAst { Value: var keyValue } && Values.Kind(keyValue) is JqKind.String or JqKind.Number)
         {
             var key = keyValue!;
+            if (optional)
+                return (c, e, v, p, k) => target(c, e, v, p, (t, tp) => OptionalIndex(c, t, key, tp, k));
             if (ix.Target is IdentityAst)
                 return (c, e, v, p, k) => k(IndexStep(c, v, key, p), p?.Append(key));
             return (c, e, v, p, k) => target(c, e, v, p, (t, tp) => k(IndexStep(c, t, key, tp), tp?.Append(key)));
         }
         var index = Compile(ix.Index, scope);
+        if (optional)
+            return (c, e, v, p, k) => index(c, e, v, null, (key, _) => target(c, e, v, p, (t, tp) => OptionalIndex(c, t, key, tp, k)));
         return (c, e, v, p, k) => index(c, e, v, null, (key, _) =>
             target(c, e, v, p, (t, tp) => k(IndexStep(c, t, key, tp), tp?.Append(key))));
+    }
+
+    private static bool OptionalIndex(Ctx c, JsonNode? t, JsonNode? key, Path? tp, Emit k)
+    {
+        JsonNode? result;
+        try
+        {
+            result = IndexStep(c, t, key, tp);
+        }
+        catch (JqError)
+        {
+            return true;
+        }
+        return k(result, tp?.Append(key));
     }
 
     private static JsonNode? IndexStep(Ctx c, JsonNode? t, JsonNode? key, Path? tp)
@@ -271,11 +297,12 @@ internal sealed class Compiler
         var target = Compile(sl.Target, scope);
         var from = sl.From is null ? CompileLiteral(null) : Compile(sl.From, scope);
         var to = sl.To is null ? CompileLiteral(null) : Compile(sl.To, scope);
+        var optional = sl.Optional;
         return (c, e, v, p, k) => from(c, e, v, null, (f, _) => to(c, e, v, null, (t, _) =>
             target(c, e, v, p, (x, xp) =>
             {
                 var key = Ops.SliceKey(f, t, c);
-                return k(IndexStep(c, x, key, xp), xp?.Append(key));
+                return optional ? OptionalIndex(c, x, key, xp, k) : k(IndexStep(c, x, key, xp), xp?.Append(key));
             })));
     }
 

@@ -14,10 +14,11 @@ internal static class Dates
     public static JsonArray GmTime(JsonNode? v)
     {
         if (!Values.TryNumber(v, out var t)) throw JqError.Of("gmtime() requires a number");
-        var whole = Math.Floor(t);
+        // jq 1.6: the time is the truncated number; the seconds get the fraction above its floor.
+        var whole = Math.Truncate(t);
         if (double.IsNaN(t) || whole < -62135596800 || whole > 253402300799) throw JqError.Of("gmtime() result out of range");
         var dt = DateTime.UnixEpoch.AddSeconds(whole);
-        var seconds = dt.Second + (t - whole);
+        var seconds = dt.Second + (t - Math.Floor(t));
         return new JsonArray(dt.Year, dt.Month - 1, dt.Day, dt.Hour, dt.Minute, seconds, (int)dt.DayOfWeek, dt.DayOfYear - 1);
     }
 

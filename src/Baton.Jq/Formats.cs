@@ -13,10 +13,11 @@ internal static class Formats
 
     public static string Apply(Ctx ctx, string name, JsonNode? v)
     {
+        if (v is JsonArray or JsonObject) _ = Values.ToJson(v, ctx.Limits.MaxValueDepth);
         var result = name switch
         {
             "text" => Values.ToText(v),
-            "json" => Values.ToJson(v),
+            "json" => Values.ToJson(v, ctx.Limits.MaxValueDepth),
             "html" => Html(Values.ToText(v)),
             "uri" => Uri(Values.ToText(v)),
             "csv" => Csv(v),

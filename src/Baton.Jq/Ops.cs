@@ -144,7 +144,7 @@ internal static class Ops
             var a = ToInt64(Values.Number(l));
             return Values.Num(b == -1 ? 0 : a % b);
         }
-        throw Cannot(l, r, "divided");
+        throw Cannot(l, r, "divided (remainder)");
     }
 
     /// <summary>C's (intmax_t) cast, saturating instead of undefined.</summary>
@@ -277,7 +277,7 @@ internal static class Ops
     }
 
     public static JqError CannotIterate(JsonNode? v) =>
-        JqError.Of(v is null ? "Cannot iterate over null" : $"Cannot iterate over {Values.Describe(v)}");
+        JqError.Of($"Cannot iterate over {Values.Describe(v)}");
 
     /// <summary>.[]: every value, with its key when paths are tracked.</summary>
     public static bool Iterate(Ctx ctx, JsonNode? v, Path? p, Emit k)

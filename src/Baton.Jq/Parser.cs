@@ -351,6 +351,7 @@ internal sealed class Parser
         Enter();
         var start = _tok.Pos;
         var t = ParsePrimary();
+        var stepped = t is IndexAst or SliceAst or IterateAst;
         var n = 0;
         while (true)
         {
@@ -375,10 +376,21 @@ internal sealed class Parser
             }
             else if (IsPunct("?"))
             {
-                t = new TryAst(start, t, null);
+                // jq 1.6: "?" right after an index step makes that step optional; after anything else it is try.
+                t = t switch
+                {
+                    IndexAst { Optional: false } ix when stepped => ix with { Optional = true },
+                    SliceAst { Optional: false } sl when stepped => sl with { Optional = true },
+                    IterateAst { Optional: false } it when stepped => it with { Optional = true },
+                    _ => new TryAst(start, t, null),
+                };
+                stepped = false;
                 Advance();
+                Enter(); n++;
+                continue;
             }
             else break;
+            stepped = true;
             Enter(); n++;
         }
         Exit(n);

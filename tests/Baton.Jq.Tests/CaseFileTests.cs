@@ -75,3 +75,29 @@ public sealed class CaseFileTests
         Assert.True(failures.Count == 0, $"{failures.Count} cases disagree with jq 1.6:\n" + string.Join("\n", failures));
     }
 }
+
+/// <summary>Cases/differences.test: every deliberate difference from jq 1.6, with Baton's answer; jq 1.6 must answer
+/// otherwise, so the list stays true.</summary>
+public sealed class DifferenceFileTests
+{
+    private static readonly List<JqCase> Cases = CaseFile.Read(CaseFile.FilePath("differences.test"));
+
+    [Fact]
+    public void Baton_gives_the_listed_answer_and_jq_16_does_not()
+    {
+        JqCli.RequireInstalled();
+        Assert.NotEmpty(Cases);
+        var failures = new List<string>();
+        foreach (var c in Cases)
+        {
+            var expected = c.Expected.Select(e => JsonNode.Parse(e)).ToList();
+            var actual = JqProgram.Compile(c.Program, variables: []).Run(JsonNode.Parse(c.Input!));
+            if (!JsonCompare.Same(expected, actual))
+                failures.Add($"line {c.Line}: {c.Program}\n  expected {JsonCompare.Show(expected)}\n  Baton    {JsonCompare.Show(actual)}");
+            var r = JqCli.Run(["-c", c.Program], c.Input!);
+            if (r.ExitCode == 0 && JsonCompare.Same(expected, JqCli.ParseLines(r.Stdout)))
+                failures.Add($"line {c.Line}: {c.Program}\n  jq 1.6 gives the same answer: this is no difference");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}

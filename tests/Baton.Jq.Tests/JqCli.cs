@@ -29,8 +29,15 @@ internal static class JqCli
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // jq stopped reading (a compile error, or it crashed): its exit code says so.
+        }
         if (!process.WaitForExit(60_000))
         {
             process.Kill();
