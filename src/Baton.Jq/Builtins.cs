@@ -907,8 +907,6 @@ internal static class Builtins
         def paths: path(..) | select(length > 0);
         def paths(node_filter): . as $dot | paths | select(. as $p | $dot | getpath($p) | node_filter);
         def leaf_paths: paths(scalars);
-        def any(f): reduce (.[] | f) as $x (false; . or $x);
-        def all(f): reduce (.[] | f) as $x (true; . and $x);
         def in(xs): . as $x | xs | has($x);
         def inside(xs): . as $x | xs | contains($x);
         def range($x): range(0; $x);

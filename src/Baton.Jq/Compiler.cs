@@ -649,7 +649,8 @@ internal sealed class Compiler
                 foreach (var x in slots) env = new Env(env, x);
                 return body(env);
             });
-        });
+        }
+        );
     }
 
     private Filter CompileBind(BindAst bind, Scope? scope)

@@ -154,7 +154,9 @@ internal static class Dates
                     else throw Mismatch();
                     break;
                 case 'a': case 'A': if (!TakeName(Days)) throw Mismatch(); break;
-                case 'b': case 'B': case 'h':
+                case 'b':
+                case 'B':
+                case 'h':
                     {
                         var m = TakeNameIndex(Months);
                         if (m < 0) throw Mismatch();

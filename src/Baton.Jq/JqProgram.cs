@@ -17,9 +17,9 @@ public sealed class JqProgram
     });
 
     private readonly Filter _filter;
-    private readonly JsonNode[]? _simplePath;
+    private readonly (string? Name, double Index)[]? _simplePath;
 
-    private JqProgram(string source, JqLimits limits, Filter filter, JsonNode[]? simplePath)
+    private JqProgram(string source, JqLimits limits, Filter filter, (string? Name, double Index)[]? simplePath)
     {
         Source = source;
         Limits = limits;
@@ -49,7 +49,7 @@ public sealed class JqProgram
     }
 
     /// <summary>A chain of constant fields and indexes from "." (such as .a.b[0]) walks the nodes directly.</summary>
-    private static JsonNode[]? SimplePath(Ast ast)
+    private static (string? Name, double Index)[]? SimplePath(Ast ast)
     {
         var keys = new List<JsonNode>();
         while (ast is IndexAst { Index: LiteralAst { Value: { } key } } ix && Values.Kind(key) is JqKind.String or JqKind.Number)
@@ -59,7 +59,7 @@ public sealed class JqProgram
         }
         if (ast is not IdentityAst || keys.Count == 0) return null;
         keys.Reverse();
-        return [.. keys];
+        return [.. keys.Select(k => Values.TryString(k, out var name) ? (name, 0.0) : ((string?)null, Values.Number(k)))];
     }
 
     /// <summary>Runs the program on one input and returns every result, in order.</summary>
@@ -121,18 +121,18 @@ public sealed class JqProgram
     private bool TryWalk(JsonNode? input, out JsonNode? result)
     {
         var cur = input;
-        foreach (var key in _simplePath!)
+        foreach (var (name, index) in _simplePath!)
         {
             switch (cur)
             {
                 case null:
                     break;
-                case JsonObject o when key is JsonValue kv && kv.TryGetValue(out string? name):
+                case JsonObject o when name is not null:
                     cur = o.TryGetPropertyValue(name, out var next) ? next : null;
                     break;
-                case JsonArray a when key is JsonValue kv && kv.TryGetValue(out double d) && d == Math.Floor(d):
-                    if (d < 0) d += a.Count;
-                    cur = d >= 0 && d < a.Count ? a[(int)d] : null;
+                case JsonArray a when name is null && index == Math.Floor(index):
+                    var i = index < 0 ? index + a.Count : index;
+                    cur = i >= 0 && i < a.Count ? a[(int)i] : null;
                     break;
                 default:
                     result = null;
@@ -141,7 +141,7 @@ public sealed class JqProgram
         }
         result = cur;
         // Non-finite numbers and odd value kinds take the general path, which normalises them.
-        if (cur is JsonValue v && v.TryGetValue(out double x) && !double.IsFinite(x)) return false;
+        if (cur is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && Values.TryNumber(v, out var x) && !double.IsFinite(x)) return false;
         return true;
     }
 

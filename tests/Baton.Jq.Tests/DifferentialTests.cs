@@ -10,6 +10,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
 {
     private const int Programs = 1_500;
     private const int InputsPerProgram = 8;
+    private const int Batch = 50;
 
     private sealed record Outcome(bool CompileError, string? Error, List<JsonNode?>? Results);
 
@@ -20,10 +21,16 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         var generator = new ProgramGenerator(seed: 20261215);
         var inputs = Enumerable.Range(0, 64).Select(_ => generator.Document()).ToList();
         var cases = Enumerable.Range(0, Programs).Select(i =>
-            (Program: generator.Program(), Inputs: Enumerable.Range(0, InputsPerProgram).Select(j => inputs[(i * 7 + j * 13) % inputs.Count]).ToList())).ToList();
+            (Program: generator.Program(), Inputs: Enumerable.Range(0, InputsPerProgram).Select(j => inputs[(i / Batch * 7 + j * 13) % inputs.Count]).ToList())).ToList();
 
+        // One jq process per batch of programs (they share their inputs): jq's start-up dominates otherwise.
         var jqOutcomes = new List<Outcome>[cases.Count];
-        Parallel.For(0, cases.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => jqOutcomes[i] = RunJq(cases[i].Program, cases[i].Inputs));
+        Parallel.For(0, (cases.Count + Batch - 1) / Batch, new ParallelOptions { MaxDegreeOfParallelism = 2 }, b =>
+        {
+            var batch = cases.Skip(b * Batch).Take(Batch).ToList();
+            var outcomes = RunJqBatch(batch.Select(c => c.Program).ToList(), batch[0].Inputs);
+            for (var i = 0; i < batch.Count; i++) jqOutcomes[b * Batch + i] = outcomes[i];
+        });
 
         var total = 0;
         var agree = 0;
@@ -83,6 +90,28 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         }).ToList();
     }
 
+    /// <summary>Many programs in one jq process: each input gives one line, an array of {"ok": [results]} or {"err": e}
+    /// per program. When the batch does not compile or jq ends early, each program runs on its own.</summary>
+    private static List<Outcome>[] RunJqBatch(List<string> programs, List<JsonNode?> inputs)
+    {
+        var stdin = new StringBuilder();
+        foreach (var input in inputs) stdin.Append(ProgramGenerator.Show(input)).Append('\n');
+        var combined = "[" + string.Join(",\n", programs.Select(p => $"(try {{ok: [{p}\n]}} catch {{err: .}})")) + "]";
+        var r = JqCli.Run(["-c", combined], stdin.ToString());
+        var lines = r.ExitCode == 0 ? JqCli.ParseLines(r.Stdout) : [];
+        if (lines.Count != inputs.Count) return programs.Select(p => RunJq(p, inputs)).ToArray();
+        var result = programs.Select(_ => new List<Outcome>()).ToArray();
+        foreach (var line in lines)
+        {
+            var perProgram = (JsonArray)line!;
+            for (var i = 0; i < programs.Count; i++) result[i].Add(ToOutcome((JsonObject)perProgram[i]!));
+        }
+        return result;
+    }
+
+    private static Outcome ToOutcome(JsonObject o) =>
+        o.TryGetPropertyValue("ok", out var ok) ? new Outcome(false, null, [.. ((JsonArray)ok!).Select(x => x?.DeepClone())]) : new Outcome(false, o["err"]?.ToJsonString() ?? "null", null);
+
     /// <summary>One jq process per program over all its inputs: each input gives one line, {"ok": [results]} or {"err": e}.</summary>
     private static List<Outcome> RunJq(string program, List<JsonNode?> inputs)
     {
@@ -92,11 +121,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         if (r.ExitCode == 3) return inputs.Select(_ => new Outcome(true, r.Stderr.Trim(), null)).ToList();
         var lines = JqCli.ParseLines(r.Stdout);
         var outcomes = new List<Outcome>();
-        foreach (var line in lines)
-        {
-            var o = (JsonObject)line!;
-            outcomes.Add(o.TryGetPropertyValue("ok", out var ok) ? new Outcome(false, null, [.. ((JsonArray)ok!)]) : new Outcome(false, o["err"]?.ToJsonString() ?? "null", null));
-        }
+        foreach (var line in lines) outcomes.Add(ToOutcome((JsonObject)line!));
         if (outcomes.Count < inputs.Count && inputs.Count > 1)
         {
             // jq itself ended (a crash): run the rest one by one, so only the input that crashes it counts as an error.

@@ -120,7 +120,8 @@ internal sealed class ProgramGenerator(int seed)
             case 2: return JsonValue.Create(_random.Next(-3, 11));
             case 3: return JsonValue.Create(Pick([0.5, 1.5, -2.25, 100.0, 1e3, 0.1]));
             case 4: case 5: return JsonValue.Create(Pick(Strings));
-            case 6: case 7:
+            case 6:
+            case 7:
                 {
                     var a = new JsonArray();
                     var n = _random.Next(5);
