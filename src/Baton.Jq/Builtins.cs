@@ -739,42 +739,32 @@ internal static class Builtins
                 if (!a[0](c, e, v, p, k)) return false;
             }
         });
-        Gen("while", 2, a => (c, e, v, p, k) => Unfold(c, v, p, (x, xp) =>
-        {
-            var acts = new List<Act>();
-            var truths = new List<bool>();
-            var ok = Truthies(c, e, x, a[0], truths, acts);
-            Act? tail = ok ? null : acts[^1];
-            acts.Clear();
-            foreach (var t in truths)
-            {
-                if (!t) continue;
-                acts.Add(new Act(ActKind.Emit, x, xp));
-                Collect(c, e, x, xp, a[1], acts);
-            }
-            if (tail is { } last) acts.Add(last);
-            return acts;
-        }, k));
-        Gen("until", 2, a => (c, e, v, p, k) => Unfold(c, v, p, (x, xp) =>
-        {
-            var acts = new List<Act>();
-            var truths = new List<bool>();
-            var ok = Truthies(c, e, x, a[0], truths, acts);
-            Act? tail = ok ? null : acts[^1];
-            acts.Clear();
-            foreach (var t in truths)
-            {
-                if (t) acts.Add(new Act(ActKind.Emit, x, xp));
-                else Collect(c, e, x, xp, a[1], acts);
-            }
-            if (tail is { } last) acts.Add(last);
-            return acts;
-        }, k));
+        // def _while: if cond then ., (update | _while) else empty end;  def _until: if cond then . else (update | _until) end;
+        Gen("while", 2, a => Loop(a[0], a[1], emitWhen: true, continueWhen: true));
+        Gen("until", 2, a => Loop(a[0], a[1], emitWhen: true, continueWhen: false));
         Gen("range", 2, a => (c, e, v, p, k) => a[0](c, e, v, null, (from, _) => a[1](c, e, v, null, (upto, _) =>
             Range(c, Num(from), Num(upto), 1, p, k))));
         Gen("range", 3, a => (c, e, v, p, k) => a[0](c, e, v, null, (from, _) => a[1](c, e, v, null, (upto, _) => a[2](c, e, v, null, (by, _) =>
             Range(c, Num(from), Num(upto), Num(by), p, k)))));
     }
+
+    /// <summary>while/until: for each output of cond, the value is emitted when it is emitWhen, and update's outputs
+    /// are processed next when it is continueWhen.</summary>
+    private static Filter Loop(Filter cond, Filter update, bool emitWhen, bool continueWhen) => (c, e, v, p, k) => Unfold(c, v, p, (x, xp) =>
+    {
+        var acts = new List<Act>();
+        var truths = new List<bool>();
+        var ok = Truthies(c, e, x, cond, truths, acts);
+        Act? tail = ok ? null : acts[^1];
+        acts.Clear();
+        foreach (var t in truths)
+        {
+            if (t == emitWhen) acts.Add(new Act(ActKind.Emit, x, xp));
+            if (t == continueWhen) Collect(c, e, x, xp, update, acts);
+        }
+        if (tail is { } last) acts.Add(last);
+        return acts;
+    }, k);
 
     private static Filter Recurse(Filter f, Filter? cond) => (c, e, v, p, k) => Unfold(c, v, p, (x, xp) =>
     {

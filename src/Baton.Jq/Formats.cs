@@ -63,16 +63,22 @@ internal static class Formats
         return sb.ToString();
     }
 
-    private static JsonArray Row(JsonNode? v, string what) =>
-        v as JsonArray ?? throw JqError.Of($"{Values.Describe(v)} cannot be {what}-formatted, only array");
+    private static string Csv(JsonNode? v) =>
+        Row(v, "csv", ',', s => "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
 
-    private static string Csv(JsonNode? v)
+    private static string Tsv(JsonNode? v) =>
+        Row(v, "tsv", '\t', s => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal));
+
+    /// <summary>@csv and @tsv: an array's scalars joined, strings written by quote, null as nothing.</summary>
+    private static string Row(JsonNode? v, string what, char separator, Func<string, string> quote)
     {
+        var row = v as JsonArray ?? throw JqError.Of($"{Values.Describe(v)} cannot be {what}-formatted, only array");
         var sb = new StringBuilder();
         var first = true;
-        foreach (var x in Row(v, "csv"))
+        foreach (var x in row)
         {
-            if (!first) sb.Append(',');
+            if (!first) sb.Append(separator);
             first = false;
             switch (Values.Kind(x))
             {
@@ -80,40 +86,7 @@ internal static class Formats
                 case JqKind.True: sb.Append("true"); break;
                 case JqKind.False: sb.Append("false"); break;
                 case JqKind.Number: sb.Append(Values.FormatNumber(Values.Number(x))); break;
-                case JqKind.String: sb.Append('"').Append(Values.String(x).Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"'); break;
-                default: throw JqError.Of($"{Values.Describe(x)} is not valid in a csv row");
-            }
-        }
-        return sb.ToString();
-    }
-
-    private static string Tsv(JsonNode? v)
-    {
-        var sb = new StringBuilder();
-        var first = true;
-        foreach (var x in Row(v, "tsv"))
-        {
-            if (!first) sb.Append('\t');
-            first = false;
-            switch (Values.Kind(x))
-            {
-                case JqKind.Null: break;
-                case JqKind.True: sb.Append("true"); break;
-                case JqKind.False: sb.Append("false"); break;
-                case JqKind.Number: sb.Append(Values.FormatNumber(Values.Number(x))); break;
-                case JqKind.String:
-                    foreach (var c in Values.String(x))
-                    {
-                        sb.Append(c switch
-                        {
-                            '\\' => "\\\\",
-                            '\t' => "\\t",
-                            '\n' => "\\n",
-                            '\r' => "\\r",
-                            _ => c.ToString(),
-                        });
-                    }
-                    break;
+                case JqKind.String: sb.Append(quote(Values.String(x))); break;
                 default: throw JqError.Of($"{Values.Describe(x)} is not valid in a csv row");
             }
         }
