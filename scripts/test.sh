@@ -19,6 +19,7 @@ need_apt() { # need_apt <command> <package>: installs the Debian package when th
 }
 command -v dotnet >/dev/null 2>&1 || { echo "scripts/test.sh: the .NET SDK 10 (dotnet) is required" >&2; exit 1; }
 need_apt python3 python3
+need_apt jq jq   # Baton.Jq.Tests compares Baton.Jq with Debian's jq 1.6
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

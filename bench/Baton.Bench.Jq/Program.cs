@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Baton.Bench.Jq.JqBenchmarks).Assembly).Run(args);
