@@ -90,7 +90,7 @@ public sealed class SecretHandOff(SecretVault vault)
             Collect(template, run.SecretVariables, allowed);
             var readsSealed = ReadsSealed(template, run);
             if (readsSealed) Unseal(template, input, new UnsealingScope(run, task.TaskId, environment, vault));
-            seal = task.TaskType == Core.Definitions.TaskTypes.Inline && (allowed.Count > 0 || readsSealed);
+            seal = Core.Definitions.TaskTypes.ComputesOnInput(task.TaskType) && (allowed.Count > 0 || readsSealed);
         }
         return new HandOffPlan(input, allowed, run.CreatedBy, seal) { Origin = allowed.Count == 0 ? null : OriginOf(run.WorkflowDefinition) };
     }

@@ -28,6 +28,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<ISystemTask, UpdateSecretTask>();
         services.AddSingleton<ISystemTask, Tasks.SubWorkflow.SubWorkflowTask>();
         services.AddSingleton<ISystemTask, Tasks.StartWorkflow.StartWorkflowTask>();
+        services.AddSingleton<ISystemTask, Tasks.JsonJqTransform.JsonJqTransformTask>();
         services.AddSingleton<SystemTaskRegistry>();
         services.AddBatonTaskTypes();
         services.AddSingleton<SecretHandOff>();
@@ -58,6 +59,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.Human.HumanTaskType>();
         services.AddSingleton<TaskType, Tasks.SubWorkflow.SubWorkflowTaskType>();
         services.AddSingleton<TaskType, Tasks.StartWorkflow.StartWorkflowTaskType>();
+        services.AddSingleton<TaskType, Tasks.JsonJqTransform.JsonJqTransformTaskType>();
         services.AddSingleton<TaskTypeRegistry>();
         return services;
     }
