@@ -40,6 +40,8 @@ internal sealed class BenchOptions
           --json FILE           also write the numbers as JSON
           --check-targets       exit 3 when a target is missed (>= 1000 wf/s, p99 < 100 ms, RSS < 150/512 MB)
         variants:
+          --shape NAME          three-step (default), fork10 (FORK_JOIN of 10 HTTP calls, JOIN, INLINE) or
+                                loop10 (DO_WHILE of 10 HTTP calls, INLINE); every shape ends with d = 2n
           --secret-headers K    HTTP tasks send K headers X-Secret-i: ${workflow.secrets.bench-secret-i};
                                 the secrets are PUT first with random values and the peer checks them
           --token JWT           send X-Authorization: JWT on every server call
@@ -89,6 +91,9 @@ internal sealed class BenchOptions
     public bool CheckTargets { get; private set; }
 
     public int SecretHeaders { get; private set; }
+
+    /// <summary>The workflow shape the load runs (see <see cref="BenchWorkflow.Shapes"/>).</summary>
+    public string Shape { get; private set; } = "three-step";
 
     public string? Token { get; private set; }
 
@@ -142,6 +147,10 @@ internal sealed class BenchOptions
                 case "--baseline-pid": options.BaselinePid = ParseInt(name, Value(), 1, int.MaxValue); break;
                 case "--json": options.JsonPath = Value(); break;
                 case "--check-targets": options.CheckTargets = true; break;
+                case "--shape":
+                    options.Shape = Value();
+                    if (!BenchWorkflow.Shapes.Contains(options.Shape)) throw new ArgumentException($"--shape: '{options.Shape}' is not one of {string.Join(", ", BenchWorkflow.Shapes)}");
+                    break;
                 case "--secret-headers": options.SecretHeaders = ParseInt(name, Value(), 0, 64); break;
                 case "--token": options.Token = Value(); break;
                 case "--key-id": options.KeyId = Value(); break;

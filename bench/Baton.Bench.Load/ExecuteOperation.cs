@@ -10,13 +10,13 @@ namespace Baton.Bench.Load;
 /// {"name","version","input":{"n"}}. Counted only when status is COMPLETED and output.d == 2n; anything
 /// else is an error bucketed by reason, with the first response of each reason kept as a sample.
 /// </summary>
-internal sealed class ExecuteOperation(BatonApi api, int waitForSeconds, int version = BenchWorkflow.Version) : ILoadOperation
+internal sealed class ExecuteOperation(BatonApi api, int waitForSeconds, int version = BenchWorkflow.Version, string name = BenchWorkflow.Name) : ILoadOperation
 {
     private const int MaxSamples = 20;
 
     private readonly string path = string.Create(
         CultureInfo.InvariantCulture,
-        $"api/workflow/execute/{BenchWorkflow.Name}/{version}?waitForSeconds={waitForSeconds}");
+        $"api/workflow/execute/{name}/{version}?waitForSeconds={waitForSeconds}");
 
     private readonly ConcurrentDictionary<string, string> samples = new(StringComparer.Ordinal);
 
@@ -26,7 +26,7 @@ internal sealed class ExecuteOperation(BatonApi api, int waitForSeconds, int ver
     {
         var body = Encoding.UTF8.GetBytes(string.Create(
             CultureInfo.InvariantCulture,
-            $$$"""{"name":"{{{BenchWorkflow.Name}}}","version":{{{version}}},"input":{"n":{{{sequence}}}}}"""));
+            $$$"""{"name":"{{{name}}}","version":{{{version}}},"input":{"n":{{{sequence}}}}}"""));
         using var request = api.CreateRequest(HttpMethod.Post, path, body);
         using var response = await api.SendAsync(request, cancellationToken);
         var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);

@@ -117,14 +117,14 @@ internal static class Program
                 return await CompareAuthAsync(api, baseline, options, warmup, duration, drain, cancellationToken);
             }
 
-            execute = new ExecuteOperation(api, options.WaitForSeconds);
+            execute = new ExecuteOperation(api, options.WaitForSeconds, name: BenchWorkflow.NameOf(options.Shape));
             if (await execute.RunOnceAsync(1, cancellationToken) is { } failure)
             {
                 var sample = execute.ErrorSamples.GetValueOrDefault(failure, "");
                 throw new BenchSetupException($"first workflow run failed ({failure}): {sample}");
             }
 
-            Console.WriteLine($"registered {BenchWorkflow.Name} v{BenchWorkflow.Version}; a first run completed with the right output; running load…");
+            Console.WriteLine($"registered {BenchWorkflow.NameOf(options.Shape)} v{BenchWorkflow.Version}; a first run completed with the right output; running load…");
             var operation = execute;
             workflows = await Sampled(sampler, () => LoadRunner.RunAsync(operation, options.Clients, warmup, duration, drain, cancellationToken), cancellationToken);
         }
@@ -198,7 +198,10 @@ internal static class Program
         }
 
         await api.RegisterWorkflowAsync(
-            BenchWorkflow.Build(options.SecretHeaders > 0 ? peer.SecureEchoUri : peer.EchoUri, options.SecretHeaders), cancellationToken);
+            options.Shape == "three-step"
+                ? BenchWorkflow.Build(options.SecretHeaders > 0 ? peer.SecureEchoUri : peer.EchoUri, options.SecretHeaders)
+                : BenchWorkflow.BuildShape(options.Shape, peer.EchoUri),
+            cancellationToken);
     }
 
     /// <summary>
