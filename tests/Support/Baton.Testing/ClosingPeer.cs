@@ -19,6 +19,8 @@ public sealed class ClosingPeer : IAsyncDisposable
     private int _connections;
     private int _answered;
     private int _inFlight;
+    private int _open;
+    private int _maxOpen;
 
     private ClosingPeer(int resetFirst, int backlog, int answerDelayMs)
     {
@@ -39,6 +41,9 @@ public sealed class ClosingPeer : IAsyncDisposable
 
     /// <summary>Requests answered so far.</summary>
     public int Answered => Volatile.Read(ref _answered);
+
+    /// <summary>The most connections it had accepted and not yet closed at one time.</summary>
+    public int MaxOpen => Volatile.Read(ref _maxOpen);
 
     /// <summary>Requests read and not answered yet (held by the answer delay).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -65,6 +70,11 @@ public sealed class ClosingPeer : IAsyncDisposable
 
     private async Task ServeAsync(Socket socket, bool reset)
     {
+        var open = Interlocked.Increment(ref _open);
+        for (var max = Volatile.Read(ref _maxOpen); open > max; max = Volatile.Read(ref _maxOpen))
+        {
+            if (Interlocked.CompareExchange(ref _maxOpen, open, max) == max) break;
+        }
         try
         {
             using var stream = new NetworkStream(socket, ownsSocket: false);
@@ -97,6 +107,7 @@ public sealed class ClosingPeer : IAsyncDisposable
         finally
         {
             socket.Dispose();
+            Interlocked.Decrement(ref _open);
         }
     }
 
