@@ -73,6 +73,7 @@ public static class BatonServer
         builder.Services.AddSingleton<SecretVault>();
         builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
         builder.Services.AddBatonEngine();
+        builder.Services.AddHostedService<IdleMemoryTrim>();
         DeferredHostedServices.Defer(builder.Services);
 
         builder.Services.ConfigureHttpJsonOptions(o =>
