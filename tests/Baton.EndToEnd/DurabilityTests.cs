@@ -50,13 +50,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : OwnServerTests
     {
         using var client = new BatonClient(Server);
         var type = Defs.Unique("held_work");
-        (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject
-        {
-            ["name"] = type,
-            ["retryCount"] = 1,
-            ["retryDelaySeconds"] = 0,
-            ["responseTimeoutSeconds"] = 2,
-        }))).ShouldBe(HttpStatusCode.OK);
+        await RegisterWorkerTypeAsync(client, type, retryCount: 1, responseTimeoutSeconds: 2);
         var name = Defs.Unique("held");
         await client.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(type, "work")));
         var answered = await client.StartAsync(name);
@@ -99,13 +93,7 @@ public sealed class DurabilityTests(ITestOutputHelper output) : OwnServerTests
         var name = Defs.Unique("durable");
         var type = Defs.Unique("durable_work");
         // A worker whose poll answer was lost in a kill gets its task back after the response timeout.
-        (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject
-        {
-            ["name"] = type,
-            ["retryCount"] = 5,
-            ["retryDelaySeconds"] = 0,
-            ["responseTimeoutSeconds"] = 2,
-        }))).ShouldBe(HttpStatusCode.OK);
+        await RegisterWorkerTypeAsync(client, type, retryCount: 5, responseTimeoutSeconds: 2);
         await client.RegisterWorkflowAsync(Defs.Workflow(name,
             Defs.Simple(type, "work", new JsonObject { ["n"] = "${workflow.input.n}" }),
             Defs.Http("call", $"{peer.BaseUrl}/closing", "POST", body: new JsonObject { ["n"] = "${work.output.n}" }),
@@ -176,6 +164,15 @@ public sealed class DurabilityTests(ITestOutputHelper output) : OwnServerTests
             }
         }
     }
+
+    private static async Task RegisterWorkerTypeAsync(BatonClient client, string type, int retryCount, int responseTimeoutSeconds) =>
+        (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject
+        {
+            ["name"] = type,
+            ["retryCount"] = retryCount,
+            ["retryDelaySeconds"] = 0,
+            ["responseTimeoutSeconds"] = responseTimeoutSeconds,
+        }))).ShouldBe(HttpStatusCode.OK);
 
     /// <summary>What the workers saw: each poll answer with the time its poll was sent, each acknowledged result with its time.</summary>
     private sealed class WorkLog
