@@ -99,7 +99,7 @@ public sealed class HttpTask : ISystemTask, IDisposable
         var connectTimeoutMs = first.Options.TryGetValue(ConnectTimeoutKey, out var connectMs) ? connectMs : _options.HttpConnectTimeoutMs;
         // At most HttpMaxConnectionsPerPeer executions talk to one peer at a time. The wait for a slot comes before
         // the timeouts start: it is bounded by the executions ahead, each of which holds its slot no longer than its
-        // own connect and read time.
+        // own timeouts allow (its sends' connections and its read time).
         using var slot = await _peers.AcquireAsync(PeerConnectionLimit.PeerOf(first.RequestUri), ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(readTimeoutMs);
