@@ -31,8 +31,10 @@ curl -sf -o /dev/null -H "X-Authorization: $token" -X POST "$base/api/metadata/w
     { "name": "shout", "taskReferenceName": "shout", "type": "INLINE",
       "inputParameters": { "evaluatorType": "javascript", "status": "${call.output.response.body.status}",
                            "expression": "(function(){ return $.status + \" from the bench\"; })()" } } ] }'
-seq 1 "$runs" | xargs -P "$parallel" -I{} curl -sf -o /dev/null -H "X-Authorization: $token" -X POST \
-    "$base/api/workflow/execute/hello_http/1" -H 'Content-Type: application/json' -d '{"input": {}}'
+seq 1 "$runs" | xargs -P "$parallel" -I@@ curl -s -o /dev/null -w "%{http_code}\n" -H "X-Authorization: $token" -X POST \
+    "$base/api/workflow/execute/hello_http/1" -H 'Content-Type: application/json' -d '{"input": {}}' >"$folder/codes"
+failed="$(grep -vc '^200$' "$folder/codes" || true)"
+[ "$failed" = 0 ] || { echo "idle-memory.sh: $failed of $runs runs were not answered 200: $(sort "$folder/codes" | uniq -c | tr '\n' ' ')" >&2; exit 1; }
 sleep 1
 after="$(rss)"
 sleep "$idle"
