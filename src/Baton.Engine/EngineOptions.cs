@@ -19,6 +19,13 @@ public sealed class EngineOptions
     public int HttpConnectTimeoutMs { get; set; } = 3000;
     public int HttpReadTimeoutMs { get; set; } = 3000;
 
+    /// <summary>
+    /// HTTP task executions in flight to one peer (scheme, host and port) at most; the others wait for a slot, and the
+    /// wait is not counted in their connect or read timeout. A burst larger than a peer's accept backlog otherwise has
+    /// its handshakes and requests dropped by the peer's kernel and answered seconds later, after the timeouts.
+    /// </summary>
+    public int HttpMaxConnectionsPerPeer { get; set; } = 64;
+
     /// <summary>Largest HTTP task response body kept in the task output; longer bodies are cut and say so.</summary>
     public int HttpMaxResponseBytes { get; set; } = 1024 * 1024;
 }

@@ -544,9 +544,29 @@ public sealed class WorkflowExecutor(
         if (!await store.RemoveWorkflowAsync(workflowId, ct)) throw WorkflowNotFound(workflowId);
     }
 
-    /// <summary>Lets the decider look at a run again (timers, recovery, PUT /decide).</summary>
+    /// <summary>Lets the decider look at a run again (timers, PUT /decide).</summary>
     public Task DecideAsync(string workflowId, CancellationToken ct) =>
         MutateAsync(workflowId, (_, _) => false, ct);
+
+    /// <summary>
+    /// Carries a run on after a restart. While the server was down no worker could report, so the response timeout of
+    /// each task a worker holds runs again from now: otherwise the decider would time out, at once, a task whose worker
+    /// has its answer ready and is retrying it, and the answer the worker then gets acknowledged is ignored.
+    /// </summary>
+    public Task ResumeAfterRestartAsync(string workflowId, CancellationToken ct) =>
+        MutateAsync(workflowId, (run, now) =>
+        {
+            if (run.Status != WorkflowStatus.Running) return false;
+            var held = false;
+            foreach (var task in run.Tasks)
+            {
+                if (task.Status != TaskStatus.InProgress || !WorkflowDecider.IsWorkerTask(task) || task.ResponseTimeoutSeconds <= 0) continue;
+                task.UpdateTime = now;
+                held = true;
+            }
+            if (held) run.UpdateTime = now;
+            return held;
+        }, ct);
 
     // ---- worker tasks ---------------------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ namespace Baton.Engine.Hosting;
 
 /// <summary>
 /// Starts the engine: loads task definitions, carries on every run that was active when the server last stopped
-/// (deciding each again re-queues its worker tasks and re-runs its unfinished system tasks), then wakes runs
-/// whose timers come due. The server is ready only after recovery.
+/// (deciding each again re-queues its worker tasks and re-runs its unfinished system tasks; the response timeout of a
+/// task a worker holds runs again from the restart), then wakes runs whose timers come due. The server is ready only after recovery.
 /// </summary>
 public sealed class EngineHost(
     IExecutionStore store,
@@ -29,7 +29,7 @@ public sealed class EngineHost(
         {
             try
             {
-                await executor.DecideAsync(id, cancellationToken);
+                await executor.ResumeAfterRestartAsync(id, cancellationToken);
                 await executor.ReconcileChildrenAsync(id, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)

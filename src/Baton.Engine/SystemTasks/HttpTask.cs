@@ -47,11 +47,13 @@ public sealed class HttpTask : ISystemTask, IDisposable
     private readonly SecretRedactor _redactor;
     private readonly HttpClient _client;
     private readonly HttpClient _freshClient;
+    private readonly PeerConnectionLimit _peers;
 
     public HttpTask(IOptions<EngineOptions> options, SecretRedactor redactor)
     {
         _options = options.Value;
         _redactor = redactor;
+        _peers = new PeerConnectionLimit(_options.HttpMaxConnectionsPerPeer);
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
@@ -95,6 +97,10 @@ public sealed class HttpTask : ISystemTask, IDisposable
         // (read). Counting the connection in the read time made a burst larger than a peer's accept backlog time out:
         // a dropped SYN is sent again only after 1 s and 3 s.
         var connectTimeoutMs = first.Options.TryGetValue(ConnectTimeoutKey, out var connectMs) ? connectMs : _options.HttpConnectTimeoutMs;
+        // At most HttpMaxConnectionsPerPeer executions talk to one peer at a time. The wait for a slot comes before
+        // the timeouts start: it is bounded by the executions ahead, each of which holds its slot no longer than its
+        // own timeouts allow (its sends' connections and its read time).
+        using var slot = await _peers.AcquireAsync(PeerConnectionLimit.PeerOf(first.RequestUri), ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(readTimeoutMs);
         var timer = new ExecutionTimer(timeout, connectTimeoutMs, readTimeoutMs);

@@ -36,7 +36,10 @@ public static class BatonServer
 
         var serverOptions = builder.Configuration.GetSection("Baton").Get<ServerOptions>() ?? new ServerOptions();
         // Every section is bound once here, so a malformed setting stops the start before anything is bound or written.
-        _ = builder.Configuration.GetSection("Baton:Engine").Get<EngineOptions>();
+        if (builder.Configuration.GetSection("Baton:Engine").Get<EngineOptions>() is { HttpMaxConnectionsPerPeer: < 1 } engine)
+        {
+            throw new ArgumentException($"the setting Baton:Engine:HttpMaxConnectionsPerPeer is {engine.HttpMaxConnectionsPerPeer}; it must be at least 1 (default 64).");
+        }
         _ = builder.Configuration.GetSection("Baton:Secrets").Get<SecretsOptions>();
         _ = builder.Configuration.GetSection("Baton:Auth").Get<AccessOptions>();
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection("Baton"));
@@ -74,6 +77,7 @@ public static class BatonServer
         builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
         builder.Services.AddBatonEngine();
         builder.Services.AddBatonScheduler(); // after the engine: the scheduler starts once the engine has recovered
+        builder.Services.AddHostedService<IdleMemoryTrim>();
         DeferredHostedServices.Defer(builder.Services);
 
         builder.Services.ConfigureHttpJsonOptions(o =>

@@ -7,18 +7,25 @@ namespace Baton.Testing;
 /// <summary>
 /// A raw HTTP/1.0 peer on loopback for transport faults: it reads each request (head and Content-Length body) and
 /// answers close-delimited (<c>HTTP/1.0 200</c>, no Content-Length, then it closes the connection), except that the
-/// first <see cref="ResetFirst"/> connections are reset (RST) after the request was read, with no answer.
+/// first <see cref="ResetFirst"/> connections are reset (RST) after the request was read, with no answer. With an
+/// answer delay it holds each request that long before answering, so requests are in flight when something happens.
 /// </summary>
 public sealed class ClosingPeer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly int _answerDelayMs;
     private int _connections;
+    private int _answered;
+    private int _inFlight;
+    private int _open;
+    private int _maxOpen;
 
-    private ClosingPeer(int resetFirst, int backlog)
+    private ClosingPeer(int resetFirst, int backlog, int answerDelayMs)
     {
         ResetFirst = resetFirst;
+        _answerDelayMs = answerDelayMs;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start(backlog);
         BaseUrl = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
@@ -32,7 +39,16 @@ public sealed class ClosingPeer : IAsyncDisposable
     /// <summary>Connections accepted so far.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
-    public static ClosingPeer Start(int resetFirst = 0, int backlog = 512) => new(resetFirst, backlog);
+    /// <summary>Requests answered so far.</summary>
+    public int Answered => Volatile.Read(ref _answered);
+
+    /// <summary>The most connections it had accepted and not yet closed at one time.</summary>
+    public int MaxOpen => Volatile.Read(ref _maxOpen);
+
+    /// <summary>Requests read and not answered yet (held by the answer delay).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public static ClosingPeer Start(int resetFirst = 0, int backlog = 512, int answerDelayMs = 0) => new(resetFirst, backlog, answerDelayMs);
 
     private async Task AcceptAsync()
     {
@@ -52,8 +68,13 @@ public sealed class ClosingPeer : IAsyncDisposable
         }
     }
 
-    private static async Task ServeAsync(Socket socket, bool reset)
+    private async Task ServeAsync(Socket socket, bool reset)
     {
+        var open = Interlocked.Increment(ref _open);
+        for (var max = Volatile.Read(ref _maxOpen); open > max; max = Volatile.Read(ref _maxOpen))
+        {
+            if (Interlocked.CompareExchange(ref _maxOpen, open, max) == max) break;
+        }
         try
         {
             using var stream = new NetworkStream(socket, ownsSocket: false);
@@ -63,16 +84,30 @@ public sealed class ClosingPeer : IAsyncDisposable
                 socket.LingerState = new LingerOption(true, 0); // close with RST
                 return;
             }
+            if (_answerDelayMs > 0)
+            {
+                Interlocked.Increment(ref _inFlight);
+                try
+                {
+                    await Task.Delay(_answerDelayMs, _stop.Token);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _inFlight);
+                }
+            }
             await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"ok\":true}"));
             socket.Shutdown(SocketShutdown.Send);
+            Interlocked.Increment(ref _answered);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             // The client went away: nothing to answer.
         }
         finally
         {
             socket.Dispose();
+            Interlocked.Decrement(ref _open);
         }
     }
 
