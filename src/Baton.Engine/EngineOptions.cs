@@ -26,6 +26,15 @@ public sealed class EngineOptions
     /// </summary>
     public int HttpMaxConnectionsPerPeer { get; set; } = 64;
 
+    /// <summary>
+    /// Task entries one run may hold. A loop without keepLastN, a fork or retries past it fail the run, naming the limit:
+    /// a run's entries are read and written as one, so an unbounded one would grow every commit of it.
+    /// </summary>
+    public int MaxTasksPerRun { get; set; } = 10_000;
+
+    /// <summary>How deep SUB_WORKFLOW runs may nest (a workflow that starts itself would otherwise never stop).</summary>
+    public int MaxSubWorkflowDepth { get; set; } = 32;
+
     /// <summary>Largest HTTP task response body kept in the task output; longer bodies are cut and say so.</summary>
     public int HttpMaxResponseBytes { get; set; } = 1024 * 1024;
 }

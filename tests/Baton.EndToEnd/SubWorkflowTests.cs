@@ -132,6 +132,19 @@ public sealed class SubWorkflowTests(ServerFixture fixture) : IDisposable
         Assert.Contains("$.tasks[0].inputParameters", reply.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_workflow_that_starts_itself_stops_at_the_nesting_limit_and_fails_all_the_way_up()
+    {
+        var name = Defs.Unique("itself");
+        await TrustUsers.SaveAsync(_users.Admin, Defs.Workflow(name, SubWorkflow("again", name)));
+
+        var id = await _users.Admin.StartAsync(name);
+        var run = await _users.Admin.WaitForStatusAsync(id, "FAILED", "COMPLETED");
+
+        Assert.Equal("FAILED", run["status"]!.GetValue<string>());
+        Assert.Contains("nest deeper than 32 levels", run.ToJsonString(), StringComparison.Ordinal);
+    }
+
     private async Task<string> ChildOfAsync(string parentId)
     {
         var run = await _users.Admin.WaitForAsync(parentId, r => r["tasks"]!.AsArray().Any(t => t!["subWorkflowId"] is not null && t["status"]!.GetValue<string>() == "IN_PROGRESS"));

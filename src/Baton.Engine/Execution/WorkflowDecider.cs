@@ -26,6 +26,7 @@ public sealed class WorkflowDecider(
     TaskTypeRegistry types,
     JavaScriptEvaluator scripts,
     EnvironmentValues environment,
+    Microsoft.Extensions.Options.IOptions<EngineOptions> options,
     ILogger<WorkflowDecider> logger)
 {
     private const int MaxStepsPerDecide = 10_000;
@@ -38,13 +39,26 @@ public sealed class WorkflowDecider(
         {
             CheckTaskTimeouts(run, now);
             var context = new DecisionContext(this, run, new WorkflowGraph(run.WorkflowDefinition, Loops), now, scripts, types);
-            for (var step = 0; step < MaxStepsPerDecide; step++)
+            for (var step = 0; ; step++)
             {
+                if (step == MaxStepsPerDecide)
+                {
+                    // Still moving after this many steps without waiting on anything: a loop of tasks the server runs in
+                    // place that never ends. Left RUNNING, nothing would ever look at the run again.
+                    EndWorkflow(run, WorkflowStatus.Failed, $"The run made {MaxStepsPerDecide} steps without waiting on anything outside: a loop that never ends?", now);
+                    break;
+                }
                 if (run.Status != WorkflowStatus.Running) break;
                 var progressed = HandleFailures(context);
                 if (run.Status != WorkflowStatus.Running) break;
                 progressed |= ScheduleFollowers(context);
                 progressed |= AdvanceTasks(context);
+                if (run.Tasks.Count > options.Value.MaxTasksPerRun)
+                {
+                    EndWorkflow(run, WorkflowStatus.Failed,
+                        $"The run holds more than {options.Value.MaxTasksPerRun} task entries (Baton:Engine:MaxTasksPerRun); a loop that runs this long needs keepLastN", now);
+                    break;
+                }
                 if (!progressed) break;
             }
             if (run.Status == WorkflowStatus.Running) CompleteIfDone(run, now);

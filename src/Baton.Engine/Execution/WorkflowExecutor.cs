@@ -147,6 +147,15 @@ public sealed class WorkflowExecutor(
     {
         if (await store.GetWorkflowAsync(start.ChildId, includeTasks: false, ct) is { } existing) return existing.WorkflowId;
         var parent = await store.GetWorkflowAsync(start.ParentWorkflowId, includeTasks: true, ct) ?? throw WorkflowNotFound(start.ParentWorkflowId);
+        var depth = 1;
+        for (var above = parent.ParentWorkflowId; above is not null; depth++)
+        {
+            if (depth >= options.Value.MaxSubWorkflowDepth)
+            {
+                throw new InvalidRequestException("$.subWorkflowParam", $"sub-workflows would nest deeper than {options.Value.MaxSubWorkflowDepth} levels (Baton:Engine:MaxSubWorkflowDepth)");
+            }
+            above = (await store.GetWorkflowAsync(above, includeTasks: false, ct))?.ParentWorkflowId;
+        }
         var request = new StartWorkflowRequest
         {
             Name = start.Param.Name,

@@ -25,12 +25,12 @@ internal sealed class DeciderHarness : IDisposable
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "baton-decider-" + Guid.NewGuid().ToString("N"));
     private readonly ServiceProvider _services;
 
-    public DeciderHarness()
+    public DeciderHarness(Action<EngineOptions>? configure = null)
     {
         Directory.CreateDirectory(_folder);
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddOptions<EngineOptions>();
+        services.AddOptions<EngineOptions>().Configure(o => configure?.Invoke(o));
         services.AddBatonSqliteStorage(Path.Combine(_folder, "baton.db"), new SqliteOptions());
         services.AddSingleton(new SecretRedactor());
         services.AddSingleton<JavaScriptEvaluator>();

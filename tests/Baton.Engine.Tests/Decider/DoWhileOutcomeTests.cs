@@ -120,5 +120,37 @@ public sealed class DoWhileOutcomeTests : IDisposable
         Assert.Equal(2, run.LatestTask("loop")!.Iteration);
     }
 
+    [Fact]
+    public void A_loop_that_never_ends_and_keeps_every_iteration_fails_its_run_at_the_task_limit()
+    {
+        using var harness = new DeciderHarness(o => o.MaxTasksPerRun = 300);
+        var def = harness.Definition("""
+            {"name": "forever", "version": 1, "tasks": [
+              {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE", "loopCondition": "true",
+               "loopOver": [{"name": "noop", "taskReferenceName": "n", "type": "NOOP"}]}]}
+            """);
+
+        var (run, outcome) = harness.Start(def, now: 1_000);
+
+        Assert.Equal(WorkflowStatus.Failed, outcome.Status);
+        Assert.Contains("more than 300 task entries (Baton:Engine:MaxTasksPerRun)", run.ReasonForIncompletion, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_loop_that_never_ends_with_keepLastN_fails_its_run_once_a_pass_makes_too_many_steps()
+    {
+        var def = _harness.Definition("""
+            {"name": "forever", "version": 1, "tasks": [
+              {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE", "loopCondition": "true", "inputParameters": {"keepLastN": 1},
+               "loopOver": [{"name": "noop", "taskReferenceName": "n", "type": "NOOP"}]}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000);
+
+        Assert.Equal(WorkflowStatus.Failed, outcome.Status);
+        Assert.Contains("steps without waiting on anything outside", run.ReasonForIncompletion, StringComparison.Ordinal);
+        Assert.True(run.Tasks.Count <= 3, $"{run.Tasks.Count} entries kept");
+    }
+
     public void Dispose() => _harness.Dispose();
 }
