@@ -131,12 +131,20 @@ public static class TaskEndpoints
 
     /// <summary>
     /// A worker task is reported by those who may work on its type; a WAIT or HUMAN task, completed from outside, by those
-    /// who may execute its run's workflow (the right to start, retry or terminate it).
+    /// who may operate on its run (as terminate or retry need: EXECUTE on its workflow, and the run visible to them).
     /// </summary>
-    private static Task RequireReportAsync(HttpRequest request, WorkflowExecutor executor, TaskRun task) =>
-        executor.CompletesFromOutside(task)
-            ? Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, task.WorkflowType), AccessRight.Execute)
-            : Guard.RequireAsync(request, new Target(TargetTypes.TaskDef, task.TaskType), AccessRight.Execute);
+    private static async Task RequireReportAsync(HttpRequest request, WorkflowExecutor executor, TaskRun task)
+    {
+        if (!executor.CompletesFromOutside(task))
+        {
+            await Guard.RequireAsync(request, new Target(TargetTypes.TaskDef, task.TaskType), AccessRight.Execute);
+            return;
+        }
+        // The right to operate on the run itself (EXECUTE on its workflow, and seeing the run when its runs are private).
+        var run = await executor.GetWorkflowAsync(task.WorkflowInstanceId, includeTasks: false, request.HttpContext.RequestAborted);
+        var model = request.HttpContext.RequestServices.GetRequiredService<Baton.Access.Service.AccessControl>().Model;
+        if (RunAccess.MayOperate(request.CallerOf(), model, run, AccessRight.Execute) is { } refusal) throw new Baton.Access.Service.AccessDeniedException($"Forbidden: {refusal}");
+    }
 
     private static TimeSpan PollWait(int? timeoutMs, int fallbackMs)
     {
