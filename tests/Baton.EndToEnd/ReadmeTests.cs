@@ -36,6 +36,7 @@ public sealed partial class ReadmeTests : OwnServerTests
         Assert.True(exit == 0 && output.Contains("README-DONE", StringComparison.Ordinal), $"the README's commands failed (exit {exit}):\n{output}");
         Assert.Contains("\"message\":\"UP from Baton\"", output, StringComparison.Ordinal);
         Assert.Contains("\"thumbnail\":\"/thumbs/cat.png\"", output, StringComparison.Ordinal);
+        Assert.Contains("{'shape': {'sides': ['left', 'right'], 'ticks': [10, 20, 30]}}", output, StringComparison.Ordinal);
         Assert.Contains("\"scheduleName\":\"hello_every_5s\"", output, StringComparison.Ordinal);
         Assert.Contains("{'echoed': 'Bearer ***'}", output, StringComparison.Ordinal);
         Assert.Contains("\"Authorization\":\"Bearer ${workflow.secrets.api-token}\"", output, StringComparison.Ordinal);
