@@ -38,9 +38,10 @@ public static class DefinitionValidator
         CheckExpressions(def.InputTemplate, $"{path}.inputTemplate", references, problems);
     }
 
-    public static void ValidateTaskDef(TaskDef def, string path, List<ValidationProblem> problems)
+    /// <param name="embedded">A task's own <c>taskDefinition</c>: as in Conductor, it may leave its name out (the task names it).</param>
+    public static void ValidateTaskDef(TaskDef def, string path, List<ValidationProblem> problems, bool embedded = false)
     {
-        CheckName(def.Name, $"{path}.name", "task definition", problems);
+        if (!embedded || !string.IsNullOrEmpty(def.Name)) CheckName(def.Name, $"{path}.name", "task definition", problems);
         if (def.RetryCount < 0) problems.Add(new($"{path}.retryCount", "retryCount cannot be negative"));
         if (def.RetryDelaySeconds < 0) problems.Add(new($"{path}.retryDelaySeconds", "retryDelaySeconds cannot be negative"));
         if (def.TimeoutSeconds < 0) problems.Add(new($"{path}.timeoutSeconds", "timeoutSeconds cannot be negative"));
@@ -93,7 +94,7 @@ public static class DefinitionValidator
             problems.Add(new($"{path}.taskReferenceName", $"taskReferenceName '{task.TaskReferenceName}' is used by more than one task"));
         }
         if (task.RetryCount is < 0) problems.Add(new($"{path}.retryCount", "retryCount cannot be negative"));
-        if (task.TaskDefinition is not null) ValidateTaskDef(task.TaskDefinition, $"{path}.taskDefinition", problems);
+        if (task.TaskDefinition is not null) ValidateTaskDef(task.TaskDefinition, $"{path}.taskDefinition", problems, embedded: true);
 
         var type = task.Type ?? "";
         if (!walk.Types.IsKnown(type))

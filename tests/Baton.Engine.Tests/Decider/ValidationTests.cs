@@ -43,5 +43,16 @@ public sealed class ValidationTests : IDisposable
         Assert.Contains(error.Problems, p => p.Path == "$.tasks[0].forkTasks[0][0].name");
     }
 
+    [Fact]
+    public void An_embedded_task_definition_may_leave_its_name_out_as_in_conductor()
+    {
+        var def = _harness.Definition("""
+            {"name": "embedded", "version": 1, "tasks": [
+              {"name": "work", "taskReferenceName": "work", "taskDefinition": {"retryCount": 0, "timeoutSeconds": 60, "responseTimeoutSeconds": 30}}]}
+            """);
+
+        Assert.Equal(0, def.Tasks[0].TaskDefinition!.RetryCount);
+    }
+
     public void Dispose() => _harness.Dispose();
 }
