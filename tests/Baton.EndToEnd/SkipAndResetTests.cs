@@ -66,3 +66,35 @@ public sealed class SkipAndResetTests(ServerFixture fixture)
         Assert.Equal(0, again["callbackAfterSeconds"]!.GetValue<long>());
     }
 }
+
+/// <summary>A workflow-level retry evaluates the task's template anew, as Conductor does.</summary>
+[Collection(SharedServer.Name)]
+public sealed class RetryInputTests(ServerFixture fixture)
+{
+    private readonly BatonClient _client = fixture.Client;
+
+    [Fact]
+    public async Task After_a_workflow_retry_cpewf_task_id_names_the_new_attempt()
+    {
+        var type = Defs.Unique("retry_me");
+        (await _client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject { ["name"] = type, ["retryCount"] = 0 }))).ShouldBe(HttpStatusCode.OK);
+        var def = Defs.Workflow(Defs.Unique("retry_cpewf"), Defs.Simple(type, "work", new JsonObject { ["me"] = "${CPEWF_TASK_ID}" }));
+        await _client.RegisterWorkflowAsync(def);
+        var id = await _client.StartAsync(def["name"]!.GetValue<string>());
+        var first = await _client.PollTaskAsync(type);
+        (await _client.PostAsync("/api/tasks", new JsonObject
+        {
+            ["workflowInstanceId"] = id,
+            ["taskId"] = first["taskId"]!.DeepClone(),
+            ["status"] = "FAILED",
+            ["reasonForIncompletion"] = "once",
+        })).ShouldBe(HttpStatusCode.OK);
+        await _client.WaitForStatusAsync(id, "FAILED");
+
+        (await _client.PostAsync($"/api/workflow/{id}/retry")).ShouldBe(HttpStatusCode.OK);
+
+        var second = await _client.PollTaskAsync(type);
+        Assert.NotEqual(first["taskId"]!.GetValue<string>(), second["taskId"]!.GetValue<string>());
+        Assert.Equal(second["taskId"]!.GetValue<string>(), second["inputData"]!["me"]!.GetValue<string>());
+    }
+}

@@ -470,7 +470,10 @@ public sealed class WorkflowExecutor(
                 failed.Executed = true;
                 failed.UpdateTime = now;
                 var attempt = decider.Schedule(run, failed.WorkflowTask ?? new WorkflowTask { Name = failed.TaskDefName, TaskReferenceName = failed.ReferenceTaskName, Type = failed.TaskType }, now, retryOf: failed);
+                // As Conductor: the old input, with the template evaluated anew over it (so ${CPEWF_TASK_ID} names this attempt).
+                var fresh = attempt.InputData;
                 attempt.InputData = (JsonObject)failed.InputData.DeepClone();
+                foreach (var (key, value) in fresh) attempt.InputData[key] = value?.DeepClone();
             }
             run.Status = WorkflowStatus.Running;
             run.ReasonForIncompletion = null;
