@@ -95,6 +95,11 @@ public sealed partial class AccessControl(
         if ((principalRights & Use) == 0) return $"permission denied: {principal ?? "(no principal)"} may not use secret '{secret}'";
         if (context.Definition is not { } origin) return $"permission denied: secret '{secret}' is used outside any definition";
         var authorRights = origin.Author == principal ? principalRights : RightsOn(memo, origin.Author, secret, tags);
+        if ((authorRights & AccessRight.Read) == 0 && origin.IsTaskDefinition)
+        {
+            return $"permission denied: secret '{secret}' is declared in the runtimeMetadata of task definition '{origin.Name}', last saved by " +
+                $"{origin.Author ?? "(unknown)"}, who may not READ it; only a task definition saved by someone who may READ the secret hands it to workers";
+        }
         if ((authorRights & AccessRight.Read) == 0 && !Bound(memo, origin, secret))
         {
             return $"permission denied: secret '{secret}' flows only into definitions saved or bound by someone who may READ it; " +

@@ -21,6 +21,12 @@ public sealed class TaskDef
     public long ResponseTimeoutSeconds { get; set; } = 3600;
     public long PollTimeoutSeconds { get; set; }
     public long TotalTimeoutSeconds { get; set; }
+    /// <summary>
+    /// Names of secrets (or, failing that, environment values) a worker of this type gets at poll time in the task's
+    /// <c>runtimeMetadata</c> (Conductor's newer feature), never in its stored input. A secret flows only under the
+    /// hand-off's rules: the run's principal and the polling worker may use it, and this definition's author may read it.
+    /// </summary>
+    public List<string>? RuntimeMetadata { get; set; }
     public List<string>? InputKeys { get; set; }
     public List<string>? OutputKeys { get; set; }
     public JsonObject? InputTemplate { get; set; }

@@ -42,6 +42,13 @@ public sealed class TaskRun
     public string? ReasonForIncompletion { get; set; }
     public int Iteration { get; set; }
 
+    /// <summary>
+    /// The values a worker gets at poll time for its task definition's declared <c>runtimeMetadata</c> names: only in a
+    /// poll answer, never stored (null everywhere else, and then left out of the JSON).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? RuntimeMetadata { get; set; }
+
     /// <summary>The run a SUB_WORKFLOW task started.</summary>
     public string? SubWorkflowId { get; set; }
 

@@ -598,6 +598,7 @@ public sealed class WorkflowExecutor(
             {
                 TaskRun? taken = null;
                 HandOffPlan? plan = null;
+                RuntimeMetadataPlan? declared = null;
                 try
                 {
                     await MutateAsync(item.WorkflowId, (run, now) =>
@@ -618,6 +619,7 @@ public sealed class WorkflowExecutor(
                             plan = handOff.Prepare(run, task, environment.Document);
                             plan.Worker = worker;
                         }
+                        declared = RuntimeMetadataOf(run, task, worker);
                         return true;
                     }, ct, decide: false);
                 }
@@ -625,12 +627,68 @@ public sealed class WorkflowExecutor(
                 {
                     // The run was removed while its task waited in the queue.
                 }
-                if (taken is not null && await HandOverAsync(taken, plan, ct) is { } ready) handed.Add(ready);
+                if (taken is not null && await HandOverAsync(taken, plan, ct) is { } ready && await WithRuntimeMetadataAsync(ready, declared, ct) is { } complete)
+                {
+                    handed.Add(complete);
+                }
             }
             remaining = deadline - DateTime.UtcNow;
             if (handed.Count > 0 || remaining <= TimeSpan.Zero) remaining = TimeSpan.Zero;
         }
         return handed;
+    }
+
+    /// <summary>What a polled task's definition declares in <c>runtimeMetadata</c>, and who vouches for those names.</summary>
+    private sealed record RuntimeMetadataPlan(IReadOnlyList<string> Names, ResolutionContext Context);
+
+    private RuntimeMetadataPlan? RuntimeMetadataOf(WorkflowRun run, TaskRun task, string worker)
+    {
+        var embedded = task.WorkflowTask?.TaskDefinition;
+        var def = embedded ?? definitions.TaskDef(task.TaskDefName);
+        if (def?.RuntimeMetadata is not { Count: > 0 } names) return null;
+        // The names are written by the embedded definition's workflow author, or by the task definition's own author
+        // (stamped by the server when it was saved): that author must be able to read each secret.
+        var origin = embedded is not null
+            ? SecretHandOff.OriginOf(run.WorkflowDefinition)
+            : new DefinitionOrigin(def.Name, 0, def.UpdatedBy, "") { IsTaskDefinition = true };
+        return new([.. names.Where(n => !string.IsNullOrWhiteSpace(n)).Distinct(StringComparer.Ordinal).Take(64)],
+            new ResolutionContext(run.WorkflowId, task.TaskId, task.ReferenceTaskName, run.CreatedBy) { Definition = origin, Worker = worker });
+    }
+
+    /// <summary>
+    /// Adds the declared runtimeMetadata values to a poll answer: each name a live secret resolves through the vault's one
+    /// resolver (every rule of a hand-off, audited before it is given), else an environment value; a name that is neither
+    /// is left out, as in Conductor. A secret the rules refuse fails the task, naming it, and the worker gets nothing.
+    /// </summary>
+    private async Task<TaskRun?> WithRuntimeMetadataAsync(TaskRun task, RuntimeMetadataPlan? declared, CancellationToken ct)
+    {
+        if (declared is null) return task;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var secrets = new List<string>();
+        foreach (var name in declared.Names)
+        {
+            if (await vault.ExistsAsync(name, ct)) secrets.Add(name);
+            else if (environment.Document[name] is { } value) values[name] = value is JsonValue text && text.GetValueKind() == JsonValueKind.String ? text.GetValue<string>() : value.ToJsonString();
+        }
+        try
+        {
+            if (secrets.Count > 0)
+            {
+                foreach (var (name, value) in await vault.ResolveAsync(secrets, declared.Context, ct)) values[name] = value.Text;
+            }
+        }
+        catch (SecretResolutionException e)
+        {
+            await MutateAsync(task.WorkflowInstanceId, (run, now) =>
+            {
+                var current = run.FindTask(task.TaskId);
+                if (current is null || current.Status.IsTerminal()) return false;
+                return ApplyResult(run, current, TaskStatus.Failed, null, $"Task '{task.ReferenceTaskName}' was not handed over: {e.Message}", 0, null, now);
+            }, CancellationToken.None);
+            return null;
+        }
+        task.RuntimeMetadata = values;
+        return task;
     }
 
     /// <summary>

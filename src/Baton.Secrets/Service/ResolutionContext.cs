@@ -19,6 +19,12 @@ public sealed record DefinitionOrigin(string Name, int Version, string? Author, 
 {
     /// <summary>The id a binding of a secret to this exact content is filed under.</summary>
     public string BindingId { get; } = $"{Name}@{Version}#{Fingerprint}";
+
+    /// <summary>
+    /// A task definition's runtimeMetadata names rather than a workflow's template: nothing can be bound to it, so its
+    /// author must be able to READ each secret.
+    /// </summary>
+    public bool IsTaskDefinition { get; init; }
 }
 
 /// <summary>
