@@ -98,3 +98,33 @@ public sealed class RetryInputTests(ServerFixture fixture)
         Assert.Equal(second["taskId"]!.GetValue<string>(), second["inputData"]!["me"]!.GetValue<string>());
     }
 }
+
+/// <summary>Conductor's SimpleWorkflowSpec "Test non restartable simple workflow", over REST.</summary>
+[Collection(SharedServer.Name)]
+public sealed class NonRestartableTests(ServerFixture fixture)
+{
+    private readonly BatonClient _client = fixture.Client;
+
+    [Fact]
+    public async Task A_failed_non_restartable_run_restarts_but_a_completed_one_is_not_found()
+    {
+        var type = Defs.Unique("non_restartable_work");
+        (await _client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject { ["name"] = type, ["retryCount"] = 0 }))).ShouldBe(HttpStatusCode.OK);
+        var def = Defs.Workflow(Defs.Unique("non_restartable"), Defs.Simple(type, "work"));
+        def["restartable"] = false;
+        await _client.RegisterWorkflowAsync(def);
+        var id = await _client.StartAsync(def["name"]!.GetValue<string>());
+        var first = await _client.PollTaskAsync(type);
+        (await _client.PostAsync("/api/tasks", new JsonObject { ["workflowInstanceId"] = id, ["taskId"] = first["taskId"]!.DeepClone(), ["status"] = "FAILED" })).ShouldBe(HttpStatusCode.OK);
+        await _client.WaitForStatusAsync(id, "FAILED");
+
+        (await _client.PostAsync($"/api/workflow/{id}/restart")).ShouldBe(HttpStatusCode.OK);
+        var again = await _client.PollTaskAsync(type);
+        (await _client.PostAsync("/api/tasks", new JsonObject { ["workflowInstanceId"] = id, ["taskId"] = again["taskId"]!.DeepClone(), ["status"] = "COMPLETED" })).ShouldBe(HttpStatusCode.OK);
+        await _client.WaitForStatusAsync(id, "COMPLETED");
+
+        var refused = await _client.PostAsync($"/api/workflow/{id}/restart");
+        refused.ShouldBe(HttpStatusCode.NotFound);
+        Assert.Contains("is non-restartable", refused.Text, StringComparison.Ordinal);
+    }
+}

@@ -503,7 +503,8 @@ public sealed class WorkflowExecutor(
             if (!run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is still {run.Status.WireName()}; only a finished workflow can be restarted");
             if (run.Status == WorkflowStatus.Completed && !run.WorkflowDefinition.Restartable)
             {
-                throw new ConflictException($"Workflow {workflowId} COMPLETED and its definition is not restartable");
+                // Conductor answers this with NotFoundException (404), and its own spec expects that.
+                throw new NotFoundException($"Workflow: {workflowId} is non-restartable: it COMPLETED and its definition sets restartable to false");
             }
             if (latest is not null)
             {
