@@ -128,3 +128,39 @@ public sealed class NonRestartableTests(ServerFixture fixture)
         Assert.Contains("is non-restartable", refused.Text, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Conductor's SimpleWorkflowSpec: a terminal error is not retried, and the reason names the run's status.</summary>
+[Collection(SharedServer.Name)]
+public sealed class TerminalErrorTests(ServerFixture fixture)
+{
+    private readonly BatonClient _client = fixture.Client;
+
+    [Fact]
+    public async Task A_terminal_error_fails_the_run_at_once_with_conductors_reason_and_the_outputs_it_reported()
+    {
+        var type = Defs.Unique("terminal_work");
+        (await _client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject { ["name"] = type, ["retryCount"] = 3, ["retryDelaySeconds"] = 0 }))).ShouldBe(HttpStatusCode.OK);
+        var def = Defs.Workflow(Defs.Unique("terminal"), Defs.Simple(type, "t1"));
+        def["outputParameters"] = new JsonObject { ["validationErrors"] = "${t1.output.ErrorMessage}" };
+        await _client.RegisterWorkflowAsync(def);
+        var id = await _client.StartAsync(def["name"]!.GetValue<string>());
+        var task = await _client.PollTaskAsync(type);
+
+        (await _client.PostAsync("/api/tasks", new JsonObject
+        {
+            ["workflowInstanceId"] = id,
+            ["taskId"] = task["taskId"]!.DeepClone(),
+            ["status"] = "FAILED_WITH_TERMINAL_ERROR",
+            ["reasonForIncompletion"] = "NON TRANSIENT ERROR OCCURRED",
+            ["outputData"] = new JsonObject { ["ErrorMessage"] = "There was a terminal error" },
+        })).ShouldBe(HttpStatusCode.OK);
+
+        var run = await _client.WaitForStatusAsync(id, "FAILED");
+        Assert.Equal($"Task {task["taskId"]} failed with status: FAILED and reason: 'NON TRANSIENT ERROR OCCURRED'", run["reasonForIncompletion"]!.GetValue<string>());
+        Assert.Equal("There was a terminal error", run["output"]!["validationErrors"]!.GetValue<string>());
+        var tasks = run["tasks"]!.AsArray();
+        Assert.Single(tasks);
+        Assert.Equal(("FAILED_WITH_TERMINAL_ERROR", 0), (tasks[0]!["status"]!.GetValue<string>(), tasks[0]!["retryCount"]!.GetValue<int>()));
+        Assert.Equal(["t1"], run["failedReferenceTaskNames"]!.AsArray().Select(n => n!.GetValue<string>()));
+    }
+}

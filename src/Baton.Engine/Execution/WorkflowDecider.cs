@@ -364,20 +364,25 @@ public sealed class WorkflowDecider(
                 continue;
             }
             // As Conductor: a canceled task (a child run terminated) terminates the run rather than failing it.
-            var status = task.Status switch
-            {
-                TaskStatus.TimedOut => WorkflowStatus.TimedOut,
-                TaskStatus.Canceled => WorkflowStatus.Terminated,
-                _ => WorkflowStatus.Failed,
-            };
-            EndWorkflow(run, status, FailureReason(task), now);
+            EndWorkflow(run, RunStatusFor(task), FailureReason(task), now);
             return true;
         }
         return progressed;
     }
 
+    /// <summary>
+    /// Conductor's reason, which names the status the run ends with (FAILED for a task that FAILED_WITH_TERMINAL_ERROR,
+    /// TIMED_OUT, TERMINATED for a canceled one), not the task's.
+    /// </summary>
     private static string FailureReason(TaskRun task) =>
-        $"Task {task.TaskId} failed with status: {task.Status.WireName()} and reason: '{task.ReasonForIncompletion}'";
+        $"Task {task.TaskId} failed with status: {RunStatusFor(task).WireName()} and reason: '{task.ReasonForIncompletion}'";
+
+    private static WorkflowStatus RunStatusFor(TaskRun task) => task.Status switch
+    {
+        TaskStatus.TimedOut => WorkflowStatus.TimedOut,
+        TaskStatus.Canceled => WorkflowStatus.Terminated,
+        _ => WorkflowStatus.Failed,
+    };
 
     /// <summary>For each task that finished well and was not yet followed, schedules what comes next.</summary>
     private bool ScheduleFollowers(DecisionContext context)
