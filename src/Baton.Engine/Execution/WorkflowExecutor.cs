@@ -149,7 +149,7 @@ public sealed class WorkflowExecutor(
         var parent = await store.GetWorkflowAsync(start.ParentWorkflowId, includeTasks: true, ct) ?? throw WorkflowNotFound(start.ParentWorkflowId);
         var request = new StartWorkflowRequest
         {
-            Name = start.Param.Name,
+            Name = ChildName(start.Param.Name, parent, start.ParentTaskId),
             Version = start.Param.Version,
             Input = start.Input,
             CorrelationId = start.CorrelationId,
@@ -177,6 +177,19 @@ public sealed class WorkflowExecutor(
         return run.WorkflowId;
     }
 
+    /// <summary>
+    /// The child's name, evaluated as Conductor's SubWorkflowTaskMapper evaluates <c>subWorkflowParam</c>
+    /// (<c>"name": "${workflow.input.subwf}"</c>); who may start what it names is still the start policy's question.
+    /// </summary>
+    private string? ChildName(string? written, WorkflowRun parent, string parentTaskId)
+    {
+        if (written is null || !written.Contains("${", StringComparison.Ordinal)) return written;
+        var value = ParameterEvaluator.Evaluate(JsonValue.Create(written), new WorkflowScope(parent, parentTaskId, environment.Document));
+        return value is JsonValue v && v.TryGetValue<string>(out var name) && name.Length > 0
+            ? name
+            : throw new InvalidRequestException("$.subWorkflowParam.name", $"subWorkflowParam.name '{written}' evaluated to no workflow name");
+    }
+
     /// <summary>Where a failed run's output names the run of its failure workflow (or why it did not start), as in Conductor.</summary>
     public const string FailureWorkflowOutput = "conductor.failure_workflow";
 
@@ -184,12 +197,10 @@ public sealed class WorkflowExecutor(
     /// Starts a failed (or timed out) run's <c>failureWorkflow</c>, as its principal, before the failure is committed; its
     /// id follows from the run's, so a crash before that commit cannot start it twice. Answers its id, or why it did not start.
     /// </summary>
-    private async Task<string> StartFailureWorkflowAsync(WorkflowRun run, string failureWorkflow)
+    private async Task<string?> StartFailureWorkflowAsync(WorkflowRun run, string failureWorkflow)
     {
-        // Conductor's form "${workflow.input.name}": the name is in the failed run's input.
-        var name = failureWorkflow.StartsWith("${workflow.input.", StringComparison.Ordinal) && failureWorkflow.EndsWith('}')
-            ? run.Input[failureWorkflow["${workflow.input.".Length..^1]]?.ToString() ?? ""
-            : failureWorkflow;
+        var name = FailureWorkflowName(run, failureWorkflow);
+        if (name is null) return null;
         var id = DerivedId("failure-workflow:" + run.WorkflowId);
         try
         {
@@ -205,6 +216,19 @@ public sealed class WorkflowExecutor(
         {
             return $"Error workflow {name} failed to start.  reason: {e.Message}";
         }
+    }
+
+    /// <summary>
+    /// The failure workflow's name as Conductor reads it: a value starting with <c>$</c> (<c>$workflow.input.name</c>, or
+    /// <c>${workflow.input.name}</c>) names an input of the failed run, and when that input is absent or blank there is
+    /// no failure workflow (null), as in Conductor.
+    /// </summary>
+    public static string? FailureWorkflowName(WorkflowRun run, string failureWorkflow)
+    {
+        if (!failureWorkflow.StartsWith('$')) return failureWorkflow;
+        var parts = failureWorkflow.Split('.');
+        var value = parts.Length > 2 ? run.Input[parts[2].TrimEnd('}')] : null;
+        return value is JsonValue v && v.TryGetValue<string>(out var name) && !string.IsNullOrWhiteSpace(name) ? name : null;
     }
 
     /// <summary>
@@ -470,6 +494,65 @@ public sealed class WorkflowExecutor(
             run.UpdateTime = now;
             return true;
         }, ct);
+
+    /// <summary>
+    /// Conductor's rerun: a finished run runs again under the same id, from the task <paramref name="taskId"/> (the tasks
+    /// after it are removed and it is scheduled afresh, with <paramref name="taskInput"/> when given), or from the start
+    /// when no task is named; <paramref name="workflowInput"/> and <paramref name="correlationId"/> replace the run's own
+    /// when given. Caller-given inputs may hold no secret value, and a reference in them is honoured only where the
+    /// definition's template wrote one (the hand-off's rule). Rerunning from a task inside a child run is not supported.
+    /// </summary>
+    public async Task<string> RerunAsync(string workflowId, string? taskId, JsonObject? taskInput, JsonObject? workflowInput, string? correlationId, CancellationToken ct)
+    {
+        definitions.CheckNoSecretValues(new JsonObject { ["taskInput"] = taskInput?.DeepClone(), ["workflowInput"] = workflowInput?.DeepClone() }, "$");
+        List<string>? removed = null;
+        await MutateAsync(workflowId, (run, now) =>
+        {
+            if (!run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is still {run.Status.WireName()}; only a finished workflow can be rerun");
+            TaskRun? from = null;
+            if (taskId is not null)
+            {
+                from = run.FindTask(taskId) ?? throw new InvalidRequestException("reRunFromTaskId", $"Task {taskId} not found in workflow {workflowId}");
+                if (from.TaskType == Core.Definitions.TaskTypes.SubWorkflow)
+                {
+                    throw new InvalidRequestException("reRunFromTaskId", $"Task {taskId} is a SUB_WORKFLOW; rerunning from a SUB_WORKFLOW task is not supported (retry the run instead)");
+                }
+            }
+            removed = [.. run.Tasks.Where(t => from is null || t.Seq > from.Seq).Select(t => t.TaskId)];
+            var gone = removed.ToHashSet(StringComparer.Ordinal);
+            run.Tasks.RemoveAll(t => gone.Contains(t.TaskId));
+            if (workflowInput is not null) run.Input = (JsonObject)workflowInput.DeepClone();
+            if (correlationId is not null) run.CorrelationId = correlationId;
+            run.Status = WorkflowStatus.Running;
+            run.Output = [];
+            run.ReasonForIncompletion = null;
+            run.FailedReferenceTaskNames.Clear();
+            run.FailedTaskNames.Clear();
+            run.EndTime = 0;
+            run.UpdateTime = now;
+            if (from is null)
+            {
+                run.Variables = (JsonObject?)run.WorkflowDefinition.Variables?.DeepClone() ?? [];
+                decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+                return true;
+            }
+            if (taskInput is not null) from.InputData = (JsonObject)taskInput.DeepClone();
+            from.Status = TaskStatus.Scheduled;
+            from.OutputData = [];
+            from.SealedOutput = null;
+            from.ReasonForIncompletion = null;
+            from.Retried = false;
+            from.Executed = false;
+            from.PollCount = 0;
+            from.WorkerId = null;
+            from.ScheduledTime = now;
+            from.StartTime = 0;
+            from.EndTime = 0;
+            from.UpdateTime = now;
+            return true;
+        }, ct, () => removed);
+        return workflowId;
+    }
 
     /// <summary>
     /// Runs a finished workflow again from the start under the same id. With the latest definitions the run executes
@@ -809,7 +892,7 @@ public sealed class WorkflowExecutor(
         if (run.Status is WorkflowStatus.Failed or WorkflowStatus.TimedOut && run.WorkflowDefinition.FailureWorkflow is { Length: > 0 } failureWorkflow
             && run.Output[FailureWorkflowOutput] is null)
         {
-            run.Output[FailureWorkflowOutput] = await StartFailureWorkflowAsync(run, failureWorkflow);
+            if (await StartFailureWorkflowAsync(run, failureWorkflow) is { } started) run.Output[FailureWorkflowOutput] = started;
         }
         run.UpdateTime = Math.Max(run.UpdateTime, passStart);
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
