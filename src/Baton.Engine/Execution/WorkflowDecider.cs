@@ -474,7 +474,8 @@ public sealed class WorkflowDecider(
 
     private JsonObject ComputeOutput(WorkflowRun run)
     {
-        if (run.WorkflowDefinition.OutputParameters is { } parameters)
+        // As Conductor: an empty outputParameters is no template, and the run's output is its last task's.
+        if (run.WorkflowDefinition.OutputParameters is { Count: > 0 } parameters)
         {
             return ParameterEvaluator.EvaluateObject(parameters, new WorkflowScope(run, null, environment.Document));
         }

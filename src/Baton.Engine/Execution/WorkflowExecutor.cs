@@ -208,7 +208,12 @@ public sealed class WorkflowExecutor(
             input["workflowId"] = run.WorkflowId;
             input["reason"] = run.ReasonForIncompletion;
             input["failureStatus"] = run.Status.WireName();
-            if (run.Tasks.LastOrDefault(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut) is { } failed) input["failureTaskId"] = failed.TaskId;
+            // The task that ended the run, as Conductor's failedTaskId: the failed one, else the TERMINATE that ended it.
+            if ((run.Tasks.LastOrDefault(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut)
+                ?? run.Tasks.LastOrDefault(t => t.TaskType == Core.Definitions.TaskTypes.Terminate && t.Status == TaskStatus.Completed)) is { } failed)
+            {
+                input["failureTaskId"] = failed.TaskId;
+            }
             input["failedWorkflow"] = JsonSerializer.SerializeToNode(run, Core.Json.BatonJson.Context.WorkflowRun);
             return await StartOnBehalfAsync(id, new StartWorkflowRequest { Name = name, Input = input, CorrelationId = run.CorrelationId, TaskToDomain = run.TaskToDomain }, run.CreatedBy, CancellationToken.None);
         }
@@ -464,8 +469,71 @@ public sealed class WorkflowExecutor(
             return true;
         }, ct);
 
-    /// <summary>Reschedules the last failed, timed-out or canceled attempts of a finished run.</summary>
-    public Task RetryAsync(string workflowId, CancellationToken ct) =>
+    /// <summary>
+    /// Conductor's retry: reschedules the last failed, timed-out or canceled attempts of a finished run, then reopens the
+    /// runs above it (<see cref="ReopenParentsAsync"/>). With <paramref name="resumeSubworkflowTasks"/>, when the run's
+    /// first unsuccessful task is a SUB_WORKFLOW, the deepest failed child is retried instead and the runs above it resume.
+    /// </summary>
+    public async Task RetryAsync(string workflowId, CancellationToken ct, bool resumeSubworkflowTasks = false)
+    {
+        if (resumeSubworkflowTasks) workflowId = await LastFailedChildAsync(workflowId, ct);
+        await RetryOneAsync(workflowId, ct);
+        await ReopenParentsAsync(workflowId, ct);
+    }
+
+    /// <summary>Follows a finished run's first unsuccessful SUB_WORKFLOW task down to the child that failed (Conductor's findLastFailedSubWorkflowIfAny).</summary>
+    private async Task<string> LastFailedChildAsync(string workflowId, CancellationToken ct)
+    {
+        for (var depth = 0; depth < 64; depth++)
+        {
+            var run = await GetWorkflowAsync(workflowId, includeTasks: true, ct);
+            if (!run.Status.IsTerminal()) break;
+            var failed = run.Tasks.FirstOrDefault(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut or TaskStatus.Canceled);
+            if (failed is not { TaskType: Core.Definitions.TaskTypes.SubWorkflow, SubWorkflowId: { } child }) break;
+            if (await store.GetWorkflowAsync(child, includeTasks: false, ct) is not { } childRun || !childRun.Status.IsTerminal() || childRun.Status == WorkflowStatus.Completed) break;
+            workflowId = child;
+        }
+        return workflowId;
+    }
+
+    /// <summary>
+    /// After a child run is retried, its parents run again (Conductor's updateAndPushParents): each parent's SUB_WORKFLOW task
+    /// that waits on the child goes back IN_PROGRESS and the parent back to RUNNING, up the chain, unless that task is
+    /// optional or was already retried into a new attempt. The child's end is handed over as usual when it comes.
+    /// </summary>
+    private async Task ReopenParentsAsync(string workflowId, CancellationToken ct)
+    {
+        var child = await GetWorkflowAsync(workflowId, includeTasks: false, ct);
+        for (var depth = 0; depth < 64 && child.ParentWorkflowId is { } parentId && child.ParentWorkflowTaskId is { } taskId; depth++)
+        {
+            var reopened = false;
+            await MutateAsync(parentId, (parent, now) =>
+            {
+                if (parent.FindTask(taskId) is not { } task || task.WorkflowTask is { Optional: true } || task.Retried) return false;
+                if (task.Status == TaskStatus.InProgress && parent.Status == WorkflowStatus.Running) return false;
+                task.Status = TaskStatus.InProgress;
+                task.ReasonForIncompletion = null;
+                task.EndTime = 0;
+                task.UpdateTime = now;
+                if (parent.Status.IsTerminal())
+                {
+                    parent.Status = WorkflowStatus.Running;
+                    parent.ReasonForIncompletion = null;
+                    parent.EndTime = 0;
+                    parent.FailedReferenceTaskNames.Clear();
+                    parent.FailedTaskNames.Clear();
+                    parent.LastRetriedTime = now;
+                }
+                parent.UpdateTime = now;
+                reopened = true;
+                return true;
+            }, ct);
+            if (!reopened) break;
+            child = await GetWorkflowAsync(parentId, includeTasks: false, ct);
+        }
+    }
+
+    private Task RetryOneAsync(string workflowId, CancellationToken ct) =>
         MutateAsync(workflowId, (run, now) =>
         {
             if (!run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is still {run.Status.WireName()}; only a finished workflow can be retried");

@@ -135,9 +135,9 @@ public static class WorkflowEndpoints
             return Results.Ok();
         }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Resume a paused run");
 
-        group.MapPost("/{workflowId}/retry", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
+        group.MapPost("/{workflowId}/retry", async (string workflowId, bool? resumeSubworkflowTasks, WorkflowExecutor executor, CancellationToken ct) =>
         {
-            await executor.RetryAsync(workflowId, ct);
+            await executor.RetryAsync(workflowId, ct, resumeSubworkflowTasks ?? false);
             return Results.Ok();
         }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Retry the last failed task of a finished run");
 

@@ -111,7 +111,7 @@ public sealed partial class SpecRun(BatonClient client)
         {
             case JsonObject o:
                 if (o["taskReferenceName"] is not null && o["type"]?.GetValue<string>() is null or "SIMPLE" && o["name"] is JsonValue n) _names.Add(n.GetValue<string>());
-                if (o["subWorkflowParam"]?["name"] is JsonValue sub) _names.Add(sub.GetValue<string>());
+                if (o["subWorkflowParam"]?["name"] is JsonValue sub && !sub.GetValue<string>().Contains("${", StringComparison.Ordinal)) _names.Add(sub.GetValue<string>());
                 foreach (var (_, child) in o) Collect(child);
                 break;
             case JsonArray a:
