@@ -15,6 +15,9 @@ public static class TaskTypes
     public const string Join = "JOIN";
     public const string DoWhile = "DO_WHILE";
     public const string ForkJoinDynamic = "FORK_JOIN_DYNAMIC";
+
+    /// <summary>The taskType of a run's entry for either fork, as in Conductor.</summary>
+    public const string Fork = "FORK";
     public const string Wait = "WAIT";
     public const string Human = "HUMAN";
     public const string SubWorkflow = "SUB_WORKFLOW";
@@ -34,7 +37,7 @@ public static class TaskTypes
     public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         Simple, Http, Inline, Switch, SetVariable, Terminate, Noop, UpdateSecret,
-        ForkJoin, Join, DoWhile, ForkJoinDynamic, Wait, Human, SubWorkflow, Decision, "DYNAMIC", "EXCLUSIVE_JOIN",
+        ForkJoin, Fork, Join, DoWhile, ForkJoinDynamic, Wait, Human, SubWorkflow, Decision, "DYNAMIC", "EXCLUSIVE_JOIN",
         StartWorkflow, "EVENT", Lambda, JsonJqTransform, "KAFKA_PUBLISH", "USER_DEFINED",
         "TERMINATE_WORKFLOW", "WAIT_FOR_WEBHOOK", "BUSINESS_RULE", "GET_SIGNED_JWT", "GET_WORKFLOW", "QUERY_PROCESSOR",
         "UPDATE_TASK", "GET_DOCUMENT", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "HTTP_POLL", "WEBHOOK", "KAFKA",

@@ -38,7 +38,9 @@ public static class DefinitionValidator
         CheckExpressions(def.InputTemplate, $"{path}.inputTemplate", references, problems);
     }
 
-    public static void ValidateTaskDef(TaskDef def, string path, List<ValidationProblem> problems)
+    /// <param name="embedded">A workflow task's own <c>taskDefinition</c>: Conductor does not hold it to the timeout ratio
+    /// (its own definitions embed responseTimeoutSeconds 3600 with timeoutSeconds 120), so neither does Baton.</param>
+    public static void ValidateTaskDef(TaskDef def, string path, List<ValidationProblem> problems, bool embedded = false)
     {
         CheckName(def.Name, $"{path}.name", "task definition", problems);
         if (def.RetryCount < 0) problems.Add(new($"{path}.retryCount", "retryCount cannot be negative"));
@@ -47,7 +49,7 @@ public static class DefinitionValidator
         if (def.ResponseTimeoutSeconds < 0) problems.Add(new($"{path}.responseTimeoutSeconds", "responseTimeoutSeconds cannot be negative"));
         if (def.PollTimeoutSeconds < 0) problems.Add(new($"{path}.pollTimeoutSeconds", "pollTimeoutSeconds cannot be negative"));
         if (def.TotalTimeoutSeconds < 0) problems.Add(new($"{path}.totalTimeoutSeconds", "totalTimeoutSeconds cannot be negative"));
-        if (def.TimeoutSeconds > 0 && def.ResponseTimeoutSeconds > def.TimeoutSeconds)
+        if (!embedded && def.TimeoutSeconds > 0 && def.ResponseTimeoutSeconds > def.TimeoutSeconds)
         {
             problems.Add(new($"{path}.responseTimeoutSeconds",
                 $"responseTimeoutSeconds ({def.ResponseTimeoutSeconds}) must not exceed timeoutSeconds ({def.TimeoutSeconds})"));
@@ -93,7 +95,7 @@ public static class DefinitionValidator
             problems.Add(new($"{path}.taskReferenceName", $"taskReferenceName '{task.TaskReferenceName}' is used by more than one task"));
         }
         if (task.RetryCount is < 0) problems.Add(new($"{path}.retryCount", "retryCount cannot be negative"));
-        if (task.TaskDefinition is not null) ValidateTaskDef(task.TaskDefinition, $"{path}.taskDefinition", problems);
+        if (task.TaskDefinition is not null) ValidateTaskDef(task.TaskDefinition, $"{path}.taskDefinition", problems, embedded: true);
 
         var type = task.Type ?? "";
         if (!walk.Types.IsKnown(type))

@@ -511,12 +511,22 @@ public sealed class WorkflowExecutor(
             {
                 if (parent.FindTask(taskId) is not { } task || task.WorkflowTask is { Optional: true } || task.Retried) return false;
                 if (task.Status == TaskStatus.InProgress && parent.Status == WorkflowStatus.Running) return false;
-                task.Status = TaskStatus.InProgress;
-                task.ReasonForIncompletion = null;
-                task.EndTime = 0;
-                task.UpdateTime = now;
+                Reopen(task, now);
                 if (parent.Status.IsTerminal())
                 {
+                    // What the parent's end canceled waits again: its JOINs and loops in place, other tasks as new attempts.
+                    foreach (var canceled in parent.Tasks.GroupBy(t => t.ReferenceTaskName).Select(g => g.Last()).Where(t => t.Status == TaskStatus.Canceled).ToList())
+                    {
+                        if (ResumesInPlace(parent, canceled))
+                        {
+                            Reopen(canceled, now);
+                            continue;
+                        }
+                        canceled.Retried = true;
+                        canceled.UpdateTime = now;
+                        var attempt = decider.Schedule(parent, canceled.WorkflowTask ?? new WorkflowTask { Name = canceled.TaskDefName, TaskReferenceName = canceled.ReferenceTaskName, Type = canceled.TaskType }, now, retryOf: canceled);
+                        attempt.InputData = (JsonObject)canceled.InputData.DeepClone();
+                    }
                     parent.Status = WorkflowStatus.Running;
                     parent.ReasonForIncompletion = null;
                     parent.EndTime = 0;
@@ -533,20 +543,44 @@ public sealed class WorkflowExecutor(
         }
     }
 
+    private static bool ResumesInPlace(WorkflowRun run, TaskRun task)
+    {
+        var type = task.WorkflowTask?.Type ?? task.TaskType;
+        if (type is not (Core.Definitions.TaskTypes.Join or Core.Definitions.TaskTypes.DoWhile)) return false;
+        if (task.Status == TaskStatus.Canceled) return true;
+        return task.Status == TaskStatus.Failed && type == Core.Definitions.TaskTypes.Join && task.InputData["joinOn"] is JsonArray joinOn
+            && joinOn.Any(r => r is JsonValue v && v.TryGetValue<string>(out var reference) && run.LatestTask(reference) is { WorkflowTask.Permissive: true } joined
+                && joined.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut);
+    }
+
+    /// <summary>An ended entry waits again, in place (a JOIN or DO_WHILE on retry, a SUB_WORKFLOW whose child runs again).</summary>
+    private static void Reopen(TaskRun task, long now)
+    {
+        task.Status = TaskStatus.InProgress;
+        task.ReasonForIncompletion = null;
+        task.EndTime = 0;
+        task.UpdateTime = now;
+    }
+
     private Task RetryOneAsync(string workflowId, CancellationToken ct) =>
         MutateAsync(workflowId, (run, now) =>
         {
             if (!run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is still {run.Status.WireName()}; only a finished workflow can be retried");
             if (run.Status == WorkflowStatus.Completed) throw new ConflictException($"Workflow {workflowId} COMPLETED; use restart to run it again");
-            var toRetry = run.Tasks
+            var unsuccessful = run.Tasks
                 .GroupBy(t => t.ReferenceTaskName)
                 .Select(g => g.Last())
                 .Where(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut or TaskStatus.Canceled)
                 .ToList();
+            // As Conductor's retry: a canceled JOIN or DO_WHILE (and a JOIN failed by a permissive task) waits again in
+            // place, on the new attempts of the tasks it holds; everything else gets a new attempt.
+            var inPlace = unsuccessful.Where(t => ResumesInPlace(run, t)).ToList();
+            var toRetry = unsuccessful.Except(inPlace).ToList();
             if (toRetry.Count == 0 && run.Status != WorkflowStatus.TimedOut)
             {
                 throw new ConflictException($"Workflow {workflowId} has no failed task to retry; use restart to run it again");
             }
+            foreach (var container in inPlace) Reopen(container, now);
             foreach (var failed in toRetry)
             {
                 failed.Retried = true;

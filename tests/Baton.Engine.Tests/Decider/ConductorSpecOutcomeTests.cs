@@ -87,5 +87,28 @@ public sealed class ConductorSpecOutcomeTests : IDisposable
         Assert.Equal(expected, WorkflowExecutor.FailureWorkflowName(run, written));
     }
 
+    [Fact]
+    public void A_dynamic_fork_whose_task_input_is_not_an_object_fails_without_forking_and_its_join_may_omit_join_on()
+    {
+        var def = _harness.Definition("""
+            {"name": "f", "version": 1, "tasks": [
+              {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN_DYNAMIC",
+               "inputParameters": {"tasks": "${workflow.input.tasks}", "inputs": "${workflow.input.inputs}"},
+               "dynamicForkTasksParam": "tasks", "dynamicForkTasksInputParamName": "inputs"},
+              {"name": "join", "taskReferenceName": "join", "type": "JOIN"}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000, input: new()
+        {
+            ["tasks"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["name"] = "w", ["taskReferenceName"] = "xdt1", ["type"] = "NOOP" }),
+            ["inputs"] = new System.Text.Json.Nodes.JsonObject { ["xdt1"] = "v1" },
+        });
+
+        Assert.Equal(WorkflowStatus.Failed, outcome.Status);
+        var fork = Assert.Single(run.Tasks);
+        Assert.Equal(("FORK", TaskStatus.FailedWithTerminalError), (fork.TaskType, fork.Status));
+        Assert.Contains("'xdt1'", fork.ReasonForIncompletion, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _harness.Dispose();
 }
