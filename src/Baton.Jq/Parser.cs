@@ -714,21 +714,16 @@ internal sealed class Parser
         return new ObjectAst(start, [.. entries]);
     }
 
-    /// <summary>jq's ExpD: a term, a negated one, or terms joined by pipes (no other operator without parentheses).</summary>
+    /// <summary>
+    /// An object value: jq 1.6's ExpD (a term, a negated one, terms joined by pipes) widened, as jackson-jq (the jq
+    /// Conductor runs) widens it, to any operator short of a comma (<c>{a: .x // "d", b: .y + 1}</c>). Every
+    /// program jq 1.6 accepts parses the same; docs/jq.md lists it among the differences.
+    /// </summary>
     private Ast ParseObjectValue()
     {
         Enter();
         var start = _tok.Pos;
-        Ast v;
-        if (IsPunct("-"))
-        {
-            Advance();
-            v = new NegAst(start, ParseObjectValue());
-        }
-        else
-        {
-            v = ParsePostfix(allowAs: false);
-        }
+        var v = ParseAlt();
         if (IsPunct("|"))
         {
             Advance();

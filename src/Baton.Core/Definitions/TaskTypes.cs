@@ -15,14 +15,19 @@ public static class TaskTypes
     public const string Join = "JOIN";
     public const string DoWhile = "DO_WHILE";
     public const string ForkJoinDynamic = "FORK_JOIN_DYNAMIC";
+
+    /// <summary>The taskType of a run's entry for either fork, as in Conductor.</summary>
+    public const string Fork = "FORK";
     public const string Wait = "WAIT";
     public const string Human = "HUMAN";
     public const string SubWorkflow = "SUB_WORKFLOW";
     public const string StartWorkflow = "START_WORKFLOW";
     public const string JsonJqTransform = "JSON_JQ_TRANSFORM";
+    public const string Lambda = "LAMBDA";
+    public const string Decision = "DECISION";
 
     /// <summary>Types that compute on their input: given secret material, their output is sealed and their error withheld.</summary>
-    public static bool ComputesOnInput(string type) => type is Inline or JsonJqTransform;
+    public static bool ComputesOnInput(string type) => type is Inline or Lambda or JsonJqTransform;
 
     /// <summary>
     /// Names no task definition and no SIMPLE task may take: Conductor's and Orkes' system task types, those Baton runs
@@ -32,8 +37,8 @@ public static class TaskTypes
     public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         Simple, Http, Inline, Switch, SetVariable, Terminate, Noop, UpdateSecret,
-        ForkJoin, Join, DoWhile, ForkJoinDynamic, Wait, Human, SubWorkflow, "DECISION", "DYNAMIC", "EXCLUSIVE_JOIN",
-        StartWorkflow, "EVENT", "LAMBDA", JsonJqTransform, "KAFKA_PUBLISH", "USER_DEFINED",
+        ForkJoin, Fork, Join, DoWhile, ForkJoinDynamic, Wait, Human, SubWorkflow, Decision, "DYNAMIC", "EXCLUSIVE_JOIN",
+        StartWorkflow, "EVENT", Lambda, JsonJqTransform, "KAFKA_PUBLISH", "USER_DEFINED",
         "TERMINATE_WORKFLOW", "WAIT_FOR_WEBHOOK", "BUSINESS_RULE", "GET_SIGNED_JWT", "GET_WORKFLOW", "QUERY_PROCESSOR",
         "UPDATE_TASK", "GET_DOCUMENT", "LLM_TEXT_COMPLETE", "LLM_CHAT_COMPLETE", "HTTP_POLL", "WEBHOOK", "KAFKA",
     };

@@ -38,7 +38,9 @@ public static class DefinitionValidator
         CheckExpressions(def.InputTemplate, $"{path}.inputTemplate", references, problems);
     }
 
-    /// <param name="embedded">A task's own <c>taskDefinition</c>: as in Conductor, it may leave its name out (the task names it).</param>
+    /// <param name="embedded">A workflow task's own <c>taskDefinition</c>: as in Conductor it may leave its name out (the
+    /// task names it) and is not held to the timeout ratio (Conductor's own definitions embed responseTimeoutSeconds 3600
+    /// with timeoutSeconds 120).</param>
     public static void ValidateTaskDef(TaskDef def, string path, List<ValidationProblem> problems, bool embedded = false)
     {
         if (!embedded || !string.IsNullOrEmpty(def.Name)) CheckName(def.Name, $"{path}.name", "task definition", problems);
@@ -48,7 +50,7 @@ public static class DefinitionValidator
         if (def.ResponseTimeoutSeconds < 0) problems.Add(new($"{path}.responseTimeoutSeconds", "responseTimeoutSeconds cannot be negative"));
         if (def.PollTimeoutSeconds < 0) problems.Add(new($"{path}.pollTimeoutSeconds", "pollTimeoutSeconds cannot be negative"));
         if (def.TotalTimeoutSeconds < 0) problems.Add(new($"{path}.totalTimeoutSeconds", "totalTimeoutSeconds cannot be negative"));
-        if (def.TimeoutSeconds > 0 && def.ResponseTimeoutSeconds > def.TimeoutSeconds)
+        if (!embedded && def.TimeoutSeconds > 0 && def.ResponseTimeoutSeconds > def.TimeoutSeconds)
         {
             problems.Add(new($"{path}.responseTimeoutSeconds",
                 $"responseTimeoutSeconds ({def.ResponseTimeoutSeconds}) must not exceed timeoutSeconds ({def.TimeoutSeconds})"));

@@ -90,7 +90,7 @@ public sealed class WorkflowDecider(
         var task = new TaskRun
         {
             TaskId = id,
-            TaskType = isWorker ? workflowTask.Name : workflowTask.Type,
+            TaskType = isWorker ? workflowTask.Name : RunTypeOf(workflowTask.Type),
             Status = TaskStatus.Scheduled,
             ReferenceTaskName = iteration > 0 ? InIteration(workflowTask.TaskReferenceName, iteration) : workflowTask.TaskReferenceName,
             Iteration = iteration,
@@ -491,9 +491,17 @@ public sealed class WorkflowDecider(
         EndWorkflow(run, WorkflowStatus.Completed, null, now);
     }
 
+    /// <summary>
+    /// The taskType a run's entry shows, as Conductor's mappers set it: both forks are <c>FORK</c> (the definition's type
+    /// stays on the entry's workflowTask, which is what the engine goes by).
+    /// </summary>
+    public static string RunTypeOf(string definitionType) =>
+        definitionType is TaskTypes.ForkJoin or TaskTypes.ForkJoinDynamic ? TaskTypes.Fork : definitionType;
+
     private JsonObject ComputeOutput(WorkflowRun run)
     {
-        if (run.WorkflowDefinition.OutputParameters is { } parameters)
+        // As Conductor: an empty outputParameters is no template, and the run's output is its last task's.
+        if (run.WorkflowDefinition.OutputParameters is { Count: > 0 } parameters)
         {
             return ParameterEvaluator.EvaluateObject(parameters, new WorkflowScope(run, null, environment.Document));
         }

@@ -158,7 +158,7 @@ public sealed class WorkflowExecutor(
         }
         var request = new StartWorkflowRequest
         {
-            Name = start.Param.Name,
+            Name = ChildName(start.Param.Name, parent, start.ParentTaskId),
             Version = start.Param.Version,
             Input = start.Input,
             CorrelationId = start.CorrelationId,
@@ -186,6 +186,19 @@ public sealed class WorkflowExecutor(
         return run.WorkflowId;
     }
 
+    /// <summary>
+    /// The child's name, evaluated as Conductor's SubWorkflowTaskMapper evaluates <c>subWorkflowParam</c>
+    /// (<c>"name": "${workflow.input.subwf}"</c>); who may start what it names is still the start policy's question.
+    /// </summary>
+    private string? ChildName(string? written, WorkflowRun parent, string parentTaskId)
+    {
+        if (written is null || !written.Contains("${", StringComparison.Ordinal)) return written;
+        var value = ParameterEvaluator.Evaluate(JsonValue.Create(written), new WorkflowScope(parent, parentTaskId, environment.Document));
+        return value is JsonValue v && v.TryGetValue<string>(out var name) && name.Length > 0
+            ? name
+            : throw new InvalidRequestException("$.subWorkflowParam.name", $"subWorkflowParam.name '{written}' evaluated to no workflow name");
+    }
+
     /// <summary>Where a failed run's output names the run of its failure workflow (or why it did not start), as in Conductor.</summary>
     public const string FailureWorkflowOutput = "conductor.failure_workflow";
 
@@ -193,12 +206,10 @@ public sealed class WorkflowExecutor(
     /// Starts a failed (or timed out) run's <c>failureWorkflow</c>, as its principal, before the failure is committed; its
     /// id follows from the run's, so a crash before that commit cannot start it twice. Answers its id, or why it did not start.
     /// </summary>
-    private async Task<string> StartFailureWorkflowAsync(WorkflowRun run, string failureWorkflow)
+    private async Task<string?> StartFailureWorkflowAsync(WorkflowRun run, string failureWorkflow)
     {
-        // Conductor's form "${workflow.input.name}": the name is in the failed run's input.
-        var name = failureWorkflow.StartsWith("${workflow.input.", StringComparison.Ordinal) && failureWorkflow.EndsWith('}')
-            ? run.Input[failureWorkflow["${workflow.input.".Length..^1]]?.ToString() ?? ""
-            : failureWorkflow;
+        var name = FailureWorkflowName(run, failureWorkflow);
+        if (name is null) return null;
         var id = DerivedId("failure-workflow:" + run.WorkflowId);
         try
         {
@@ -206,7 +217,12 @@ public sealed class WorkflowExecutor(
             input["workflowId"] = run.WorkflowId;
             input["reason"] = run.ReasonForIncompletion;
             input["failureStatus"] = run.Status.WireName();
-            if (run.Tasks.LastOrDefault(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut) is { } failed) input["failureTaskId"] = failed.TaskId;
+            // The task that ended the run, as Conductor's failedTaskId: the failed one, else the TERMINATE that ended it.
+            if ((run.Tasks.LastOrDefault(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut)
+                ?? run.Tasks.LastOrDefault(t => t.TaskType == Core.Definitions.TaskTypes.Terminate && t.Status == TaskStatus.Completed)) is { } failed)
+            {
+                input["failureTaskId"] = failed.TaskId;
+            }
             input["failedWorkflow"] = JsonSerializer.SerializeToNode(run, Core.Json.BatonJson.Context.WorkflowRun);
             return await StartOnBehalfAsync(id, new StartWorkflowRequest { Name = name, Input = input, CorrelationId = run.CorrelationId, TaskToDomain = run.TaskToDomain }, run.CreatedBy, CancellationToken.None);
         }
@@ -214,6 +230,19 @@ public sealed class WorkflowExecutor(
         {
             return $"Error workflow {name} failed to start.  reason: {e.Message}";
         }
+    }
+
+    /// <summary>
+    /// The failure workflow's name as Conductor reads it: a value starting with <c>$</c> (<c>$workflow.input.name</c>, or
+    /// <c>${workflow.input.name}</c>) names an input of the failed run, and when that input is absent or blank there is
+    /// no failure workflow (null), as in Conductor.
+    /// </summary>
+    public static string? FailureWorkflowName(WorkflowRun run, string failureWorkflow)
+    {
+        if (!failureWorkflow.StartsWith('$')) return failureWorkflow;
+        var parts = failureWorkflow.Split('.');
+        var value = parts.Length > 2 ? run.Input[parts[2].TrimEnd('}')] : null;
+        return value is JsonValue v && v.TryGetValue<string>(out var name) && !string.IsNullOrWhiteSpace(name) ? name : null;
     }
 
     /// <summary>
@@ -449,21 +478,118 @@ public sealed class WorkflowExecutor(
             return true;
         }, ct);
 
-    /// <summary>Reschedules the last failed, timed-out or canceled attempts of a finished run.</summary>
-    public Task RetryAsync(string workflowId, CancellationToken ct) =>
+    /// <summary>
+    /// Conductor's retry: reschedules the last failed, timed-out or canceled attempts of a finished run, then reopens the
+    /// runs above it (<see cref="ReopenParentsAsync"/>). With <paramref name="resumeSubworkflowTasks"/>, when the run's
+    /// first unsuccessful task is a SUB_WORKFLOW, the deepest failed child is retried instead and the runs above it resume.
+    /// </summary>
+    public async Task RetryAsync(string workflowId, CancellationToken ct, bool resumeSubworkflowTasks = false)
+    {
+        if (resumeSubworkflowTasks) workflowId = await LastFailedChildAsync(workflowId, ct);
+        await RetryOneAsync(workflowId, ct);
+        await ReopenParentsAsync(workflowId, ct);
+    }
+
+    /// <summary>Follows a finished run's first unsuccessful SUB_WORKFLOW task down to the child that failed (Conductor's findLastFailedSubWorkflowIfAny).</summary>
+    private async Task<string> LastFailedChildAsync(string workflowId, CancellationToken ct)
+    {
+        for (var depth = 0; depth < 64; depth++)
+        {
+            var run = await GetWorkflowAsync(workflowId, includeTasks: true, ct);
+            if (!run.Status.IsTerminal()) break;
+            var failed = run.Tasks.FirstOrDefault(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut or TaskStatus.Canceled);
+            if (failed is not { TaskType: Core.Definitions.TaskTypes.SubWorkflow, SubWorkflowId: { } child }) break;
+            if (await store.GetWorkflowAsync(child, includeTasks: false, ct) is not { } childRun || !childRun.Status.IsTerminal() || childRun.Status == WorkflowStatus.Completed) break;
+            workflowId = child;
+        }
+        return workflowId;
+    }
+
+    /// <summary>
+    /// After a child run is retried, its parents run again (Conductor's updateAndPushParents): each parent's SUB_WORKFLOW task
+    /// that waits on the child goes back IN_PROGRESS and the parent back to RUNNING, up the chain, unless that task is
+    /// optional or was already retried into a new attempt. The child's end is handed over as usual when it comes.
+    /// </summary>
+    private async Task ReopenParentsAsync(string workflowId, CancellationToken ct)
+    {
+        var child = await GetWorkflowAsync(workflowId, includeTasks: false, ct);
+        for (var depth = 0; depth < 64 && child.ParentWorkflowId is { } parentId && child.ParentWorkflowTaskId is { } taskId; depth++)
+        {
+            var reopened = false;
+            await MutateAsync(parentId, (parent, now) =>
+            {
+                if (parent.FindTask(taskId) is not { } task || task.WorkflowTask is { Optional: true } || task.Retried) return false;
+                if (task.Status == TaskStatus.InProgress && parent.Status == WorkflowStatus.Running) return false;
+                Reopen(task, now);
+                if (parent.Status.IsTerminal())
+                {
+                    // What the parent's end canceled waits again: its JOINs and loops in place, other tasks as new attempts.
+                    foreach (var canceled in parent.Tasks.GroupBy(t => t.ReferenceTaskName).Select(g => g.Last()).Where(t => t.Status == TaskStatus.Canceled).ToList())
+                    {
+                        if (ResumesInPlace(parent, canceled))
+                        {
+                            Reopen(canceled, now);
+                            continue;
+                        }
+                        canceled.Retried = true;
+                        canceled.UpdateTime = now;
+                        var attempt = decider.Schedule(parent, canceled.WorkflowTask ?? new WorkflowTask { Name = canceled.TaskDefName, TaskReferenceName = canceled.ReferenceTaskName, Type = canceled.TaskType }, now, retryOf: canceled);
+                        attempt.InputData = (JsonObject)canceled.InputData.DeepClone();
+                    }
+                    parent.Status = WorkflowStatus.Running;
+                    parent.ReasonForIncompletion = null;
+                    parent.EndTime = 0;
+                    parent.FailedReferenceTaskNames.Clear();
+                    parent.FailedTaskNames.Clear();
+                    parent.LastRetriedTime = now;
+                }
+                parent.UpdateTime = now;
+                reopened = true;
+                return true;
+            }, ct);
+            if (!reopened) break;
+            child = await GetWorkflowAsync(parentId, includeTasks: false, ct);
+        }
+    }
+
+    private static bool ResumesInPlace(WorkflowRun run, TaskRun task)
+    {
+        var type = task.WorkflowTask?.Type ?? task.TaskType;
+        if (type is not (Core.Definitions.TaskTypes.Join or Core.Definitions.TaskTypes.DoWhile)) return false;
+        if (task.Status == TaskStatus.Canceled) return true;
+        return task.Status == TaskStatus.Failed && type == Core.Definitions.TaskTypes.Join && task.InputData["joinOn"] is JsonArray joinOn
+            && joinOn.Any(r => r is JsonValue v && v.TryGetValue<string>(out var reference) && run.LatestTask(reference) is { WorkflowTask.Permissive: true } joined
+                && joined.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut);
+    }
+
+    /// <summary>An ended entry waits again, in place (a JOIN or DO_WHILE on retry, a SUB_WORKFLOW whose child runs again).</summary>
+    private static void Reopen(TaskRun task, long now)
+    {
+        task.Status = TaskStatus.InProgress;
+        task.ReasonForIncompletion = null;
+        task.EndTime = 0;
+        task.UpdateTime = now;
+    }
+
+    private Task RetryOneAsync(string workflowId, CancellationToken ct) =>
         MutateAsync(workflowId, (run, now) =>
         {
             if (!run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is still {run.Status.WireName()}; only a finished workflow can be retried");
             if (run.Status == WorkflowStatus.Completed) throw new ConflictException($"Workflow {workflowId} COMPLETED; use restart to run it again");
-            var toRetry = run.Tasks
+            var unsuccessful = run.Tasks
                 .GroupBy(t => t.ReferenceTaskName)
                 .Select(g => g.Last())
                 .Where(t => t.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut or TaskStatus.Canceled)
                 .ToList();
+            // As Conductor's retry: a canceled JOIN or DO_WHILE (and a JOIN failed by a permissive task) waits again in
+            // place, on the new attempts of the tasks it holds; everything else gets a new attempt.
+            var inPlace = unsuccessful.Where(t => ResumesInPlace(run, t)).ToList();
+            var toRetry = unsuccessful.Except(inPlace).ToList();
             if (toRetry.Count == 0 && run.Status != WorkflowStatus.TimedOut)
             {
                 throw new ConflictException($"Workflow {workflowId} has no failed task to retry; use restart to run it again");
             }
+            foreach (var container in inPlace) Reopen(container, now);
             foreach (var failed in toRetry)
             {
                 failed.Retried = true;
@@ -482,6 +608,65 @@ public sealed class WorkflowExecutor(
             run.UpdateTime = now;
             return true;
         }, ct);
+
+    /// <summary>
+    /// Conductor's rerun: a finished run runs again under the same id, from the task <paramref name="taskId"/> (the tasks
+    /// after it are removed and it is scheduled afresh, with <paramref name="taskInput"/> when given), or from the start
+    /// when no task is named; <paramref name="workflowInput"/> and <paramref name="correlationId"/> replace the run's own
+    /// when given. Caller-given inputs may hold no secret value, and a reference in them is honoured only where the
+    /// definition's template wrote one (the hand-off's rule). Rerunning from a task inside a child run is not supported.
+    /// </summary>
+    public async Task<string> RerunAsync(string workflowId, string? taskId, JsonObject? taskInput, JsonObject? workflowInput, string? correlationId, CancellationToken ct)
+    {
+        definitions.CheckNoSecretValues(new JsonObject { ["taskInput"] = taskInput?.DeepClone(), ["workflowInput"] = workflowInput?.DeepClone() }, "$");
+        List<string>? removed = null;
+        await MutateAsync(workflowId, (run, now) =>
+        {
+            if (!run.Status.IsTerminal()) throw new ConflictException($"Workflow {workflowId} is still {run.Status.WireName()}; only a finished workflow can be rerun");
+            TaskRun? from = null;
+            if (taskId is not null)
+            {
+                from = run.FindTask(taskId) ?? throw new InvalidRequestException("reRunFromTaskId", $"Task {taskId} not found in workflow {workflowId}");
+                if (from.TaskType == Core.Definitions.TaskTypes.SubWorkflow)
+                {
+                    throw new InvalidRequestException("reRunFromTaskId", $"Task {taskId} is a SUB_WORKFLOW; rerunning from a SUB_WORKFLOW task is not supported (retry the run instead)");
+                }
+            }
+            removed = [.. run.Tasks.Where(t => from is null || t.Seq > from.Seq).Select(t => t.TaskId)];
+            var gone = removed.ToHashSet(StringComparer.Ordinal);
+            run.Tasks.RemoveAll(t => gone.Contains(t.TaskId));
+            if (workflowInput is not null) run.Input = (JsonObject)workflowInput.DeepClone();
+            if (correlationId is not null) run.CorrelationId = correlationId;
+            run.Status = WorkflowStatus.Running;
+            run.Output = [];
+            run.ReasonForIncompletion = null;
+            run.FailedReferenceTaskNames.Clear();
+            run.FailedTaskNames.Clear();
+            run.EndTime = 0;
+            run.UpdateTime = now;
+            if (from is null)
+            {
+                run.Variables = (JsonObject?)run.WorkflowDefinition.Variables?.DeepClone() ?? [];
+                decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+                return true;
+            }
+            if (taskInput is not null) from.InputData = (JsonObject)taskInput.DeepClone();
+            from.Status = TaskStatus.Scheduled;
+            from.OutputData = [];
+            from.SealedOutput = null;
+            from.ReasonForIncompletion = null;
+            from.Retried = false;
+            from.Executed = false;
+            from.PollCount = 0;
+            from.WorkerId = null;
+            from.ScheduledTime = now;
+            from.StartTime = 0;
+            from.EndTime = 0;
+            from.UpdateTime = now;
+            return true;
+        }, ct, () => removed);
+        return workflowId;
+    }
 
     /// <summary>
     /// Runs a finished workflow again from the start under the same id. With the latest definitions the run executes
@@ -900,7 +1085,7 @@ public sealed class WorkflowExecutor(
         if (run.Status is WorkflowStatus.Failed or WorkflowStatus.TimedOut && run.WorkflowDefinition.FailureWorkflow is { Length: > 0 } failureWorkflow
             && run.Output[FailureWorkflowOutput] is null)
         {
-            run.Output[FailureWorkflowOutput] = await StartFailureWorkflowAsync(run, failureWorkflow);
+            if (await StartFailureWorkflowAsync(run, failureWorkflow) is { } started) run.Output[FailureWorkflowOutput] = started;
         }
         run.UpdateTime = Math.Max(run.UpdateTime, passStart);
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();

@@ -25,6 +25,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<JavaScriptEvaluator>();
         services.AddSingleton<ISystemTask, HttpTask>();
         services.AddSingleton<ISystemTask, InlineTask>();
+        services.AddSingleton<ISystemTask, Tasks.Lambda.LambdaTask>();
         services.AddSingleton<ISystemTask, UpdateSecretTask>();
         services.AddSingleton<ISystemTask, Tasks.SubWorkflow.SubWorkflowTask>();
         services.AddSingleton<ISystemTask, Tasks.StartWorkflow.StartWorkflowTask>();
@@ -48,6 +49,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.Inline.InlineTaskType>();
         services.AddSingleton<TaskType, Tasks.UpdateSecret.UpdateSecretTaskType>();
         services.AddSingleton<TaskType, Tasks.Switch.SwitchTaskType>();
+        services.AddSingleton<TaskType, Tasks.Decision.DecisionTaskType>();
+        services.AddSingleton<TaskType, Tasks.Lambda.LambdaTaskType>();
         services.AddSingleton<TaskType, Tasks.SetVariable.SetVariableTaskType>();
         services.AddSingleton<TaskType, Tasks.Noop.NoopTaskType>();
         services.AddSingleton<TaskType, Tasks.Terminate.TerminateTaskType>();

@@ -135,11 +135,26 @@ public static class WorkflowEndpoints
             return Results.Ok();
         }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Resume a paused run");
 
-        group.MapPost("/{workflowId}/retry", async (string workflowId, WorkflowExecutor executor, CancellationToken ct) =>
+        group.MapPost("/{workflowId}/retry", async (string workflowId, bool? resumeSubworkflowTasks, WorkflowExecutor executor, CancellationToken ct) =>
         {
-            await executor.RetryAsync(workflowId, ct);
+            await executor.RetryAsync(workflowId, ct, resumeSubworkflowTasks ?? false);
             return Results.Ok();
         }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Retry the last failed task of a finished run");
+
+        group.MapPost("/{workflowId}/rerun", async (string workflowId, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var body = await JsonBody.ReadAsync(request, json.JsonObject, required: true);
+            var taskId = RerunField(body, "reRunFromTaskId");
+            var correlationId = RerunField(body, "correlationId");
+            var rerunOf = RerunField(body, "reRunFromWorkflowId");
+            if (rerunOf is not null && rerunOf != workflowId)
+            {
+                throw new InvalidRequestException("reRunFromWorkflowId", $"reRunFromWorkflowId '{rerunOf}' is not the workflow of the path ({workflowId})");
+            }
+            var id = await executor.RerunAsync(workflowId, taskId, RerunObject(body, "taskInput"), RerunObject(body, "workflowInput"), correlationId, ct);
+            return Results.Text(id, "text/plain");
+        }).WithMetadata(AccessRule.Run(AccessRight.Execute)).Accepts<JsonObject>("application/json")
+          .WithSummary("Rerun a finished run under the same id, from a task (reRunFromTaskId, with taskInput) or from the start");
 
         group.MapPost("/{workflowId}/restart", async (string workflowId, bool? useLatestDefinitions, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
@@ -174,6 +189,20 @@ public static class WorkflowEndpoints
             return Results.Ok();
         }).WithMetadata(AccessRule.Run(AccessRight.Execute)).WithSummary("Let the decider look at a run now");
     }
+
+    private static string? RerunField(JsonObject? body, string field) => body?[field] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+        _ => throw new InvalidRequestException(field, $"{field} must be a string"),
+    };
+
+    private static JsonObject? RerunObject(JsonObject? body, string field) => body?[field] switch
+    {
+        null => null,
+        JsonObject o => o,
+        _ => throw new InvalidRequestException(field, $"{field} must be an object"),
+    };
 
     private static WorkflowQuery BuildQuery(int? start, int? size, string? sort, string? freeText, string? query, string? name, string? status,
         string? correlationId, long? startTimeFrom, long? startTimeTo)

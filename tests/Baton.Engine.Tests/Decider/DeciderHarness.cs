@@ -35,6 +35,7 @@ internal sealed class DeciderHarness : IDisposable
         services.AddSingleton(new SecretRedactor());
         services.AddSingleton<JavaScriptEvaluator>();
         services.AddSingleton<ISystemTask, InlineTask>();
+        services.AddSingleton<ISystemTask, Baton.Engine.Tasks.Lambda.LambdaTask>();
         services.AddSingleton<ISystemTask, Tasks.JsonJqTransform.JsonJqTransformTask>();
         services.AddSingleton<SystemTaskRegistry>();
         services.AddBatonTaskTypes();

@@ -100,9 +100,17 @@ public sealed class ForkJoinDynamicTaskType : TaskType
                     continue;
                 }
                 task.InputParameters ??= [];
-                if (inputs[task.TaskReferenceName ?? ""] is JsonObject own)
+                switch (inputs[task.TaskReferenceName ?? ""])
                 {
-                    foreach (var (key, value) in own) task.InputParameters[key] = value?.DeepClone();
+                    case JsonObject own:
+                        foreach (var (key, value) in own) task.InputParameters[key] = value?.DeepClone();
+                        break;
+                    case null:
+                        break;
+                    default:
+                        // As Conductor: tasks could not be dynamically forked due to invalid input.
+                        problems.Add($"the input of forked task '{task.TaskReferenceName}' in '{definition.DynamicForkTasksInputParamName}' must be an object");
+                        continue;
                 }
                 tasks.Add(task);
             }

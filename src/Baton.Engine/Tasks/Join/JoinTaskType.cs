@@ -20,6 +20,9 @@ public sealed class JoinTaskType : TaskType
     public override void Validate(TaskCheck check)
     {
         var joinOn = check.Task.JoinOn;
+        // After a FORK_JOIN_DYNAMIC the fork writes joinOn at run time, so the definition need not (as in Conductor).
+        var afterDynamicFork = check.Index > 0 && check.Siblings[check.Index - 1]?.Type == TaskTypes.ForkJoinDynamic;
+        if (joinOn is null && afterDynamicFork) return;
         if (joinOn is null)
         {
             check.Problem(".joinOn", "a JOIN needs joinOn: the reference names of the tasks it waits for");

@@ -1,0 +1,114 @@
+using Baton.Core.Runs;
+using Baton.Engine.Execution;
+using TaskStatus = Baton.Core.Runs.TaskStatus;
+
+namespace Baton.Engine.Tests.Decider;
+
+/// <summary>What Conductor's integration specs needed of the decider: LAMBDA, DECISION, and a run's output with an empty template.</summary>
+public sealed class ConductorSpecOutcomeTests : IDisposable
+{
+    private readonly DeciderHarness _harness = new();
+
+    [Fact]
+    public void A_lambda_runs_its_script_as_a_function_body_over_the_input_and_gives_result()
+    {
+        var def = _harness.Definition("""
+            {"name": "l", "version": 1, "tasks": [
+              {"name": "lambda", "taskReferenceName": "l", "type": "LAMBDA",
+               "inputParameters": {"a": "${workflow.input.a}", "scriptExpression": "if ($.a == 1) { return {testvalue: true} } else { return {testvalue: false} }"}}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000, input: new() { ["a"] = 1 });
+
+        Assert.Equal(WorkflowStatus.Completed, outcome.Status);
+        Assert.Equal("""{"testvalue":true}""", run.LatestTask("l")!.OutputData["result"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_lambda_whose_script_throws_fails_with_the_scripts_message()
+    {
+        var def = _harness.Definition("""
+            {"name": "l", "version": 1, "tasks": [
+              {"name": "lambda", "taskReferenceName": "l", "type": "LAMBDA", "inputParameters": {"scriptExpression": "throw new Error('no luck');"}}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000);
+
+        var task = run.LatestTask("l")!;
+        Assert.Equal((WorkflowStatus.Failed, TaskStatus.Failed), (outcome.Status, task.Status));
+        Assert.Contains("no luck", task.ReasonForIncompletion, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""  "caseValueParam": "outcome"  """, "CREATE", "created")]
+    [InlineData("""  "caseExpression": "$.outcome == 'CREATE' ? 'other' : 'CREATE'"  """, "other", "fallback")]
+    public void A_decision_picks_its_case_by_value_param_or_expression_and_records_it_as_input_case(string how, string chosen, string next)
+    {
+        var def = _harness.Definition($$"""
+            {"name": "d", "version": 1, "tasks": [
+              {"name": "decide", "taskReferenceName": "decide", "type": "DECISION", "inputParameters": {"outcome": "${workflow.input.outcome}"}, {{how}},
+               "decisionCases": {"CREATE": [{"name": "created", "taskReferenceName": "created", "type": "NOOP"}]},
+               "defaultCase": [{"name": "fallback", "taskReferenceName": "fallback", "type": "NOOP"}]}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000, input: new() { ["outcome"] = "CREATE" });
+
+        Assert.Equal(WorkflowStatus.Completed, outcome.Status);
+        var decision = run.LatestTask("decide")!;
+        Assert.Equal(chosen, decision.InputData["case"]!.GetValue<string>());
+        Assert.Equal($"[\"{chosen}\"]", decision.OutputData["caseOutput"]!.ToJsonString());
+        Assert.Equal(["decide", next], run.Tasks.Select(t => t.ReferenceTaskName));
+    }
+
+    [Fact]
+    public void An_empty_output_template_gives_the_last_tasks_output_as_in_conductor()
+    {
+        var def = _harness.Definition("""
+            {"name": "o", "version": 1, "outputParameters": {}, "tasks": [
+              {"name": "x", "taskReferenceName": "x", "type": "INLINE",
+               "inputParameters": {"evaluatorType": "javascript", "expression": "({op: 'done'})"}}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000);
+
+        Assert.Equal(WorkflowStatus.Completed, outcome.Status);
+        Assert.Equal("""{"result":{"op":"done"}}""", run.Output.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("$workflow.input.failureWfName", "on_failure")]
+    [InlineData("${workflow.input.failureWfName}", "on_failure")]
+    [InlineData("$workflow.input.absent", null)]
+    [InlineData("plain_name", "plain_name")]
+    public void A_failure_workflow_written_with_a_dollar_names_an_input_of_the_run_and_none_when_it_is_absent(string written, string? expected)
+    {
+        var run = new WorkflowRun { Input = new() { ["failureWfName"] = "on_failure" } };
+
+        Assert.Equal(expected, WorkflowExecutor.FailureWorkflowName(run, written));
+    }
+
+    [Fact]
+    public void A_dynamic_fork_whose_task_input_is_not_an_object_fails_without_forking_and_its_join_may_omit_join_on()
+    {
+        var def = _harness.Definition("""
+            {"name": "f", "version": 1, "tasks": [
+              {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN_DYNAMIC",
+               "inputParameters": {"tasks": "${workflow.input.tasks}", "inputs": "${workflow.input.inputs}"},
+               "dynamicForkTasksParam": "tasks", "dynamicForkTasksInputParamName": "inputs"},
+              {"name": "join", "taskReferenceName": "join", "type": "JOIN"}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000, input: new()
+        {
+            ["tasks"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["name"] = "w", ["taskReferenceName"] = "xdt1", ["type"] = "NOOP" }),
+            ["inputs"] = new System.Text.Json.Nodes.JsonObject { ["xdt1"] = "v1" },
+        });
+
+        Assert.Equal(WorkflowStatus.Failed, outcome.Status);
+        var fork = Assert.Single(run.Tasks);
+        Assert.Equal(("FORK", TaskStatus.FailedWithTerminalError), (fork.TaskType, fork.Status));
+        Assert.Contains("'xdt1'", fork.ReasonForIncompletion, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _harness.Dispose();
+}
