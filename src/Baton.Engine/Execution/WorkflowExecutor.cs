@@ -548,8 +548,11 @@ public sealed class WorkflowExecutor(
         var type = task.WorkflowTask?.Type ?? task.TaskType;
         if (type is not (Core.Definitions.TaskTypes.Join or Core.Definitions.TaskTypes.DoWhile)) return false;
         if (task.Status == TaskStatus.Canceled) return true;
-        return task.Status == TaskStatus.Failed && type == Core.Definitions.TaskTypes.Join && task.InputData["joinOn"] is JsonArray joinOn
-            && joinOn.Any(r => r is JsonValue v && v.TryGetValue<string>(out var reference) && run.LatestTask(reference) is { WorkflowTask.Permissive: true } joined
+        var joinOn = task.InputData["joinOn"] is JsonArray given
+            ? given.Select(r => r is JsonValue v && v.TryGetValue<string>(out var reference) ? reference : "").ToList()
+            : task.WorkflowTask?.JoinOn ?? [];
+        return task.Status == TaskStatus.Failed && type == Core.Definitions.TaskTypes.Join
+            && joinOn.Any(reference => run.LatestTask(reference) is { WorkflowTask.Permissive: true } joined
                 && joined.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut);
     }
 
@@ -558,6 +561,7 @@ public sealed class WorkflowExecutor(
     {
         task.Status = TaskStatus.InProgress;
         task.ReasonForIncompletion = null;
+        task.Executed = false;
         task.EndTime = 0;
         task.UpdateTime = now;
     }
