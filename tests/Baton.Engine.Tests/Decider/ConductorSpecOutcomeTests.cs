@@ -130,5 +130,20 @@ public sealed class ConductorSpecOutcomeTests : IDisposable
         Assert.Equal("""["t11","join2"]""", run.LatestTask("join1")!.InputData["joinOn"]!.ToJsonString());
     }
 
+    [Fact]
+    public void Scripts_may_read_arrays_with_javas_get_and_size_as_conductor_users_write_them()
+    {
+        var def = _harness.Definition("""
+            {"name": "j", "version": 1, "tasks": [
+              {"name": "x", "taskReferenceName": "x", "type": "INLINE",
+               "inputParameters": {"evaluatorType": "javascript", "list": [5, 7], "expression": "$.list.get(1) * $.list.size() + Object.keys($.list).length"}}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000);
+
+        Assert.Equal(WorkflowStatus.Completed, outcome.Status);
+        Assert.Equal(16, run.LatestTask("x")!.OutputData["result"]!.GetValue<double>());
+    }
+
     public void Dispose() => _harness.Dispose();
 }
