@@ -292,7 +292,11 @@ public sealed class ForkJoinSpecTests(ServerFixture fixture)
         // The harness's sub_workflow_task definition: one retry, no delay.
         (await spec.Client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject
         {
-            ["name"] = "sub_workflow_task", ["retryCount"] = 1, ["retryDelaySeconds"] = 0, ["responseTimeoutSeconds"] = 5, ["ownerEmail"] = "test@harness.com",
+            ["name"] = "sub_workflow_task",
+            ["retryCount"] = 1,
+            ["retryDelaySeconds"] = 0,
+            ["responseTimeoutSeconds"] = 5,
+            ["ownerEmail"] = "test@harness.com",
         }))).ShouldBe(HttpStatusCode.OK);
         var id = await spec.StartAsync("integration_test_fork_join_sw", new JsonObject { ["param1"] = "p1 value", ["param2"] = "p2 value" });
         var run = await spec.WaitForAsync(id, r => Tasks(r).Count == 4 && S(Tasks(r)[1]["status"]) == Ip);

@@ -42,8 +42,13 @@ public sealed partial class SpecRun(BatonClient client)
     {
         var def = new JsonObject
         {
-            ["name"] = N(name), ["retryCount"] = retryCount, ["timeoutSeconds"] = 120, ["responseTimeoutSeconds"] = 120,
-            ["retryLogic"] = "FIXED", ["retryDelaySeconds"] = retryDelaySeconds, ["timeoutPolicy"] = "TIME_OUT_WF",
+            ["name"] = N(name),
+            ["retryCount"] = retryCount,
+            ["timeoutSeconds"] = 120,
+            ["responseTimeoutSeconds"] = 120,
+            ["retryLogic"] = "FIXED",
+            ["retryDelaySeconds"] = retryDelaySeconds,
+            ["timeoutPolicy"] = "TIME_OUT_WF",
             ["ownerEmail"] = "test@harness.com",
         };
         (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(def))).ShouldBe(HttpStatusCode.OK);
