@@ -522,10 +522,7 @@ public sealed class WorkflowExecutor(
                             Reopen(canceled, now);
                             continue;
                         }
-                        canceled.Retried = true;
-                        canceled.UpdateTime = now;
-                        var attempt = decider.Schedule(parent, canceled.WorkflowTask ?? new WorkflowTask { Name = canceled.TaskDefName, TaskReferenceName = canceled.ReferenceTaskName, Type = canceled.TaskType }, now, retryOf: canceled);
-                        attempt.InputData = (JsonObject)canceled.InputData.DeepClone();
+                        NewAttempt(parent, canceled, now);
                     }
                     parent.Status = WorkflowStatus.Running;
                     parent.ReasonForIncompletion = null;
@@ -554,6 +551,16 @@ public sealed class WorkflowExecutor(
         return task.Status == TaskStatus.Failed && type == Core.Definitions.TaskTypes.Join
             && joinOn.Any(reference => run.LatestTask(reference) is { WorkflowTask.Permissive: true } joined
                 && joined.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut);
+    }
+
+    /// <summary>A retry's new attempt of an ended task, with the input the ended one had.</summary>
+    private void NewAttempt(WorkflowRun run, TaskRun ended, long now)
+    {
+        ended.Retried = true;
+        ended.Executed = true;
+        ended.UpdateTime = now;
+        var attempt = decider.Schedule(run, ended.WorkflowTask ?? new WorkflowTask { Name = ended.TaskDefName, TaskReferenceName = ended.ReferenceTaskName, Type = ended.TaskType }, now, retryOf: ended);
+        attempt.InputData = (JsonObject)ended.InputData.DeepClone();
     }
 
     /// <summary>An ended entry waits again, in place (a JOIN or DO_WHILE on retry, a SUB_WORKFLOW whose child runs again).</summary>
@@ -585,14 +592,7 @@ public sealed class WorkflowExecutor(
                 throw new ConflictException($"Workflow {workflowId} has no failed task to retry; use restart to run it again");
             }
             foreach (var container in inPlace) Reopen(container, now);
-            foreach (var failed in toRetry)
-            {
-                failed.Retried = true;
-                failed.Executed = true;
-                failed.UpdateTime = now;
-                var attempt = decider.Schedule(run, failed.WorkflowTask ?? new WorkflowTask { Name = failed.TaskDefName, TaskReferenceName = failed.ReferenceTaskName, Type = failed.TaskType }, now, retryOf: failed);
-                attempt.InputData = (JsonObject)failed.InputData.DeepClone();
-            }
+            foreach (var failed in toRetry) NewAttempt(run, failed, now);
             run.Status = WorkflowStatus.Running;
             run.ReasonForIncompletion = null;
             run.EndTime = 0;
