@@ -92,6 +92,7 @@ public sealed class ParserAndLimitsTests
     [InlineData("repeat(empty)", "steps")]
     [InlineData("[range(1e8)]", "more than 1000000 elements")]
     [InlineData("\"x\" * 1e9", "longer than")]
+    [InlineData("\"ab\" * 1e400", "longer than")]
     [InlineData("[range(30)] | reduce .[] as $x (\"ab\"; . + .)", "longer than")]
     [InlineData("range(1e18)", "more than 100000 results")]
     [InlineData("[limit(1e7; repeat(\"xx\"))] | add", "elements")]
