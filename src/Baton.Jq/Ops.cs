@@ -97,7 +97,9 @@ internal static class Ops
             if (double.IsNaN(more) || more <= -1) return null;
             var count = more >= int.MaxValue ? long.MaxValue : (long)Math.Truncate(more) + 1;
             if (count <= 0) return null;
-            if (count * s.Length > ctx.Limits.MaxStringLength) ctx.CheckString(int.MaxValue);
+            if (s.Length == 0) return Values.Str("");
+            // Compared by division: count * length overflows for a huge count (1e400 is infinity, count long.MaxValue).
+            if (count > ctx.Limits.MaxStringLength / s.Length) ctx.CheckString(int.MaxValue);
             var sb = new StringBuilder(s.Length * (int)count);
             for (var i = 0; i < count; i++) sb.Append(s);
             return Values.Str(sb.ToString());

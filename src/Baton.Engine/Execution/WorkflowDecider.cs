@@ -79,6 +79,12 @@ public sealed class WorkflowDecider(
         var def = TaskDefinitionOf(workflowTask);
         var scope = new WorkflowScope(run, id, environment.Document);
         var input = ParameterEvaluator.EvaluateObject(workflowTask.InputParameters, scope);
+        // As Conductor's JoinTaskMapper, a JOIN shows what it joins on in its input (inside a loop the JOIN reads its
+        // definition's references with the iteration's suffix, so they are not copied there).
+        if (workflowTask.Type == TaskTypes.Join && workflowTask.JoinOn is { Count: > 0 } joinOn && iteration == 0 && input["joinOn"] is null)
+        {
+            input["joinOn"] = new JsonArray([.. joinOn.Select(r => (JsonNode?)JsonValue.Create(r))]);
+        }
         if (def?.InputTemplate is { } template)
         {
             foreach (var (key, value) in template)
@@ -415,7 +421,14 @@ public sealed class WorkflowDecider(
             var existing = context.Run.LatestTask(reference);
             if (existing is null)
             {
-                Schedule(context.Run, follower, context.Now, iteration: iteration);
+                var entry = Schedule(context.Run, follower, context.Now, iteration: iteration);
+                // A FORK_JOIN forks at once; its branches come right after it, before what follows it here (the
+                // enclosing fork's JOIN), as Conductor's mappers lay a nested fork out.
+                if (follower.Type == TaskTypes.ForkJoin && types.TryGet(follower.Type, out var fork) && fork.Advance(context, entry) && entry.Status.IsSuccessful())
+                {
+                    entry.Executed = true;
+                    ScheduleNext(context, entry);
+                }
             }
             else if (existing is { Status: TaskStatus.Skipped, Executed: false })
             {

@@ -531,10 +531,7 @@ public sealed class WorkflowExecutor(
                             Reopen(canceled, now);
                             continue;
                         }
-                        canceled.Retried = true;
-                        canceled.UpdateTime = now;
-                        var attempt = decider.Schedule(parent, canceled.WorkflowTask ?? new WorkflowTask { Name = canceled.TaskDefName, TaskReferenceName = canceled.ReferenceTaskName, Type = canceled.TaskType }, now, retryOf: canceled);
-                        attempt.InputData = (JsonObject)canceled.InputData.DeepClone();
+                        NewAttempt(parent, canceled, now);
                     }
                     parent.Status = WorkflowStatus.Running;
                     parent.ReasonForIncompletion = null;
@@ -557,9 +554,25 @@ public sealed class WorkflowExecutor(
         var type = task.WorkflowTask?.Type ?? task.TaskType;
         if (type is not (Core.Definitions.TaskTypes.Join or Core.Definitions.TaskTypes.DoWhile)) return false;
         if (task.Status == TaskStatus.Canceled) return true;
-        return task.Status == TaskStatus.Failed && type == Core.Definitions.TaskTypes.Join && task.InputData["joinOn"] is JsonArray joinOn
-            && joinOn.Any(r => r is JsonValue v && v.TryGetValue<string>(out var reference) && run.LatestTask(reference) is { WorkflowTask.Permissive: true } joined
+        var joinOn = task.InputData["joinOn"] is JsonArray given
+            ? given.Select(r => r is JsonValue v && v.TryGetValue<string>(out var reference) ? reference : "").ToList()
+            : task.WorkflowTask?.JoinOn ?? [];
+        return task.Status == TaskStatus.Failed && type == Core.Definitions.TaskTypes.Join
+            && joinOn.Any(reference => run.LatestTask(reference) is { WorkflowTask.Permissive: true } joined
                 && joined.Status is TaskStatus.Failed or TaskStatus.FailedWithTerminalError or TaskStatus.TimedOut);
+    }
+
+    /// <summary>A retry's new attempt of an ended task, with the input the ended one had.</summary>
+    private void NewAttempt(WorkflowRun run, TaskRun ended, long now)
+    {
+        ended.Retried = true;
+        ended.Executed = true;
+        ended.UpdateTime = now;
+        var attempt = decider.Schedule(run, ended.WorkflowTask ?? new WorkflowTask { Name = ended.TaskDefName, TaskReferenceName = ended.ReferenceTaskName, Type = ended.TaskType }, now, retryOf: ended);
+        // As Conductor: the old input, with the template evaluated anew over it (so ${CPEWF_TASK_ID} names this attempt).
+        var fresh = attempt.InputData;
+        attempt.InputData = (JsonObject)ended.InputData.DeepClone();
+        foreach (var (key, value) in fresh) attempt.InputData[key] = value?.DeepClone();
     }
 
     /// <summary>An ended entry waits again, in place (a JOIN or DO_WHILE on retry, a SUB_WORKFLOW whose child runs again).</summary>
@@ -567,6 +580,7 @@ public sealed class WorkflowExecutor(
     {
         task.Status = TaskStatus.InProgress;
         task.ReasonForIncompletion = null;
+        task.Executed = false;
         task.EndTime = 0;
         task.UpdateTime = now;
     }
@@ -590,17 +604,7 @@ public sealed class WorkflowExecutor(
                 throw new ConflictException($"Workflow {workflowId} has no failed task to retry; use restart to run it again");
             }
             foreach (var container in inPlace) Reopen(container, now);
-            foreach (var failed in toRetry)
-            {
-                failed.Retried = true;
-                failed.Executed = true;
-                failed.UpdateTime = now;
-                var attempt = decider.Schedule(run, failed.WorkflowTask ?? new WorkflowTask { Name = failed.TaskDefName, TaskReferenceName = failed.ReferenceTaskName, Type = failed.TaskType }, now, retryOf: failed);
-                // As Conductor: the old input, with the template evaluated anew over it (so ${CPEWF_TASK_ID} names this attempt).
-                var fresh = attempt.InputData;
-                attempt.InputData = (JsonObject)failed.InputData.DeepClone();
-                foreach (var (key, value) in fresh) attempt.InputData[key] = value?.DeepClone();
-            }
+            foreach (var failed in toRetry) NewAttempt(run, failed, now);
             run.Status = WorkflowStatus.Running;
             run.ReasonForIncompletion = null;
             run.EndTime = 0;

@@ -39,6 +39,7 @@ public sealed class JavaScriptEvaluator(IOptions<EngineOptions> options)
         try
         {
             var parser = new Jint.Native.Json.JsonParser(engine);
+            engine.Evaluate(JavaListMethods);
             engine.SetValue("$", parser.Parse(input.ToJsonString()));
             var result = engine.Evaluate(prepared);
             return ToJson(engine, result);
@@ -68,6 +69,15 @@ public sealed class JavaScriptEvaluator(IOptions<EngineOptions> options)
             throw new ScriptException($"the script ran longer than {_options.ScriptTimeoutMs} ms");
         }
     }
+
+    /// <summary>
+    /// Conductor hands scripts its inputs as Java lists, so its users write <c>$.list.get(i)</c> and <c>$.list.size()</c>
+    /// (its own DoWhileSpec does); arrays here answer both, as methods no loop over the array sees.
+    /// </summary>
+    private static readonly Prepared<Acornima.Ast.Script> JavaListMethods = Jint.Engine.PrepareScript("""
+        Object.defineProperty(Array.prototype, 'get', { value: function (i) { return this[i]; }, writable: true, configurable: true });
+        Object.defineProperty(Array.prototype, 'size', { value: function () { return this.length; }, writable: true, configurable: true });
+        """);
 
     private Prepared<Acornima.Ast.Script> Prepare(string script)
     {

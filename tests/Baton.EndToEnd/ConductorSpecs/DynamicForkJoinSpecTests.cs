@@ -150,7 +150,9 @@ public sealed class DynamicForkJoinSpecTests(ServerFixture fixture)
         await spec.RegisterTaskDefAsync("integration_task_2", retryCount: 0);
         var subWorkflowTask = new JsonObject
         {
-            ["name"] = "sub_wf_task", ["taskReferenceName"] = "xdt1", ["type"] = "SUB_WORKFLOW",
+            ["name"] = "sub_wf_task",
+            ["taskReferenceName"] = "xdt1",
+            ["type"] = "SUB_WORKFLOW",
             ["subWorkflowParam"] = new JsonObject { ["name"] = spec.N("integration_test_wf3"), ["version"] = 1 },
         };
         var id = await StartAndForkAsync(spec, [subWorkflowTask, Simple(spec, "integration_task_10", "xdt10")],
@@ -257,12 +259,17 @@ public sealed class DynamicForkJoinSpecTests(ServerFixture fixture)
         await spec.RegisterTaskDefAsync("integration_task_3", retryCount: 1);
         var def = new JsonObject
         {
-            ["name"] = spec.N("DynamicForkJoinStartTest"), ["version"] = 1, ["ownerEmail"] = "test@harness.com",
+            ["name"] = spec.N("DynamicForkJoinStartTest"),
+            ["version"] = 1,
+            ["ownerEmail"] = "test@harness.com",
             ["tasks"] = new JsonArray(new JsonObject
             {
-                ["name"] = "dynamicfanouttask", ["taskReferenceName"] = "dynamicfanouttask", ["type"] = "FORK_JOIN_DYNAMIC",
+                ["name"] = "dynamicfanouttask",
+                ["taskReferenceName"] = "dynamicfanouttask",
+                ["type"] = "FORK_JOIN_DYNAMIC",
                 ["inputParameters"] = new JsonObject { ["dynamicTasks"] = "${workflow.input.dynamicTasks}", ["dynamicTasksInput"] = "${workflow.input.dynamicTasksInput}" },
-                ["dynamicForkTasksParam"] = "dynamicTasks", ["dynamicForkTasksInputParamName"] = "dynamicTasksInput",
+                ["dynamicForkTasksParam"] = "dynamicTasks",
+                ["dynamicForkTasksInputParamName"] = "dynamicTasksInput",
             }, new JsonObject { ["name"] = "join", ["taskReferenceName"] = "dynamicfanouttask_join", ["type"] = "JOIN" }),
         };
         var input = new JsonObject

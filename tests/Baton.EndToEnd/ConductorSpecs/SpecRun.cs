@@ -26,7 +26,7 @@ public sealed partial class SpecRun(BatonClient client)
         var defs = files.Select(f => JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ConductorSpecs", "Definitions", f)))!.AsObject()).ToList();
         foreach (var def in defs) _names.Add(def["name"]!.GetValue<string>());
         foreach (var def in defs) Collect(def);
-        foreach (var name in _names.Where(n => IntegrationTask().IsMatch(n) || n is "simple_task_in_sub_wf").ToList())
+        foreach (var name in _names.Where(n => IntegrationTask().IsMatch(n) || IntegrationTaskNoRetry().IsMatch(n) || n is "simple_task_in_sub_wf").ToList())
         {
             await RegisterTaskDefAsync(name, retryCount: IntegrationTaskNoRetry().IsMatch(name) || name is "simple_task_in_sub_wf" ? 0 : 1);
         }
@@ -42,12 +42,21 @@ public sealed partial class SpecRun(BatonClient client)
     {
         var def = new JsonObject
         {
-            ["name"] = N(name), ["retryCount"] = retryCount, ["timeoutSeconds"] = 120, ["responseTimeoutSeconds"] = 120,
-            ["retryLogic"] = "FIXED", ["retryDelaySeconds"] = retryDelaySeconds, ["timeoutPolicy"] = "TIME_OUT_WF",
+            ["name"] = N(name),
+            ["retryCount"] = retryCount,
+            ["timeoutSeconds"] = 120,
+            ["responseTimeoutSeconds"] = 120,
+            ["retryLogic"] = "FIXED",
+            ["retryDelaySeconds"] = retryDelaySeconds,
+            ["timeoutPolicy"] = "TIME_OUT_WF",
             ["ownerEmail"] = "test@harness.com",
         };
         (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(def))).ShouldBe(HttpStatusCode.OK);
     }
+
+    /// <summary>Asserts the run's tasks, in order, as (type, status) pairs (worker types without the suffix).</summary>
+    public void Expect(JsonObject run, params (string Type, string Status)[] tasks) =>
+        Assert.Equal(tasks.Select(t => $"{t.Type}:{t.Status}"), Tasks(run).Select(t => $"{Plain(S(t["taskType"]))}:{S(t["status"])}"));
 
     /// <summary>A definition as stored, by its name in the files.</summary>
     public async Task<JsonObject> GetDefAsync(string name)

@@ -20,7 +20,9 @@ public sealed class SubWorkflowSpecTests(ServerFixture fixture)
 
     private static JsonObject Input(SpecRun spec, string subWorkflow) => new()
     {
-        ["param1"] = "p1 value", ["param2"] = "p2 value", ["subwf"] = spec.N(subWorkflow),
+        ["param1"] = "p1 value",
+        ["param2"] = "p2 value",
+        ["subwf"] = spec.N(subWorkflow),
     };
 
     /// <summary>Starts the parent, completes integration_task_1 and waits for the child's first task (the spec's common opening).</summary>

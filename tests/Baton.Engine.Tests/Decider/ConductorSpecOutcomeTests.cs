@@ -110,5 +110,40 @@ public sealed class ConductorSpecOutcomeTests : IDisposable
         Assert.Contains("'xdt1'", fork.ReasonForIncompletion, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_nested_fork_lays_its_branches_out_before_the_outer_join_and_joins_show_join_on_as_in_conductor()
+    {
+        var def = _harness.Definition("""
+            {"name": "n", "version": 1, "tasks": [
+              {"name": "fork1", "taskReferenceName": "fork1", "type": "FORK_JOIN", "forkTasks": [
+                [{"name": "w11", "taskReferenceName": "t11", "type": "SIMPLE"}],
+                [{"name": "fork2", "taskReferenceName": "fork2", "type": "FORK_JOIN", "forkTasks": [
+                   [{"name": "w12", "taskReferenceName": "t12", "type": "SIMPLE"}], [{"name": "w13", "taskReferenceName": "t13", "type": "SIMPLE"}]]},
+                 {"name": "join2", "taskReferenceName": "join2", "type": "JOIN", "joinOn": ["t12", "t13"]}]]},
+              {"name": "join1", "taskReferenceName": "join1", "type": "JOIN", "joinOn": ["t11", "join2"]}]}
+            """);
+
+        var (run, _) = _harness.Start(def, now: 1_000);
+
+        Assert.Equal(["fork1", "t11", "fork2", "t12", "t13", "join2", "join1"], run.Tasks.Select(t => t.ReferenceTaskName));
+        Assert.Equal(["FORK", "w11", "FORK", "w12", "w13", "JOIN", "JOIN"], run.Tasks.Select(t => t.TaskType));
+        Assert.Equal("""["t11","join2"]""", run.LatestTask("join1")!.InputData["joinOn"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Scripts_may_read_arrays_with_javas_get_and_size_as_conductor_users_write_them()
+    {
+        var def = _harness.Definition("""
+            {"name": "j", "version": 1, "tasks": [
+              {"name": "x", "taskReferenceName": "x", "type": "INLINE",
+               "inputParameters": {"evaluatorType": "javascript", "list": [5, 7], "expression": "$.list.get(1) * $.list.size() + Object.keys($.list).length"}}]}
+            """);
+
+        var (run, outcome) = _harness.Start(def, now: 1_000);
+
+        Assert.Equal(WorkflowStatus.Completed, outcome.Status);
+        Assert.Equal(16, run.LatestTask("x")!.OutputData["result"]!.GetValue<double>());
+    }
+
     public void Dispose() => _harness.Dispose();
 }

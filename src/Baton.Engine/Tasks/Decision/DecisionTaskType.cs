@@ -5,6 +5,7 @@ using Baton.Core.Runs;
 using Baton.Core.Validation;
 using Baton.Engine.Scripting;
 using Baton.Engine.SystemTasks;
+using Baton.Engine.Tasks.Switch;
 
 namespace Baton.Engine.Tasks.Decision;
 
@@ -55,20 +56,8 @@ public sealed class DecisionTaskType : TaskType
     }
 
     /// <summary>The first task of the chosen case, else of the default case, else the task after the DECISION.</summary>
-    public override IEnumerable<WorkflowTask> Followers(DecisionContext context, WorkflowTask task, TaskRun entry)
-    {
-        var chosen = entry.OutputData["caseOutput"] is JsonArray { Count: > 0 } result ? result[0]?.ToString() : null;
-        List<WorkflowTask>? branch = null;
-        if (chosen is not null && task.DecisionCases is not null) task.DecisionCases.TryGetValue(chosen, out branch);
-        branch ??= task.DefaultCase;
-        return branch is { Count: > 0 } ? [branch[0]] : base.Followers(context, task, entry);
-    }
+    public override IEnumerable<WorkflowTask> Followers(DecisionContext context, WorkflowTask task, TaskRun entry) =>
+        SwitchTaskType.CaseHead(task, entry.OutputData["caseOutput"]) is { } head ? [head] : base.Followers(context, task, entry);
 
-    // Conductor writes "" + value: null is "null", a string is itself, anything else its Java text (JSON is the nearest).
-    private static string Text(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => node.ToJsonString(),
-    };
+    private static string Text(JsonNode? node) => SwitchTaskType.Text(node);
 }

@@ -42,13 +42,17 @@ public sealed class SwitchTaskType : TaskType
     }
 
     /// <summary>The first task of the chosen case, else of the default case, else the task after the SWITCH.</summary>
-    public override IEnumerable<WorkflowTask> Followers(DecisionContext context, WorkflowTask task, TaskRun entry)
+    public override IEnumerable<WorkflowTask> Followers(DecisionContext context, WorkflowTask task, TaskRun entry) =>
+        CaseHead(task, entry.OutputData["evaluationResult"]) is { } head ? [head] : base.Followers(context, task, entry);
+
+    /// <summary>The first task of the case named by a one-item array (else of the default case), or null (SWITCH and DECISION).</summary>
+    internal static WorkflowTask? CaseHead(WorkflowTask task, JsonNode? chosenArray)
     {
-        var chosen = entry.OutputData["evaluationResult"] is JsonArray { Count: > 0 } result ? result[0]?.ToString() : null;
+        var chosen = chosenArray is JsonArray { Count: > 0 } result ? result[0]?.ToString() : null;
         List<WorkflowTask>? branch = null;
         if (chosen is not null && task.DecisionCases is not null) task.DecisionCases.TryGetValue(chosen, out branch);
         branch ??= task.DefaultCase;
-        return branch is { Count: > 0 } ? [branch[0]] : base.Followers(context, task, entry);
+        return branch is { Count: > 0 } ? branch[0] : null;
     }
 
     private static TaskOutcome Evaluate(JavaScriptEvaluator scripts, TaskRun task)
@@ -73,7 +77,8 @@ public sealed class SwitchTaskType : TaskType
         return TaskOutcome.Completed(new JsonObject { ["evaluationResult"] = new JsonArray(value) });
     }
 
-    private static string Text(JsonNode? node) => node switch
+    /// <summary>A case value as Conductor writes it ("" + value): null is "null", a string itself, else its JSON.</summary>
+    internal static string Text(JsonNode? node) => node switch
     {
         null => "null",
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
