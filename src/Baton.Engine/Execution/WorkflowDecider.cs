@@ -38,6 +38,12 @@ public sealed class WorkflowDecider(
         if (run.Status == WorkflowStatus.Running && !CheckWorkflowTimeout(run, now))
         {
             CheckTaskTimeouts(run, now);
+            if (run.CancelRequested is { } cancel && !HasTaskInFlight(run))
+            {
+                // A cancel waited for the node in flight (Port's CANCELLING); it has ended, so the run ends now.
+                EndWorkflow(run, WorkflowStatus.Terminated, cancel, now);
+                return new DecideOutcome([], run.Tasks.Where(t => t.UpdateTime >= now).ToList(), [], run.Status);
+            }
             var context = new DecisionContext(this, run, new WorkflowGraph(run.WorkflowDefinition, Loops), now, scripts, types);
             for (var step = 0; ; step++)
             {
@@ -67,6 +73,20 @@ public sealed class WorkflowDecider(
         var scheduled = run.Tasks.Where(t => before is null || !before.Contains(t.TaskId)).ToList();
         var updated = run.Tasks.Where(t => before is not null && before.Contains(t.TaskId) && t.UpdateTime >= now).ToList();
         return new DecideOutcome(scheduled, updated, removed, run.Status);
+    }
+
+    /// <summary>Whether the server is executing one of the run's tasks now (a system task dispatched and not yet ended).</summary>
+    public bool HasTaskInFlight(WorkflowRun run)
+    {
+        foreach (var task in run.Tasks)
+        {
+            if (task.Status == TaskStatus.Scheduled && task.WorkflowTask is { } workflowTask
+                && types.TryGet(workflowTask.Type, out var type) && type.Kind == Tasks.TaskKind.System)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private bool Loops(WorkflowTask task) => types.TryGet(task.Type, out var type) && type.LoopsOverNestedLists;
@@ -394,6 +414,7 @@ public sealed class WorkflowDecider(
     private bool ScheduleFollowers(DecisionContext context)
     {
         var progressed = false;
+        if (context.Run.CancelRequested is not null) return false; // a cancelling run schedules nothing more
         foreach (var task in context.Run.Tasks.ToList())
         {
             // A SKIPPED entry stands in for a task the flow has not reached yet: it is followed when the flow gets there.

@@ -373,7 +373,7 @@ public sealed class WorkflowExecutor(
         using var held = await locks.AcquireAsync(run.WorkflowId, ct);
         vault.RunStarted(run.WorkflowId);
         var now = run.StartTime;
-        decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+        decider.Schedule(run, Tasks.Nodes.NodeWiring.StartingTask(run), now);
         decider.Decide(run, now);
         await CommitAsync(run, now, null);
     }
@@ -400,6 +400,33 @@ public sealed class WorkflowExecutor(
             decider.EndWorkflow(run, WorkflowStatus.Terminated, string.IsNullOrEmpty(reason) ? "Terminated by request" : reason, now);
             return true;
         }, ct);
+
+    /// <summary>
+    /// Port's cancel: ends the run TERMINATED at once when nothing is in flight or <paramref name="force"/> is set;
+    /// otherwise marks it cancelling, and the run ends once the node in flight has ended, with nothing after it
+    /// scheduled. Answers whether the run ended now.
+    /// </summary>
+    public async Task<bool> CancelAsync(string workflowId, string reason, bool force, CancellationToken ct)
+    {
+        var ended = false;
+        await MutateAsync(workflowId, (run, now) =>
+        {
+            if (run.Status.IsTerminal()) throw new ConflictException($"Run {workflowId} is already {run.Status.WireName()}; only a run in progress can be cancelled");
+            if (run.CancelRequested is not null && !force) return false;
+            if (force || !decider.HasTaskInFlight(run))
+            {
+                decider.EndWorkflow(run, WorkflowStatus.Terminated, reason, now);
+                ended = true;
+            }
+            else
+            {
+                run.CancelRequested = reason;
+                run.UpdateTime = now;
+            }
+            return true;
+        }, ct);
+        return ended;
+    }
 
     public Task PauseAsync(string workflowId, CancellationToken ct) =>
         MutateAsync(workflowId, (run, now) =>
@@ -651,7 +678,7 @@ public sealed class WorkflowExecutor(
             if (from is null)
             {
                 run.Variables = (JsonObject?)run.WorkflowDefinition.Variables?.DeepClone() ?? [];
-                decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+                decider.Schedule(run, Tasks.Nodes.NodeWiring.StartingTask(run), now);
                 return true;
             }
             if (taskInput is not null) from.InputData = (JsonObject)taskInput.DeepClone();
@@ -717,7 +744,7 @@ public sealed class WorkflowExecutor(
             run.EndTime = 0;
             run.LastRetriedTime = 0;
             run.UpdateTime = now;
-            decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+            decider.Schedule(run, Tasks.Nodes.NodeWiring.StartingTask(run), now);
             return true;
         }, ct, () => removed,
             // A restarted run forgets which secret versions it used, so it resolves afresh; a re-binding is on record first.
@@ -961,6 +988,30 @@ public sealed class WorkflowExecutor(
             return ApplyResult(run, task, status, output, null, 0, workerId, now);
         }, ct);
         return taskId!;
+    }
+
+    /// <summary>
+    /// Port's node run update (PATCH /v1/workflows/nodes/runs/{id}): completes a node that waits for its callback (a
+    /// WEBHOOK with <c>synchronized: false</c>) with the result and output given. The API checked that the caller may
+    /// operate the run; any other node runs in the server and is refused (409).
+    /// </summary>
+    public async Task CompleteNodeRunAsync(string taskId, bool success, JsonObject? output, string? reason, CancellationToken ct)
+    {
+        var stored = await GetTaskAsync(taskId, ct);
+        await MutateAsync(stored.WorkflowInstanceId, (run, now) =>
+        {
+            var task = run.FindTask(taskId) ?? throw new NotFoundException($"No node run '{taskId}'");
+            if (task.Status.IsTerminal()) return false; // a callback that comes again changes nothing
+            if (task.WorkflowTask?.Type != Tasks.Nodes.NodeTypes.Webhook || task.Status != TaskStatus.InProgress)
+            {
+                throw new ConflictException($"Node run '{taskId}' ('{task.ReferenceTaskName}') is not waiting for a callback; the server runs it itself");
+            }
+            WorkflowDecider.Finish(task, success
+                ? TaskOutcome.Completed(output ?? [])
+                : new TaskOutcome(TaskStatus.Failed, output ?? [], reason ?? $"Node '{task.ReferenceTaskName}' was reported FAILED"), now);
+            run.UpdateTime = now;
+            return true;
+        }, ct);
     }
 
     /// <summary>

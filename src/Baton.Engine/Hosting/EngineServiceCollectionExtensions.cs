@@ -63,6 +63,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.SubWorkflow.SubWorkflowTaskType>();
         services.AddSingleton<TaskType, Tasks.StartWorkflow.StartWorkflowTaskType>();
         services.AddSingleton<TaskType, Tasks.JsonJqTransform.JsonJqTransformTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Trigger.NodeTriggerTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Condition.NodeConditionTaskType>();
         services.AddSingleton<TaskTypeRegistry>();
         return services;
     }
