@@ -98,7 +98,8 @@ public sealed class WorkflowDecider(
         var id = NewId();
         var def = TaskDefinitionOf(workflowTask);
         var scope = new WorkflowScope(run, id, environment.Document);
-        var input = ParameterEvaluator.EvaluateObject(workflowTask.InputParameters, scope);
+        var input = (types.TryGet(workflowTask.Type, out var type) ? type.InputAtSchedule(run, workflowTask, id, now) : null)
+            ?? ParameterEvaluator.EvaluateObject(workflowTask.InputParameters, scope);
         // As Conductor's JoinTaskMapper, a JOIN shows what it joins on in its input (inside a loop the JOIN reads its
         // definition's references with the iteration's suffix, so they are not copied there).
         if (workflowTask.Type == TaskTypes.Join && workflowTask.JoinOn is { Count: > 0 } joinOn && iteration == 0 && input["joinOn"] is null)
@@ -265,8 +266,9 @@ public sealed class WorkflowDecider(
 
     public static string NewId() => Guid.CreateVersion7().ToString();
 
+    /// <summary>A task's definition: its own, else the one registered under its name (never for a node, whose name is only its identifier).</summary>
     private TaskDef? TaskDefinitionOf(WorkflowTask? workflowTask) =>
-        workflowTask is null ? null : workflowTask.TaskDefinition ?? definitions.TaskDef(workflowTask.Name);
+        workflowTask is null || Tasks.Nodes.NodeWiring.IsNodeTask(workflowTask) ? null : workflowTask.TaskDefinition ?? definitions.TaskDef(workflowTask.Name);
 
     private bool CheckWorkflowTimeout(WorkflowRun run, long now)
     {

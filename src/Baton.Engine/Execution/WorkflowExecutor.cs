@@ -321,6 +321,11 @@ public sealed class WorkflowExecutor(
         WorkflowDef def;
         if (request.WorkflowDef is { } inline)
         {
+            if (Tasks.Nodes.NodeWiring.IsNodeWorkflow(inline) || inline.AllTasks().Any(Tasks.Nodes.NodeWiring.IsNodeTask))
+            {
+                // A node workflow is checked whole by the node validator when it is saved (/v1/workflows); never given inline.
+                throw new InvalidRequestException("$.workflowDef", "a node workflow cannot be given inline; save it with POST /v1/workflows and start it with POST /v1/workflows/{identifier}/runs");
+            }
             definitions.Validate(inline, "$.workflowDef");
             // Its author is whoever starts it (or, for a child, whoever wrote it), whatever the request says: the author's
             // rights decide which secrets flow into it.
@@ -1015,6 +1020,26 @@ public sealed class WorkflowExecutor(
     }
 
     /// <summary>
+    /// A response to an INPUT node waiting for it (the API checked that <paramref name="responder"/> is one of its
+    /// responders): recorded in the node's output, which completes once an outlet has its responders.
+    /// </summary>
+    public async Task RespondToInputAsync(string taskId, string responder, string outlet, JsonObject? inputs, CancellationToken ct)
+    {
+        var stored = await GetTaskAsync(taskId, ct);
+        await MutateAsync(stored.WorkflowInstanceId, (run, now) =>
+        {
+            var task = run.FindTask(taskId) ?? throw new NotFoundException($"No node run '{taskId}'");
+            if (task.WorkflowTask?.Type != Tasks.Nodes.NodeTypes.Input || task.Status != TaskStatus.InProgress || run.Status != WorkflowStatus.Running)
+            {
+                throw new ConflictException($"Node run '{taskId}' ('{task.ReferenceTaskName}') is not an INPUT waiting for responses");
+            }
+            if (Tasks.Nodes.Input.NodeInputTaskType.Respond(task, responder, outlet, inputs, now) is { } done) WorkflowDecider.Finish(task, done, now);
+            run.UpdateTime = now;
+            return true;
+        }, ct);
+    }
+
+    /// <summary>
     /// Whether a task is completed from outside (WAIT, HUMAN) by whoever may execute its run's workflow, rather than by
     /// the worker that polled it. The API checks that right before it reports such a task.
     /// </summary>
@@ -1251,6 +1276,12 @@ public sealed class WorkflowExecutor(
                 {
                     // A script that handled secret material may have put any form of it in its error: derived, so withheld.
                     outcome = outcome with { Reason = $"{task.TaskType} task '{task.ReferenceTaskName}' failed; its error is withheld because its input held secret material" };
+                }
+                if (outcome.Logs is { Count: > 0 } logs)
+                {
+                    // Written before the outcome's commit, which may end the run and let its derived values leave the redactor.
+                    var at = Clock.NowMs();
+                    await store.AddTaskLogsAsync([.. logs.Select(l => new TaskExecLog { TaskId = task.TaskId, Log = redactor.Redact(l), CreatedTime = at })], token);
                 }
                 await MutateAsync(workflowId, (run, now) =>
                 {

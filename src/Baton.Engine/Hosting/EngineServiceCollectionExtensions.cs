@@ -23,7 +23,10 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<WorkflowTimers>();
         services.AddSingleton<CompletionWaiters>();
         services.AddSingleton<JavaScriptEvaluator>();
-        services.AddSingleton<ISystemTask, HttpTask>();
+        services.AddSingleton<HttpTask>();
+        services.AddSingleton<ISystemTask>(sp => sp.GetRequiredService<HttpTask>());
+        services.AddSingleton<ISystemTask, Tasks.Nodes.Webhook.NodeWebhookTask>();
+        services.AddSingleton<Tasks.Nodes.Trigger.NodeSchedules>();
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<ISystemTask, Tasks.Lambda.LambdaTask>();
         services.AddSingleton<ISystemTask, UpdateSecretTask>();
@@ -65,6 +68,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.JsonJqTransform.JsonJqTransformTaskType>();
         services.AddSingleton<TaskType, Tasks.Nodes.Trigger.NodeTriggerTaskType>();
         services.AddSingleton<TaskType, Tasks.Nodes.Condition.NodeConditionTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Input.NodeInputTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Webhook.NodeWebhookTaskType>();
         services.AddSingleton<TaskTypeRegistry>();
         return services;
     }

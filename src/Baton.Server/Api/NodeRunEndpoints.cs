@@ -9,6 +9,7 @@ using Baton.Engine.Execution;
 using Baton.Engine.Persistence;
 using Baton.Engine.Search;
 using Baton.Engine.Tasks.Nodes;
+using Baton.Engine.Tasks.Nodes.Input;
 using Baton.Engine.Tasks.Nodes.Trigger;
 using Baton.Server.Auth;
 
@@ -28,7 +29,7 @@ public static class NodeRunEndpoints
         var group = app.MapGroup("/v1/workflows").WithTags("Node workflow runs");
         var json = BatonJson.Context;
 
-        group.MapPost("/{identifier}/runs", async (string identifier, HttpRequest request, WorkflowExecutor executor, DefinitionCatalog catalog, CancellationToken ct) =>
+        group.MapPost("/{identifier}/runs", async (string identifier, int? waitForSeconds, HttpRequest request, WorkflowExecutor executor, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var body = request.ContentLength is 0 ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
             var def = await catalog.GetWorkflowDefAsync(identifier, null, ct);
@@ -59,11 +60,13 @@ public static class NodeRunEndpoints
                 Version = def.Version,
                 Input = new JsonObject { ["trigger"] = trigger!.TaskReferenceName, ["data"] = data },
             };
-            var id = await executor.StartAsync(start, request.CallerOf().Id, ct);
-            var run = await executor.GetWorkflowAsync(id, includeTasks: true, ct);
+            // Baton's addition: waitForSeconds answers once the run has ended (or that long has passed), as Conductor's execute does.
+            var run = waitForSeconds is { } wait
+                ? await executor.ExecuteAsync(start, request.CallerOf().Id, TimeSpan.FromSeconds(Math.Clamp(wait, 0, 300)), null, ct)
+                : await executor.GetWorkflowAsync(await executor.StartAsync(start, request.CallerOf().Id, ct), includeTasks: true, ct);
             return Results.Json(new JsonObject { ["ok"] = true, ["run"] = NodeRunViews.Run(run) }, json.JsonObject, statusCode: StatusCodes.Status201Created);
         }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Execute, "identifier")).Accepts<JsonObject>("application/json").Produces<JsonObject>(StatusCodes.Status201Created)
-          .WithSummary("Start a run of a node workflow at its self-service trigger: {\"inputs\": {...}}; answers {ok, run}");
+          .WithSummary("Start a run of a node workflow at its self-service trigger: {\"inputs\": {...}}; answers {ok, run}, once it ended with waitForSeconds");
 
         group.MapGet("/runs", async (string? workflowIdentifier, int? limit, HttpRequest request, WorkflowExecutor executor, RunAccess runs, AccessControl access, CancellationToken ct) =>
         {
@@ -108,6 +111,31 @@ public static class NodeRunEndpoints
         }).WithMetadata(AccessRule.TaskRun(AccessRight.Execute)).Accepts<JsonObject>("application/json")
           .WithSummary("Report a node run that waits for its callback: {status: COMPLETED, result: SUCCESS|FAILED, output}");
 
+        group.MapPost("/nodes/runs/{taskId}/responses", async (string taskId, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var task = await NodeTaskAsync(executor, taskId, ct);
+            var body = await JsonBody.ReadAsync(request, json.JsonObject);
+            var problems = new List<ValidationProblem>();
+            foreach (var (key, _) in body)
+            {
+                if (key is not ("outlet" or "inputs")) problems.Add(new($"$.{key}", "unknown field; a response is {outlet, inputs}"));
+            }
+            var outlet = body["outlet"] is JsonValue o && o.GetValueKind() == JsonValueKind.String ? o.GetValue<string>() : null;
+            if (outlet is null) problems.Add(new("$.outlet", "outlet (the button pressed) is required"));
+            if (body["inputs"] is { } given && given is not JsonObject) problems.Add(new("$.inputs", "inputs must be an object"));
+            if (problems.Count > 0) throw new InvalidRequestException(problems);
+            var caller = request.CallerOf();
+            if (NodeInputTaskType.Responders(task.WorkflowTask!) is { } responders
+                && !responders.Users.Contains(caller.Id) && !responders.Users.Contains(caller.Name)
+                && !caller.Roles.Any(responders.Roles.Contains) && !caller.Groups.Any(responders.Groups.Contains))
+            {
+                throw new AccessDeniedException($"Forbidden: {caller.Id} is not one of the responders of INPUT node '{task.ReferenceTaskName}'");
+            }
+            await executor.RespondToInputAsync(taskId, caller.Id, outlet!, body["inputs"] as JsonObject, ct);
+            return Results.Json(new JsonObject { ["ok"] = true, ["nodeRun"] = NodeRunViews.NodeRun(await executor.GetTaskAsync(taskId, ct)) }, json.JsonObject);
+        }).WithMetadata(InputResponder).Accepts<JsonObject>("application/json")
+          .WithSummary("Respond to an INPUT node: {outlet, inputs}; only its responders may (or, when it names none, whoever may operate the run)");
+
         group.MapPost("/nodes/runs/{taskId}/logs", async (string taskId, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
             await NodeTaskAsync(executor, taskId, ct);
@@ -151,6 +179,25 @@ public static class NodeRunEndpoints
     private static readonly AccessRule SeeSomeRuns = AccessRule.Custom("READ or EXECUTE on some WORKFLOW_DEF (results filtered per run)", c =>
         ValueTask.FromResult(c.Principal.ManagesAllRuns || c.Model.MayOnSome(c.Principal, TargetTypes.WorkflowDef, AccessRight.Read) || c.Model.MayOnSome(c.Principal, TargetTypes.WorkflowDef, AccessRight.Execute)
             ? null : "needs READ on the runs of a WORKFLOW_DEF"));
+
+    /// <summary>
+    /// A responder need not see the run (an approver is not a reader of the workflow's runs): a node that names its
+    /// responders lets exactly them respond (checked by the handler); one that names none, whoever may operate the run.
+    /// </summary>
+    private static readonly AccessRule InputResponder = AccessRule.Custom("one of the INPUT node's responders, else EXECUTE on the run of task {taskId}", async c =>
+    {
+        var executor = c.Context.RequestServices.GetRequiredService<WorkflowExecutor>();
+        try
+        {
+            var task = await executor.GetTaskAsync(c.Route("taskId"), c.Context.RequestAborted);
+            if (task.WorkflowTask?.Type == NodeTypes.Input && NodeInputTaskType.Responders(task.WorkflowTask) is not null) return null;
+        }
+        catch (NotFoundException)
+        {
+            return null; // the handler answers 404
+        }
+        return await c.Runs.CheckTaskAsync(c, c.Route("taskId"), AccessRight.Execute);
+    });
 
     private static async Task<WorkflowRun> NodeRunAsync(WorkflowExecutor executor, string workflowId, CancellationToken ct)
     {

@@ -13,7 +13,10 @@ namespace Baton.Engine.Tasks.Nodes;
 /// </summary>
 public static class NodeContext
 {
-    public static JsonObject For(WorkflowRun run, TaskRun? task)
+    public static JsonObject For(WorkflowRun run, TaskRun? task) => For(run, task?.TaskId, task?.ScheduledTime ?? 0);
+
+    /// <param name="nodeRunId">The node run the context is for (null for none: a CONDITION's expressions).</param>
+    public static JsonObject For(WorkflowRun run, string? nodeRunId, long nodeRunCreated)
     {
         var outputs = new JsonObject();
         foreach (var entry in run.Tasks)
@@ -41,12 +44,12 @@ public static class NodeContext
                 },
             },
         };
-        if (task is not null)
+        if (nodeRunId is not null)
         {
             context["workflowNodeRun"] = new JsonObject
             {
-                ["identifier"] = task.TaskId,
-                ["createdAt"] = Time(task.ScheduledTime),
+                ["identifier"] = nodeRunId,
+                ["createdAt"] = Time(nodeRunCreated),
             };
         }
         return context;

@@ -21,6 +21,9 @@ public static class NodeWiring
 
     public static bool IsNodeWorkflow(WorkflowDef def) => def.Extra?.ContainsKey(DocumentField) == true;
 
+    /// <summary>Whether a task is a node of a node workflow.</summary>
+    public static bool IsNodeTask(WorkflowTask task) => task.Type.StartsWith("NODE_", StringComparison.Ordinal);
+
     /// <summary>The node as written (shared, read-only: never change it).</summary>
     public static JsonObject Node(WorkflowTask task) =>
         Nodes.GetValue(task, t => t.Extra is { } extra && extra.TryGetValue("node", out var node) && node.ValueKind == JsonValueKind.Object

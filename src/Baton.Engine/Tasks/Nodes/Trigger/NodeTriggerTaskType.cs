@@ -15,8 +15,10 @@ public sealed class NodeTriggerTaskType : NodeTaskType
 
     public override bool Advance(DecisionContext context, TaskRun task)
     {
-        var data = context.Run.Input["data"] as JsonObject;
-        context.Finish(task, TaskOutcome.Completed(data is null ? [] : (JsonObject)data.DeepClone()));
+        var output = context.Run.Input["data"] is JsonObject data ? (JsonObject)data.DeepClone() : [];
+        // A schedule trigger's run: the scheduler put the due time in the run's input.
+        if (context.Run.Input["_scheduledTime"] is JsonValue due && due.TryGetValue<long>(out var ms)) output["scheduledTime"] = NodeContext.Time(ms);
+        context.Finish(task, TaskOutcome.Completed(output));
         return true;
     }
 }
