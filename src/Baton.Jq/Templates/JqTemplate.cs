@@ -95,9 +95,11 @@ public static class JqTemplate
                 parts.Add(new TemplateBlock(expression, null!, [], [], IsSpread: true));
                 continue;
             }
+            JqProgram program;
             Ast ast;
             try
             {
+                program = Program(expression!);
                 ast = Parser.Parse(expression!, JqLimits.Default);
             }
             catch (JqParseException e)
@@ -105,15 +107,6 @@ public static class JqTemplate
                 throw new TemplateException(path, expression, $"jq: compile error: {e.Message}");
             }
             var reads = TemplateAnalysis.Of(ast, path, expression!, options);
-            JqProgram program;
-            try
-            {
-                program = Program(expression!);
-            }
-            catch (JqParseException e)
-            {
-                throw new TemplateException(path, expression, $"jq: compile error: {e.Message}");
-            }
             parts.Add(new TemplateBlock(expression!, program, reads.Secrets, reads.Outputs, IsSpread: false));
         }
         var compiled = new TemplateString(text, [.. parts]);
@@ -243,13 +236,16 @@ internal sealed class ArrayNode(List<TemplateNode> items) : TemplateNode
 
 internal sealed class StringNode(TemplateString text, string path) : TemplateNode
 {
+    /// <summary>JSON as JavaScript's JSON.stringify writes it (Port's rule for a value inside text): quotes as \", not \u0022.</summary>
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public override Rendered Render(RenderState state)
     {
         if (state.KeepSecretFields && text.ReadsSecrets) return new(true, JsonValue.Create(text.Text));
         var rendered = Evaluate(text, state, path);
         if (text.ReadsSecrets && state.Derived is { } derived && rendered.Value is { } value)
         {
-            derived.Add(value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value.ToJsonString());
+            derived.Add(value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value.ToJsonString(Compact));
         }
         return rendered;
     }
@@ -272,7 +268,7 @@ internal sealed class StringNode(TemplateString text, string path) : TemplateNod
             {
                 null => "null",
                 JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-                var other => other.ToJsonString(),
+                var other => other.ToJsonString(Compact),
             });
         }
         return new(true, JsonValue.Create(result.ToString()));
