@@ -26,6 +26,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<HttpTask>();
         services.AddSingleton<ISystemTask>(sp => sp.GetRequiredService<HttpTask>());
         services.AddSingleton<ISystemTask, Tasks.Nodes.Webhook.NodeWebhookTask>();
+        services.AddSingleton<ISystemTask, Tasks.Nodes.Input.NodeInputTask>();
         services.AddSingleton<Tasks.Nodes.Trigger.NodeSchedules>();
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<ISystemTask, Tasks.Lambda.LambdaTask>();

@@ -13,7 +13,10 @@ namespace Baton.Engine.Tasks.Nodes.Input;
 /// <c>numOfResponders</c> (default 1) pressed its button; the run follows that outlet's connection. Output
 /// <c>selectedOutlet.identifier</c> and <c>responses[]</c> (<c>outlet</c>, <c>inputs</c>, <c>submitterInfo.submittedBy</c>).
 /// Who may respond: the node's <c>responders</c> (users by id or email, roles, groups) and nobody else; with no
-/// responders, whoever may operate the run. Each responder responds once.
+/// responders, whoever may operate the run. Each responder responds once. When the run reaches it, its
+/// <c>notifications</c> with <c>target: "webhook"</c> are sent (<c>url</c>, <c>method</c>, <c>headers</c>, <c>body</c>,
+/// templates rendered as a WEBHOOK's, secrets through the one hand-off); a notification that fails is logged on the node,
+/// which waits all the same.
 /// </summary>
 public sealed class NodeInputTaskType : NodeTaskType
 {
@@ -22,13 +25,11 @@ public sealed class NodeInputTaskType : NodeTaskType
 
     public override string Name => NodeTypes.Input;
 
-    public override bool Advance(DecisionContext context, TaskRun task)
-    {
-        if (task.Status != Core.Runs.TaskStatus.Scheduled) return false;
-        context.MarkInProgress(task);
-        task.OutputData = new JsonObject { ["selectedOutlet"] = null, ["responses"] = new JsonArray() };
-        return true;
-    }
+    /// <summary>A system task: it sends its notifications (<see cref="NodeInputTask"/>), then waits.</summary>
+    public override TaskKind Kind => TaskKind.System;
+
+    public override JsonObject? InputAtSchedule(WorkflowRun run, WorkflowTask task, string taskId, long now) =>
+        DisplayInput(run, task, taskId, now);
 
     public override IEnumerable<WorkflowTask> Followers(DecisionContext context, WorkflowTask task, TaskRun entry) =>
         entry.OutputData["selectedOutlet"]?["identifier"] is JsonValue chosen && chosen.GetValueKind() == JsonValueKind.String
