@@ -283,17 +283,24 @@ internal sealed class StringNode(TemplateString text, string path) : TemplateNod
             {
                 if (!TemplateContext.Has(state.Context, "secrets", secret)) throw new TemplateException(path, block.Expression, $"secret '{secret}' is not available to this run");
             }
-            if (state.Context["outputs"] is JsonObject)
+        }
+        try
+        {
+            var found = block.Program.TryFirst(state.Context, null, out var result);
+            // A node that did not run (another branch) is an error only when the block came to nothing for it:
+            // `.outputs.other.x // "default"` is how Port's users write a branch that may not have run.
+            if (state.Options.Strict && (!found || result is null) && state.Context["outputs"] is JsonObject)
             {
                 foreach (var output in block.Outputs)
                 {
                     if (!TemplateContext.Has(state.Context, "outputs", output)) throw new TemplateException(path, block.Expression, $"node '{output}' has not run, so it has no output to read");
                 }
             }
+            return found ? new(true, result) : Rendered.Nothing;
         }
-        try
+        catch (JqRuntimeException) when (block.Outputs.Any(o => state.Options.Strict && state.Context["outputs"] is JsonObject && !TemplateContext.Has(state.Context, "outputs", o)))
         {
-            return block.Program.TryFirst(state.Context, null, out var result) ? new(true, result) : Rendered.Nothing;
+            throw new TemplateException(path, block.Expression, $"node '{block.Outputs.First(o => !TemplateContext.Has(state.Context, "outputs", o))}' has not run, so it has no output to read");
         }
         catch (JqRuntimeException e)
         {

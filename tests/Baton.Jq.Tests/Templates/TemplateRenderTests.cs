@@ -114,6 +114,10 @@ public sealed class TemplateRenderTests
         Assert.Contains("node 'later' has not run", Assert.Throws<TemplateException>(() => Render("\"{{ .outputs.later.x }}\"")).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void A_default_for_a_node_that_did_not_run_renders_the_default() =>
+        Assert.Equal("\"none\"", RenderText("\"{{ .outputs.later.x // \\\"none\\\" }}\""));
+
+    [Fact]
     public void Without_strict_rendering_a_missing_secret_is_null_as_in_port() =>
         Assert.Equal("\"Bearer null\"", JqTemplate.Compile(JsonNode.Parse("\"Bearer {{ .secrets.NOT_THERE }}\""), new TemplateOptions { Strict = false }).Render(Context)!.ToJsonString());
 
