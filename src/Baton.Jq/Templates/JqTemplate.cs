@@ -127,7 +127,7 @@ public static class JqTemplate
     }
 
     internal static string Child(string path, string key) =>
-        key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !char.IsAsciiDigit(key[0])
+        key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') && !char.IsAsciiDigit(key[0])
             ? $"{path}.{key}"
             : $"{path}['{key.Replace("'", "\\'", StringComparison.Ordinal)}']";
 }

@@ -112,6 +112,7 @@ public static class BatonServer
         app.MapEnvironmentEndpoints();
         app.MapAuditEndpoints();
         app.MapSchedulerEndpoints();
+        app.MapNodeWorkflowEndpoints();
         app.MapNodeRunEndpoints();
         return app;
     }

@@ -82,7 +82,7 @@ public sealed class NodeAccessTests(NodeServerFixture fixture) : IDisposable
         }));
 
         reply.ShouldBe(HttpStatusCode.BadRequest);
-        Assert.Contains("$.nodes[1].config.headers.X-All", reply.Text, StringComparison.Ordinal);
+        Assert.True(reply.Text.Contains("$.nodes[1].config.headers.X-All", StringComparison.Ordinal), reply.Text);
     }
 
     [Fact]

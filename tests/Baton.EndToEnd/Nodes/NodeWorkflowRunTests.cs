@@ -87,7 +87,8 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
     public async Task The_seed_url_example_builds_the_url_from_two_secrets()
     {
         var hook = Value("hook");
-        await PutSecretAsync("MY_DOMAIN", fixture.Peer.BaseUrl.Replace("http://", "", StringComparison.Ordinal) + "/echo");
+        // The peer's address as localhost: written as 127.0.0.1 in other tests' URLs, this value would be refused there as a secret's.
+        await PutSecretAsync("MY_DOMAIN", fixture.Peer.BaseUrl.Replace("http://127.0.0.1", "localhost", StringComparison.Ordinal) + "/echo");
         await PutSecretAsync("HOOK_ID", hook);
         var identifier = Defs.Unique("seed_url");
         // As written but for the scheme: the local peer speaks plain HTTP.
