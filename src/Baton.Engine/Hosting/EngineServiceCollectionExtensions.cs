@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Baton.Engine.Execution;
 using Baton.Engine.Queue;
 using Baton.Engine.Scripting;
@@ -27,6 +28,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<ISystemTask>(sp => sp.GetRequiredService<HttpTask>());
         services.AddSingleton<ISystemTask, Tasks.Nodes.Webhook.NodeWebhookTask>();
         services.AddSingleton<ISystemTask, Tasks.Nodes.Input.NodeInputTask>();
+        services.AddSingleton<ISystemTask, Tasks.Nodes.Kafka.NodeKafkaTask>();
+        services.TryAddSingleton<Events.IKafkaPublisher, Events.UnconfiguredKafka>();
         services.AddSingleton<Tasks.Nodes.Trigger.NodeSchedules>();
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<ISystemTask, Tasks.Lambda.LambdaTask>();
@@ -71,6 +74,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.Nodes.Condition.NodeConditionTaskType>();
         services.AddSingleton<TaskType, Tasks.Nodes.Input.NodeInputTaskType>();
         services.AddSingleton<TaskType, Tasks.Nodes.Webhook.NodeWebhookTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Kafka.NodeKafkaTaskType>();
         services.AddSingleton<TaskTypeRegistry>();
         return services;
     }

@@ -6,7 +6,7 @@ using Baton.Testing;
 namespace Baton.EndToEnd.Nodes;
 
 /// <summary>
-/// A server of their own for the node workflow tests (the seed's examples name their secrets as written, MY_API_TOKEN
+/// A server of their own for the node workflow tests, publishing to a broker of their own (the seed's examples name their secrets as written, MY_API_TOKEN
 /// and so on, which a shared server's other tests must not meet), an echo peer, and helpers to save and run.
 /// </summary>
 public sealed class NodeServerFixture : IAsyncLifetime
@@ -15,10 +15,14 @@ public sealed class NodeServerFixture : IAsyncLifetime
     public EchoPeer Peer { get; private set; } = null!;
     public BatonClient Admin { get; private set; } = null!;
 
+    /// <summary>A Kafka-protocol broker the server publishes to (librdkafka's mock cluster).</summary>
+    public MockKafka Kafka { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Peer = await EchoPeer.StartAsync();
-        Server = await ServerProcess.StartAsync();
+        Kafka = MockKafka.Start();
+        Server = await ServerProcess.StartAsync($"--Baton:Kafka:BootstrapServers={Kafka.BootstrapServers}", "--Baton:Kafka:MessageTimeoutMs=10000");
         Admin = new BatonClient(Server);
     }
 
@@ -27,6 +31,7 @@ public sealed class NodeServerFixture : IAsyncLifetime
         Admin.Dispose();
         await Server.DisposeAsync();
         await Peer.DisposeAsync();
+        Kafka.Dispose();
     }
 
     /// <summary>Saves a node workflow as <paramref name="client"/> (POST /v1/workflows).</summary>
