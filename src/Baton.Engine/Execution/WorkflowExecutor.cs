@@ -35,6 +35,7 @@ public sealed class WorkflowExecutor(
     SecretHandOff handOff,
     SecretVault vault,
     SecretRedactor redactor,
+    Events.BatonEvents events,
     Baton.Secrets.Audit.IAuditLog audit,
     Environment.EnvironmentValues environment,
     IWorkflowStartPolicy startPolicy,
@@ -405,6 +406,22 @@ public sealed class WorkflowExecutor(
             decider.EndWorkflow(run, WorkflowStatus.Terminated, string.IsNullOrEmpty(reason) ? "Terminated by request" : reason, now);
             return true;
         }, ct);
+
+    /// <summary>
+    /// A run's end as Baton's RUN_FINISHED event: who and what, never its input or output. A run an EVENT trigger
+    /// started says so (<c>eventTriggered</c>), and EVENT triggers do not fire on it, so no chain of them can loop.
+    /// </summary>
+    private static System.Text.Json.Nodes.JsonObject FinishedEvent(WorkflowRun run) => new()
+    {
+        ["workflowName"] = run.WorkflowName,
+        ["workflowVersion"] = run.WorkflowVersion,
+        ["workflowId"] = run.WorkflowId,
+        ["status"] = run.Status.WireName(),
+        ["correlationId"] = run.CorrelationId,
+        ["startedBy"] = run.CreatedBy,
+        ["eventTriggered"] = Tasks.Nodes.NodeWiring.IsNodeWorkflow(run.WorkflowDefinition) && Tasks.Nodes.NodeWiring.TriggerOf(run) is { } trigger
+            && run.WorkflowDefinition.Tasks.Any(t => t.TaskReferenceName == trigger && Tasks.Nodes.NodeWiring.ConfigText(t, "type") == "EVENT_TRIGGER"),
+    };
 
     /// <summary>
     /// Port's cancel: ends the run TERMINATED at once when nothing is in flight or <paramref name="force"/> is set;
@@ -1196,6 +1213,7 @@ public sealed class WorkflowExecutor(
         {
             _active.TryRemove(run.WorkflowId, out _);
             vault.RunEnded(run.WorkflowId);
+            if (events.HasSubscribers(Events.BatonEvents.RunFinished)) events.Publish(Events.BatonEvents.RunFinished, FinishedEvent(run));
             if (run.ParentWorkflowId is not null) _ = Task.Run(() => ChildEndedAsync(run));
             foreach (var task in changedTasks)
             {

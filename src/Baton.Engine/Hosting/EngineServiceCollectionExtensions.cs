@@ -30,6 +30,11 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<ISystemTask, Tasks.Nodes.Input.NodeInputTask>();
         services.AddSingleton<ISystemTask, Tasks.Nodes.Kafka.NodeKafkaTask>();
         services.TryAddSingleton<Events.IKafkaPublisher, Events.UnconfiguredKafka>();
+        services.AddSingleton<ISystemTask, Tasks.EventSink.EventTask>();
+        services.AddSingleton<ISystemTask, Tasks.KafkaPublish.KafkaPublishTask>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Events.BatonEvents>();
+        services.AddHostedService(sp => sp.GetRequiredService<Events.BatonEvents>());
         services.AddSingleton<Tasks.Nodes.Trigger.NodeSchedules>();
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<ISystemTask, Tasks.Lambda.LambdaTask>();
@@ -70,6 +75,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.SubWorkflow.SubWorkflowTaskType>();
         services.AddSingleton<TaskType, Tasks.StartWorkflow.StartWorkflowTaskType>();
         services.AddSingleton<TaskType, Tasks.JsonJqTransform.JsonJqTransformTaskType>();
+        services.AddSingleton<TaskType, Tasks.EventSink.EventTaskType>();
+        services.AddSingleton<TaskType, Tasks.KafkaPublish.KafkaPublishTaskType>();
         services.AddSingleton<TaskType, Tasks.Nodes.Trigger.NodeTriggerTaskType>();
         services.AddSingleton<TaskType, Tasks.Nodes.Condition.NodeConditionTaskType>();
         services.AddSingleton<TaskType, Tasks.Nodes.Input.NodeInputTaskType>();

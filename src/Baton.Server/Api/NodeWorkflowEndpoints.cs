@@ -70,12 +70,13 @@ public static class NodeWorkflowEndpoints
             return Results.Json(new JsonObject { ["ok"] = true, ["workflows"] = list }, json.JsonObject);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Read)).WithSummary("The node workflows the caller may read, each at its latest version");
 
-        group.MapDelete("/{identifier}", async (string identifier, DefinitionCatalog catalog, NodeSchedules schedules, CancellationToken ct) =>
+        group.MapDelete("/{identifier}", async (string identifier, HttpRequest request, DefinitionCatalog catalog, NodeSchedules schedules, CancellationToken ct) =>
         {
             var versions = (await catalog.ListWorkflowDefsAsync(ct)).Where(d => d.Name == identifier).ToList();
             if (versions.Count == 0 || !versions.All(NodeWiring.IsNodeWorkflow)) throw new NotFoundException($"No node workflow '{identifier}'");
             await schedules.DeleteAllAsync(identifier, ct);
             foreach (var def in versions) await catalog.DeleteWorkflowDefAsync(identifier, def.Version, ct);
+            request.HttpContext.RequestServices.GetRequiredService<Hosting.NodeEventTriggers>().Invalidate();
             return Results.Json(new JsonObject { ["ok"] = true }, json.JsonObject);
         }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Delete, "identifier")).WithSummary("Delete a node workflow, every version (its runs stay)");
     }
@@ -108,6 +109,7 @@ public static class NodeWorkflowEndpoints
         await catalog.SaveWorkflowDefAsync(def, overwrite: false, caller, ct);
         await MetadataEndpoints.GrantCreatorAsync(request, TargetTypes.WorkflowDef, created);
         await schedules.SyncAsync(def, caller, ct);
+        request.HttpContext.RequestServices.GetRequiredService<Hosting.NodeEventTriggers>().Invalidate();
         return await catalog.GetWorkflowDefAsync(def.Name, def.Version, ct);
     }
 }

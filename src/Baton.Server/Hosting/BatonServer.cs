@@ -82,9 +82,12 @@ public static class BatonServer
         builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
         var kafka = builder.Configuration.GetSection("Baton:Kafka");
         builder.Services.Configure<KafkaOptions>(kafka);
+        builder.Services.Configure<Baton.Engine.Tasks.KafkaPublish.KafkaBrokers>(kafka);
         builder.Services.AddBatonKafka(!string.IsNullOrWhiteSpace(kafka["BootstrapServers"]));
         builder.Services.AddBatonEngine();
         builder.Services.AddBatonScheduler(); // after the engine: the scheduler starts once the engine has recovered
+        builder.Services.AddSingleton<NodeEventTriggers>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeEventTriggers>());
         builder.Services.AddHostedService<IdleMemoryTrim>();
         DeferredHostedServices.Defer(builder.Services);
 
