@@ -125,6 +125,7 @@ public static class BatonServer
         app.MapSchedulerEndpoints();
         app.MapNodeWorkflowEndpoints();
         app.MapNodeRunEndpoints();
+        app.MapPortSecretEndpoints();
         return app;
     }
 }

@@ -205,10 +205,10 @@ public static partial class NodeWorkflows
                 {
                     if (condition["expressions"] is not JsonArray expressions) problems.Add(new($"{path}.config.condition.expressions", "a condition needs jq expressions"));
                     else for (var i = 0; i < expressions.Count; i++)
-                        {
-                            if (Text(expressions[i]) is not { } e) problems.Add(new($"{path}.config.condition.expressions[{i}]", "an expression is a string"));
-                            else CheckJq(e, $"{path}.config.condition.expressions[{i}]", problems);
-                        }
+                    {
+                        if (Text(expressions[i]) is not { } e) problems.Add(new($"{path}.config.condition.expressions[{i}]", "an expression is a string"));
+                        else CheckJq(e, $"{path}.config.condition.expressions[{i}]", problems);
+                    }
                     OneOf((JsonObject)condition, "combinator", ["and", "or"], $"{path}.config", problems);
                 }
                 break;
