@@ -1037,6 +1037,43 @@ public sealed class WorkflowExecutor(
     }
 
     /// <summary>
+    /// Conductor's workflow test (<c>POST /api/workflow/test</c>): starts the workflow as <paramref name="principal"/>
+    /// (a real run, like any other) and completes each worker task (SIMPLE) and each task completed from outside (WAIT,
+    /// HUMAN) whose reference has mocks left with the next of them, in order (an iteration <c>ref__N</c> takes the
+    /// mocks of <c>ref</c>), as a worker's report would; the server's own tasks run as they would. Answers the run once
+    /// it ended, or once nothing more was mocked for <paramref name="wait"/>. A mock is the caller's data: its output is
+    /// stored and redacted as a worker's, and text in it is never read as a secret reference.
+    /// </summary>
+    public async Task<WorkflowRun> TestAsync(StartWorkflowRequest start, IReadOnlyDictionary<string, List<(TaskStatus Status, JsonObject Output)>> mocks, string? principal, TimeSpan wait, CancellationToken ct)
+    {
+        var id = await StartAsync(start, principal, ct);
+        var left = mocks.ToDictionary(m => m.Key, m => new Queue<(TaskStatus, JsonObject)>(m.Value), StringComparer.Ordinal);
+        var idleSince = Clock.NowMs();
+        while (true)
+        {
+            var run = await GetWorkflowAsync(id, includeTasks: true, ct);
+            if (run.Status.IsTerminal()) return run;
+            var applied = false;
+            foreach (var task in run.Tasks)
+            {
+                if (task.Status.IsTerminal() || !(WorkflowDecider.IsWorkerTask(task) || CompletesFromOutside(task))) continue;
+                if (!left.TryGetValue(task.ReferenceTaskName, out var queue) && !left.TryGetValue(WorkflowDecider.BaseReference(task), out queue)) continue;
+                if (!queue.TryDequeue(out var mock)) continue;
+                await MutateAsync(id, (current, now) => current.FindTask(task.TaskId) is { } entry
+                    && ApplyResult(current, entry, mock.Item1, mock.Item2, mock.Item1 == TaskStatus.Completed ? null : "mocked by the workflow test", 0, "workflow-test", now), ct);
+                applied = true;
+            }
+            if (applied)
+            {
+                idleSince = Clock.NowMs();
+                continue;
+            }
+            if (Clock.NowMs() - idleSince > wait.TotalMilliseconds) return run;
+            await Task.Delay(20, ct);
+        }
+    }
+
+    /// <summary>
     /// A response to an INPUT node waiting for it (the API checked that <paramref name="responder"/> is one of its
     /// responders): recorded in the node's output, which completes once an outlet has its responders.
     /// </summary>

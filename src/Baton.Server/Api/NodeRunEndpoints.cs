@@ -194,7 +194,7 @@ public static class NodeRunEndpoints
         }
         catch (NotFoundException)
         {
-            return null; // the handler answers 404
+            // As for every run route: an unknown id is a 404 only for those who may see some runs.
         }
         return await c.Runs.CheckTaskAsync(c, c.Route("taskId"), AccessRight.Execute);
     });
