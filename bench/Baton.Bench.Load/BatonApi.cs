@@ -65,6 +65,15 @@ internal sealed class BatonApi(HttpClient http, Uri server)
         await EnsureSuccessAsync(request, response, cancellationToken);
     }
 
+    /// <summary>PUT /v1/workflows/{identifier}: saves a node workflow (creates it, or stores a new version).</summary>
+    public async Task SaveNodeWorkflowAsync(JsonObject workflow, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(workflow);
+        using var request = CreateRequest(HttpMethod.Put, $"v1/workflows/{workflow["identifier"]}", body);
+        using var response = await SendAsync(request, cancellationToken);
+        await EnsureSuccessAsync(request, response, cancellationToken);
+    }
+
     public static string Truncate(string text, int max = 400) =>
         text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
 

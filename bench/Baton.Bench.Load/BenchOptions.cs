@@ -40,6 +40,8 @@ internal sealed class BenchOptions
           --json FILE           also write the numbers as JSON
           --check-targets       exit 3 when a target is missed (>= 1000 wf/s, p99 < 100 ms, RSS < 150/512 MB)
         variants:
+          --compare-node        alternate the three-step workflow with its node-format version (trigger, WEBHOOK,
+                                CONDITION, WEBHOOK; POST /v1/workflows/{id}/runs) and report the ratio
           --shape NAME          three-step (default), fork10 (FORK_JOIN of 10 HTTP calls, JOIN, INLINE) or
                                 loop10 (DO_WHILE of 10 HTTP calls, INLINE); every shape ends with d = 2n
           --secret-headers K    HTTP tasks send K headers X-Secret-i: ${workflow.secrets.bench-secret-i};
@@ -62,6 +64,9 @@ internal sealed class BenchOptions
     public bool PeerOnly { get; private set; }
 
     public int CompareSecrets { get; private set; }
+
+    /// <summary>Alternate the Conductor-format three-step workflow with its node-format version.</summary>
+    public bool CompareNode { get; private set; }
 
     public bool Control { get; private set; }
 
@@ -139,6 +144,7 @@ internal sealed class BenchOptions
                 case "--wait-seconds": options.WaitForSeconds = ParseInt(name, Value(), 1, 300); break;
                 case "--peer-only": options.PeerOnly = true; break;
                 case "--compare-secrets": options.CompareSecrets = ParseInt(name, Value(), 1, 64); break;
+                case "--compare-node": options.CompareNode = true; break;
                 case "--control": options.Control = true; break;
                 case "--swap-versions": options.SwapVersions = true; break;
                 case "--rounds": options.Rounds = ParseInt(name, Value(), 1, 100); break;

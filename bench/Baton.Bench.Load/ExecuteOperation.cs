@@ -10,7 +10,7 @@ namespace Baton.Bench.Load;
 /// {"name","version","input":{"n"}}. Counted only when status is COMPLETED and output.d == 2n; anything
 /// else is an error bucketed by reason, with the first response of each reason kept as a sample.
 /// </summary>
-internal sealed class ExecuteOperation(BatonApi api, int waitForSeconds, int version = BenchWorkflow.Version, string name = BenchWorkflow.Name) : ILoadOperation
+internal sealed class ExecuteOperation(BatonApi api, int waitForSeconds, int version = BenchWorkflow.Version, string name = BenchWorkflow.Name) : ICheckedOperation
 {
     private const int MaxSamples = 20;
 

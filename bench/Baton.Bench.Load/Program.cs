@@ -106,6 +106,10 @@ internal static class Program
             {
                 return await CompareSecretsAsync(api, options, warmup, duration, drain, cancellationToken);
             }
+            if (options.CompareNode)
+            {
+                return await CompareNodeAsync(api, options, peer, warmup, duration, drain, cancellationToken);
+            }
             if (options.BaselineServer is { } baselineServer)
             {
                 var baseline = new BatonApi(http, baselineServer);
@@ -221,6 +225,23 @@ internal static class Program
     }
 
     /// <summary>
+    /// The node format against the Conductor format: the three-step workflow (HTTP, INLINE, HTTP) and its node
+    /// version (WEBHOOK, CONDITION, WEBHOOK after a trigger) on the same server, alternating.
+    /// </summary>
+    private static async Task<int> CompareNodeAsync(BatonApi api, BenchOptions options, EchoPeer peer, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
+    {
+        await api.SaveNodeWorkflowAsync(NodeRunOperation.BuildThreeStep(peer.EchoUri), cancellationToken);
+        using var server = ProcessOf(options.ServerPid);
+        var (conductor, node, errors) = await AlternateAsync(
+            (new ExecuteOperation(api, options.WaitForSeconds), "conductor", server),
+            (new NodeRunOperation(api, options.WaitForSeconds), "node", server),
+            options, warmup, duration, drain, cancellationToken);
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"node format ran at {node.Rate / conductor.Rate * 100:F1} % of the Conductor format's rate ({node.Rate:F1} vs {conductor.Rate:F1} wf/s); target >= 90 %{CpuRatio(node, conductor)}"));
+        return errors > 0 ? 1 : 0;
+    }
+
+    /// <summary>
     /// The authorization-cost comparison: the same workflow against the real server, every call authenticated as
     /// the application, and against the baseline server built without access control, alternating.
     /// </summary>
@@ -258,11 +279,11 @@ internal static class Program
     /// all phases. <c>--control</c> puts the same workflow in both slots to show the method itself is even.
     /// </summary>
     private static async Task<(Measured First, Measured Second, long Errors)> AlternateAsync(
-        (ExecuteOperation Operation, string Label, Process? Server) first,
-        (ExecuteOperation Operation, string Label, Process? Server) second,
+        (ICheckedOperation Operation, string Label, Process? Server) first,
+        (ICheckedOperation Operation, string Label, Process? Server) second,
         BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
     {
-        (ExecuteOperation Operation, string Label, Process? Server)[] both = [first, second];
+        (ICheckedOperation Operation, string Label, Process? Server)[] both = [first, second];
         foreach (var (operation, label, _) in both)
         {
             if (await operation.RunOnceAsync(1, cancellationToken) is { } failure)

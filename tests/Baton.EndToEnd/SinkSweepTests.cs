@@ -71,6 +71,7 @@ public sealed class SinkSweepTests(ServerFixture fixture)
             ["workflowId"] = id,
             ["taskId"] = task["taskId"]!.GetValue<string>(),
             ["name"] = name,
+            ["identifier"] = name,
             ["key"] = secret,
             ["taskType"] = type,
             ["correlationId"] = "sweep-corr",

@@ -30,6 +30,12 @@ public sealed class WorkflowRun
     public Dictionary<string, string>? TaskToDomain { get; set; }
     public string? IdempotencyKey { get; set; }
     public string? Event { get; set; }
+
+    /// <summary>
+    /// A cancel asked for while a node was in flight (Port's CANCELLING): nothing more is scheduled, and the run ends
+    /// TERMINATED once what is in flight has ended. Holds who asked and why, as the run's reason will.
+    /// </summary>
+    public string? CancelRequested { get; set; }
     public WorkflowDef WorkflowDefinition { get; set; } = new();
 
     /// <summary>

@@ -104,6 +104,17 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
 
     private void Check(WorkflowDef def, string path, List<ValidationProblem> problems)
     {
+        if (!Tasks.Nodes.NodeWiring.IsNodeWorkflow(def))
+        {
+            var tasks = def.AllTasks().ToList();
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                if (Tasks.Nodes.NodeWiring.IsNodeTask(tasks[i]))
+                {
+                    problems.Add(new($"{path}.tasks", $"task '{tasks[i].TaskReferenceName}' is of type {tasks[i].Type}: node task types exist only in node workflows, saved through /v1/workflows"));
+                }
+            }
+        }
         DefinitionValidator.ValidateWorkflowDef(def, path, problems, types);
         CheckLiterals(def, path, problems);
     }
@@ -139,6 +150,13 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
     /// </summary>
     private async Task StampAsync(WorkflowDef def, string? principal, CancellationToken ct)
     {
+        // One name is one kind of workflow: a node workflow is not overwritten by a Conductor definition, nor the reverse.
+        if (await store.GetWorkflowDefAsync(def.Name, null, ct) is { } latest && Tasks.Nodes.NodeWiring.IsNodeWorkflow(latest) != Tasks.Nodes.NodeWiring.IsNodeWorkflow(def))
+        {
+            throw new ConflictException(Tasks.Nodes.NodeWiring.IsNodeWorkflow(latest)
+                ? $"'{def.Name}' is a node workflow; change it through PUT /v1/workflows/{def.Name}"
+                : $"'{def.Name}' is a Conductor workflow definition; change it through /api/metadata/workflow");
+        }
         var existing = await store.GetWorkflowDefAsync(def.Name, def.Version, ct);
         var now = Clock.NowMs();
         def.CreateTime = existing?.CreateTime ?? now;

@@ -15,6 +15,12 @@ public sealed record HandOffPlan(JsonObject Input, IReadOnlyList<AllowedField> A
     /// <summary>The definition whose template names the secrets (its author and content decide whether they may flow into it).</summary>
     public DefinitionOrigin? Origin { get; init; }
 
+    /// <summary>
+    /// A node's hand-off: the values go under <c>context.secrets</c> by name, for the node to render its templates
+    /// with, instead of being substituted into the input.
+    /// </summary>
+    public bool SecretsAsContext { get; init; }
+
     /// <summary>The principal of the worker whose poll answer gets the values (null for a system task): it must hold READ or EXECUTE on each.</summary>
     public string? Worker { get; set; }
 
@@ -72,12 +78,14 @@ public sealed class SecretHandOff(SecretVault vault)
 
     /// <summary>True when the task needs anything done at hand-off.</summary>
     public static bool NeedsHandOff(WorkflowRun run, TaskRun task) =>
+        (task.WorkflowTask is { } node && Tasks.Nodes.NodeTemplates.SecretFields(node).Count > 0) ||
         task.WorkflowTask?.InputParameters is { } template
         && (template.ContainsKey(SecretsInputKey) || HasReferences(template, run.SecretVariables) || ReadsSealed(template, run));
 
     /// <summary>Builds the hand-off of a task; call it under the run's lock.</summary>
     public HandOffPlan Prepare(WorkflowRun run, TaskRun task, JsonObject? environment)
     {
+        if (task.WorkflowTask is { } node && Tasks.Nodes.NodeWiring.IsNodeTask(node)) return PrepareNode(run, task, node);
         var input = (JsonObject)task.InputData.DeepClone();
         var allowed = new List<AllowedField>();
         var seal = false;
@@ -94,6 +102,29 @@ public sealed class SecretHandOff(SecretVault vault)
         }
         return new HandOffPlan(input, allowed, run.CreatedBy, seal) { Origin = allowed.Count == 0 ? null : OriginOf(run.WorkflowDefinition) };
     }
+
+    /// <summary>
+    /// A node's hand-off: its input is the run's template context (<see cref="Tasks.Nodes.NodeContext"/>), and the
+    /// node renders its config from its definition's templates at execution, after <see cref="ResolveAsync"/> has put
+    /// exactly the secrets those templates name (the definition's, never the run's data) under <c>context.secrets</c>.
+    /// </summary>
+    private static HandOffPlan PrepareNode(WorkflowRun run, TaskRun task, Core.Definitions.WorkflowTask node)
+    {
+        var allowed = new List<AllowedField>();
+        foreach (var (path, secrets) in Tasks.Nodes.NodeTemplates.SecretFields(node))
+        {
+            allowed.Add(new AllowedField(path, [.. secrets.Select(name => new SecretReference("", name, ""))]));
+        }
+        var input = new JsonObject { [NodeContextKey] = Tasks.Nodes.NodeContext.For(run, task) };
+        return new HandOffPlan(input, allowed, run.CreatedBy, SealOutput: false)
+        {
+            Origin = allowed.Count == 0 ? null : OriginOf(run.WorkflowDefinition),
+            SecretsAsContext = true,
+        };
+    }
+
+    /// <summary>The key of a node's hand-off input that holds its template context.</summary>
+    public const string NodeContextKey = "context";
 
     /// <summary>
     /// The definition as the run holds it: who saved it last, and its content's fingerprint. Made once per definition
@@ -182,6 +213,13 @@ public sealed class SecretHandOff(SecretVault vault)
         // Usually the use was recorded with the scheduling commit, and this completes without awaiting anything. A
         // worker's hand-off is always checked afresh: the worker's own rights count.
         var values = (plan.Worker is null ? RecordedValues(plan) : null) ?? await ResolveNowAsync(task, plan, ct);
+        if (plan.SecretsAsContext)
+        {
+            var secrets = new JsonObject();
+            for (var i = 0; i < values.Length; i++) secrets[plan.SecretNames[i]] = values[i].AsNode();
+            ((JsonObject)plan.Input[NodeContextKey]!)["secrets"] = secrets;
+            return plan.Input;
+        }
         for (var i = 0; i < plan.Allowed.Count; i++)
         {
             var (path, references) = plan.Allowed[i];

@@ -38,6 +38,12 @@ public sealed class WorkflowDecider(
         if (run.Status == WorkflowStatus.Running && !CheckWorkflowTimeout(run, now))
         {
             CheckTaskTimeouts(run, now);
+            if (run.CancelRequested is { } cancel && !HasTaskInFlight(run))
+            {
+                // A cancel waited for the node in flight (Port's CANCELLING); it has ended, so the run ends now.
+                EndWorkflow(run, WorkflowStatus.Terminated, cancel, now);
+                return new DecideOutcome([], run.Tasks.Where(t => t.UpdateTime >= now).ToList(), [], run.Status);
+            }
             var context = new DecisionContext(this, run, new WorkflowGraph(run.WorkflowDefinition, Loops), now, scripts, types);
             for (var step = 0; ; step++)
             {
@@ -69,6 +75,20 @@ public sealed class WorkflowDecider(
         return new DecideOutcome(scheduled, updated, removed, run.Status);
     }
 
+    /// <summary>Whether the server is executing one of the run's tasks now (a system task dispatched and not yet ended).</summary>
+    public bool HasTaskInFlight(WorkflowRun run)
+    {
+        foreach (var task in run.Tasks)
+        {
+            if (task.Status == TaskStatus.Scheduled && task.WorkflowTask is { } workflowTask
+                && types.TryGet(workflowTask.Type, out var type) && type.Kind == Tasks.TaskKind.System)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private bool Loops(WorkflowTask task) => types.TryGet(task.Type, out var type) && type.LoopsOverNestedLists;
 
     /// <summary>Creates and adds the task for <paramref name="workflowTask"/>, its inputs evaluated now.</summary>
@@ -78,7 +98,8 @@ public sealed class WorkflowDecider(
         var id = NewId();
         var def = TaskDefinitionOf(workflowTask);
         var scope = new WorkflowScope(run, id, environment.Document);
-        var input = ParameterEvaluator.EvaluateObject(workflowTask.InputParameters, scope);
+        var input = (types.TryGet(workflowTask.Type, out var type) ? type.InputAtSchedule(run, workflowTask, id, now) : null)
+            ?? ParameterEvaluator.EvaluateObject(workflowTask.InputParameters, scope);
         // As Conductor's JoinTaskMapper, a JOIN shows what it joins on in its input (inside a loop the JOIN reads its
         // definition's references with the iteration's suffix, so they are not copied there).
         if (workflowTask.Type == TaskTypes.Join && workflowTask.JoinOn is { Count: > 0 } joinOn && iteration == 0 && input["joinOn"] is null)
@@ -245,8 +266,9 @@ public sealed class WorkflowDecider(
 
     public static string NewId() => Guid.CreateVersion7().ToString();
 
+    /// <summary>A task's definition: its own, else the one registered under its name (never for a node, whose name is only its identifier).</summary>
     private TaskDef? TaskDefinitionOf(WorkflowTask? workflowTask) =>
-        workflowTask is null ? null : workflowTask.TaskDefinition ?? definitions.TaskDef(workflowTask.Name);
+        workflowTask is null || Tasks.Nodes.NodeWiring.IsNodeTask(workflowTask) ? null : workflowTask.TaskDefinition ?? definitions.TaskDef(workflowTask.Name);
 
     private bool CheckWorkflowTimeout(WorkflowRun run, long now)
     {
@@ -394,6 +416,7 @@ public sealed class WorkflowDecider(
     private bool ScheduleFollowers(DecisionContext context)
     {
         var progressed = false;
+        if (context.Run.CancelRequested is not null) return false; // a cancelling run schedules nothing more
         foreach (var task in context.Run.Tasks.ToList())
         {
             // A SKIPPED entry stands in for a task the flow has not reached yet: it is followed when the flow gets there.

@@ -35,6 +35,7 @@ public sealed class WorkflowExecutor(
     SecretHandOff handOff,
     SecretVault vault,
     SecretRedactor redactor,
+    Events.BatonEvents events,
     Baton.Secrets.Audit.IAuditLog audit,
     Environment.EnvironmentValues environment,
     IWorkflowStartPolicy startPolicy,
@@ -321,6 +322,11 @@ public sealed class WorkflowExecutor(
         WorkflowDef def;
         if (request.WorkflowDef is { } inline)
         {
+            if (Tasks.Nodes.NodeWiring.IsNodeWorkflow(inline) || inline.AllTasks().Any(Tasks.Nodes.NodeWiring.IsNodeTask))
+            {
+                // A node workflow is checked whole by the node validator when it is saved (/v1/workflows); never given inline.
+                throw new InvalidRequestException("$.workflowDef", "a node workflow cannot be given inline; save it with POST /v1/workflows and start it with POST /v1/workflows/{identifier}/runs");
+            }
             definitions.Validate(inline, "$.workflowDef");
             // Its author is whoever starts it (or, for a child, whoever wrote it), whatever the request says: the author's
             // rights decide which secrets flow into it.
@@ -373,7 +379,7 @@ public sealed class WorkflowExecutor(
         using var held = await locks.AcquireAsync(run.WorkflowId, ct);
         vault.RunStarted(run.WorkflowId);
         var now = run.StartTime;
-        decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+        decider.Schedule(run, Tasks.Nodes.NodeWiring.StartingTask(run), now);
         decider.Decide(run, now);
         await CommitAsync(run, now, null);
     }
@@ -400,6 +406,49 @@ public sealed class WorkflowExecutor(
             decider.EndWorkflow(run, WorkflowStatus.Terminated, string.IsNullOrEmpty(reason) ? "Terminated by request" : reason, now);
             return true;
         }, ct);
+
+    /// <summary>
+    /// A run's end as Baton's RUN_FINISHED event: who and what, never its input or output. A run an EVENT trigger
+    /// started says so (<c>eventTriggered</c>), and EVENT triggers do not fire on it, so no chain of them can loop.
+    /// </summary>
+    private static System.Text.Json.Nodes.JsonObject FinishedEvent(WorkflowRun run) => new()
+    {
+        ["workflowName"] = run.WorkflowName,
+        ["workflowVersion"] = run.WorkflowVersion,
+        ["workflowId"] = run.WorkflowId,
+        ["status"] = run.Status.WireName(),
+        ["correlationId"] = run.CorrelationId,
+        ["startedBy"] = run.CreatedBy,
+        ["eventTriggered"] = Tasks.Nodes.NodeWiring.IsNodeWorkflow(run.WorkflowDefinition) && Tasks.Nodes.NodeWiring.TriggerOf(run) is { } trigger
+            && run.WorkflowDefinition.Tasks.Any(t => t.TaskReferenceName == trigger && Tasks.Nodes.NodeWiring.ConfigText(t, "type") == "EVENT_TRIGGER"),
+    };
+
+    /// <summary>
+    /// Port's cancel: ends the run TERMINATED at once when nothing is in flight or <paramref name="force"/> is set;
+    /// otherwise marks it cancelling, and the run ends once the node in flight has ended, with nothing after it
+    /// scheduled. Answers whether the run ended now.
+    /// </summary>
+    public async Task<bool> CancelAsync(string workflowId, string reason, bool force, CancellationToken ct)
+    {
+        var ended = false;
+        await MutateAsync(workflowId, (run, now) =>
+        {
+            if (run.Status.IsTerminal()) throw new ConflictException($"Run {workflowId} is already {run.Status.WireName()}; only a run in progress can be cancelled");
+            if (run.CancelRequested is not null && !force) return false;
+            if (force || !decider.HasTaskInFlight(run))
+            {
+                decider.EndWorkflow(run, WorkflowStatus.Terminated, reason, now);
+                ended = true;
+            }
+            else
+            {
+                run.CancelRequested = reason;
+                run.UpdateTime = now;
+            }
+            return true;
+        }, ct);
+        return ended;
+    }
 
     public Task PauseAsync(string workflowId, CancellationToken ct) =>
         MutateAsync(workflowId, (run, now) =>
@@ -651,7 +700,7 @@ public sealed class WorkflowExecutor(
             if (from is null)
             {
                 run.Variables = (JsonObject?)run.WorkflowDefinition.Variables?.DeepClone() ?? [];
-                decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+                decider.Schedule(run, Tasks.Nodes.NodeWiring.StartingTask(run), now);
                 return true;
             }
             if (taskInput is not null) from.InputData = (JsonObject)taskInput.DeepClone();
@@ -717,7 +766,7 @@ public sealed class WorkflowExecutor(
             run.EndTime = 0;
             run.LastRetriedTime = 0;
             run.UpdateTime = now;
-            decider.Schedule(run, run.WorkflowDefinition.Tasks[0], now);
+            decider.Schedule(run, Tasks.Nodes.NodeWiring.StartingTask(run), now);
             return true;
         }, ct, () => removed,
             // A restarted run forgets which secret versions it used, so it resolves afresh; a re-binding is on record first.
@@ -964,6 +1013,87 @@ public sealed class WorkflowExecutor(
     }
 
     /// <summary>
+    /// Port's node run update (PATCH /v1/workflows/nodes/runs/{id}): completes a node that waits for its callback (a
+    /// WEBHOOK with <c>synchronized: false</c>) with the result and output given. The API checked that the caller may
+    /// operate the run; any other node runs in the server and is refused (409).
+    /// </summary>
+    public async Task CompleteNodeRunAsync(string taskId, bool success, JsonObject? output, string? reason, CancellationToken ct)
+    {
+        var stored = await GetTaskAsync(taskId, ct);
+        await MutateAsync(stored.WorkflowInstanceId, (run, now) =>
+        {
+            var task = run.FindTask(taskId) ?? throw new NotFoundException($"No node run '{taskId}'");
+            if (task.Status.IsTerminal()) return false; // a callback that comes again changes nothing
+            if (task.WorkflowTask?.Type != Tasks.Nodes.NodeTypes.Webhook || task.Status != TaskStatus.InProgress)
+            {
+                throw new ConflictException($"Node run '{taskId}' ('{task.ReferenceTaskName}') is not waiting for a callback; the server runs it itself");
+            }
+            WorkflowDecider.Finish(task, success
+                ? TaskOutcome.Completed(output ?? [])
+                : new TaskOutcome(TaskStatus.Failed, output ?? [], reason ?? $"Node '{task.ReferenceTaskName}' was reported FAILED"), now);
+            run.UpdateTime = now;
+            return true;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Conductor's workflow test (<c>POST /api/workflow/test</c>): starts the workflow as <paramref name="principal"/>
+    /// (a real run, like any other) and completes each worker task (SIMPLE) and each task completed from outside (WAIT,
+    /// HUMAN) whose reference has mocks left with the next of them, in order (an iteration <c>ref__N</c> takes the
+    /// mocks of <c>ref</c>), as a worker's report would; the server's own tasks run as they would. Answers the run once
+    /// it ended, or once nothing more was mocked for <paramref name="wait"/>. A mock is the caller's data: its output is
+    /// stored and redacted as a worker's, and text in it is never read as a secret reference.
+    /// </summary>
+    public async Task<WorkflowRun> TestAsync(StartWorkflowRequest start, IReadOnlyDictionary<string, List<(TaskStatus Status, JsonObject Output)>> mocks, string? principal, TimeSpan wait, CancellationToken ct)
+    {
+        var id = await StartAsync(start, principal, ct);
+        var left = mocks.ToDictionary(m => m.Key, m => new Queue<(TaskStatus, JsonObject)>(m.Value), StringComparer.Ordinal);
+        var idleSince = Clock.NowMs();
+        while (true)
+        {
+            var run = await GetWorkflowAsync(id, includeTasks: true, ct);
+            if (run.Status.IsTerminal()) return run;
+            var applied = false;
+            foreach (var task in run.Tasks)
+            {
+                if (task.Status.IsTerminal() || !(WorkflowDecider.IsWorkerTask(task) || CompletesFromOutside(task))) continue;
+                if (!left.TryGetValue(task.ReferenceTaskName, out var queue) && !left.TryGetValue(WorkflowDecider.BaseReference(task), out queue)) continue;
+                if (!queue.TryDequeue(out var mock)) continue;
+                await MutateAsync(id, (current, now) => current.FindTask(task.TaskId) is { } entry
+                    && ApplyResult(current, entry, mock.Item1, mock.Item2, mock.Item1 == TaskStatus.Completed ? null : "mocked by the workflow test", 0, "workflow-test", now), ct);
+                applied = true;
+            }
+            if (applied)
+            {
+                idleSince = Clock.NowMs();
+                continue;
+            }
+            if (Clock.NowMs() - idleSince > wait.TotalMilliseconds) return run;
+            await Task.Delay(20, ct);
+        }
+    }
+
+    /// <summary>
+    /// A response to an INPUT node waiting for it (the API checked that <paramref name="responder"/> is one of its
+    /// responders): recorded in the node's output, which completes once an outlet has its responders.
+    /// </summary>
+    public async Task RespondToInputAsync(string taskId, string responder, string outlet, JsonObject? inputs, CancellationToken ct)
+    {
+        var stored = await GetTaskAsync(taskId, ct);
+        await MutateAsync(stored.WorkflowInstanceId, (run, now) =>
+        {
+            var task = run.FindTask(taskId) ?? throw new NotFoundException($"No node run '{taskId}'");
+            if (task.WorkflowTask?.Type != Tasks.Nodes.NodeTypes.Input || task.Status != TaskStatus.InProgress || run.Status != WorkflowStatus.Running)
+            {
+                throw new ConflictException($"Node run '{taskId}' ('{task.ReferenceTaskName}') is not an INPUT waiting for responses");
+            }
+            if (Tasks.Nodes.Input.NodeInputTaskType.Respond(task, responder, outlet, inputs, now) is { } done) WorkflowDecider.Finish(task, done, now);
+            run.UpdateTime = now;
+            return true;
+        }, ct);
+    }
+
+    /// <summary>
     /// Whether a task is completed from outside (WAIT, HUMAN) by whoever may execute its run's workflow, rather than by
     /// the worker that polled it. The API checks that right before it reports such a task.
     /// </summary>
@@ -1120,6 +1250,7 @@ public sealed class WorkflowExecutor(
         {
             _active.TryRemove(run.WorkflowId, out _);
             vault.RunEnded(run.WorkflowId);
+            if (events.HasSubscribers(Events.BatonEvents.RunFinished)) events.Publish(Events.BatonEvents.RunFinished, FinishedEvent(run));
             if (run.ParentWorkflowId is not null) _ = Task.Run(() => ChildEndedAsync(run));
             foreach (var task in changedTasks)
             {
@@ -1200,6 +1331,12 @@ public sealed class WorkflowExecutor(
                 {
                     // A script that handled secret material may have put any form of it in its error: derived, so withheld.
                     outcome = outcome with { Reason = $"{task.TaskType} task '{task.ReferenceTaskName}' failed; its error is withheld because its input held secret material" };
+                }
+                if (outcome.Logs is { Count: > 0 } logs)
+                {
+                    // Written before the outcome's commit, which may end the run and let its derived values leave the redactor.
+                    var at = Clock.NowMs();
+                    await store.AddTaskLogsAsync([.. logs.Select(l => new TaskExecLog { TaskId = task.TaskId, Log = redactor.Redact(l), CreatedTime = at })], token);
                 }
                 await MutateAsync(workflowId, (run, now) =>
                 {

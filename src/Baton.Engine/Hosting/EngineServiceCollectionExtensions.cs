@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Baton.Engine.Execution;
 using Baton.Engine.Queue;
 using Baton.Engine.Scripting;
@@ -23,7 +24,18 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<WorkflowTimers>();
         services.AddSingleton<CompletionWaiters>();
         services.AddSingleton<JavaScriptEvaluator>();
-        services.AddSingleton<ISystemTask, HttpTask>();
+        services.AddSingleton<HttpTask>();
+        services.AddSingleton<ISystemTask>(sp => sp.GetRequiredService<HttpTask>());
+        services.AddSingleton<ISystemTask, Tasks.Nodes.Webhook.NodeWebhookTask>();
+        services.AddSingleton<ISystemTask, Tasks.Nodes.Input.NodeInputTask>();
+        services.AddSingleton<ISystemTask, Tasks.Nodes.Kafka.NodeKafkaTask>();
+        services.TryAddSingleton<Events.IKafkaPublisher, Events.UnconfiguredKafka>();
+        services.AddSingleton<ISystemTask, Tasks.EventSink.EventTask>();
+        services.AddSingleton<ISystemTask, Tasks.KafkaPublish.KafkaPublishTask>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Events.BatonEvents>();
+        services.AddHostedService(sp => sp.GetRequiredService<Events.BatonEvents>());
+        services.AddSingleton<Tasks.Nodes.Trigger.NodeSchedules>();
         services.AddSingleton<ISystemTask, InlineTask>();
         services.AddSingleton<ISystemTask, Tasks.Lambda.LambdaTask>();
         services.AddSingleton<ISystemTask, UpdateSecretTask>();
@@ -63,6 +75,13 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TaskType, Tasks.SubWorkflow.SubWorkflowTaskType>();
         services.AddSingleton<TaskType, Tasks.StartWorkflow.StartWorkflowTaskType>();
         services.AddSingleton<TaskType, Tasks.JsonJqTransform.JsonJqTransformTaskType>();
+        services.AddSingleton<TaskType, Tasks.EventSink.EventTaskType>();
+        services.AddSingleton<TaskType, Tasks.KafkaPublish.KafkaPublishTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Trigger.NodeTriggerTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Condition.NodeConditionTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Input.NodeInputTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Webhook.NodeWebhookTaskType>();
+        services.AddSingleton<TaskType, Tasks.Nodes.Kafka.NodeKafkaTaskType>();
         services.AddSingleton<TaskTypeRegistry>();
         return services;
     }

@@ -120,7 +120,7 @@ public sealed class HttpTask : ISystemTask, IDisposable
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': no response from {host} within {readTimeoutMs} ms");
+                return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': no response from {host} within {readTimeoutMs} ms") with { TimedOut = true };
             }
             catch (HttpRequestException e)
             {
@@ -134,7 +134,7 @@ public sealed class HttpTask : ISystemTask, IDisposable
                     }
                     catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                     {
-                        return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': no response from {host} within {readTimeoutMs} ms ({fault.Description} before)");
+                        return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': no response from {host} within {readTimeoutMs} ms ({fault.Description} before)") with { TimedOut = true };
                     }
                     continue;
                 }

@@ -28,6 +28,12 @@ public sealed record SystemTaskContext(TaskRun Task, JsonObject Input, string? P
 /// <param name="SubWorkflowId">The run a SUB_WORKFLOW task started.</param>
 public sealed record TaskOutcome(TaskStatus Status, JsonObject Output, string? Reason = null, bool RedactWholeRun = false, string? SubWorkflowId = null)
 {
+    /// <summary>The execution failed because its peer did not answer in time (a node's <c>onTimeout</c> decides what that does).</summary>
+    public bool TimedOut { get; init; }
+
+    /// <summary>Log lines the execution wrote (a verbose node's request and response); they pass the redactor on the way to the task's log.</summary>
+    public IReadOnlyList<string>? Logs { get; init; }
+
     public static TaskOutcome Completed(JsonObject output) => new(TaskStatus.Completed, output);
     public static TaskOutcome Failed(string reason, JsonObject? output = null) => new(TaskStatus.Failed, output ?? [], reason);
 }

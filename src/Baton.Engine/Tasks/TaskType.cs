@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Baton.Core.Definitions;
 using Baton.Core.Runs;
 using Baton.Core.Validation;
@@ -49,6 +50,12 @@ public abstract class TaskType
 
     /// <summary>When the decider must look at a waiting entry again with no outside event (Unix ms), if ever.</summary>
     public virtual long? WakeAt(TaskRun task) => null;
+
+    /// <summary>
+    /// The input an entry of this type is stored with when it is scheduled, or null for the definition's
+    /// <c>inputParameters</c> evaluated as Conductor does (every type but the nodes, which render their own templates).
+    /// </summary>
+    public virtual JsonObject? InputAtSchedule(WorkflowRun run, WorkflowTask task, string taskId, long now) => null;
 
     /// <summary>Adds what this type requires of <paramref name="check"/>'s task to its problems.</summary>
     public virtual void Validate(TaskCheck check)

@@ -125,6 +125,9 @@ public sealed class SecretVault(
 
     private volatile bool _keyringDirty;
 
+    /// <summary>A new version of a secret was stored (its name and version; never its value): Baton's SECRET_ROTATED event.</summary>
+    public event Action<string, int>? VersionStored;
+
     // ---- writing --------------------------------------------------------------------------------------------
 
     /// <summary>Stores a new version. <paramref name="expectedVersion"/>: check-and-set (0: must not exist yet).</summary>
@@ -170,6 +173,7 @@ public sealed class SecretVault(
             await AppendAsync(new AuditEvent { Action = existing is null || existing.DeletedAt is not null ? "create" : "update", Outcome = "ok", Secret = name, Version = version, Principal = principal }, ct);
             // Whoever creates a name owns it (a write to a deleted name was only let through for its owners).
             if (existing is null) await usePolicy.SecretCreatedAsync(principal!, name, ct);
+            VersionStored?.Invoke(name, version);
             return version;
         }
         finally

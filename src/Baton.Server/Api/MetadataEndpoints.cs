@@ -17,6 +17,7 @@ public static class MetadataEndpoints
         group.MapPost("/workflow", async (HttpRequest request, DefinitionCatalog catalog, bool? overwrite, CancellationToken ct) =>
         {
             var def = await JsonBody.ReadAsync(request, json.WorkflowDef);
+            RefuseNodeFormat([def]);
             var created = await DefinitionOwnership.RequireSaveAsync(request, catalog, [def], ct);
             catalog.Validate(def, "$");
             await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, [def], ct);
@@ -28,6 +29,7 @@ public static class MetadataEndpoints
         group.MapPut("/workflow", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var defs = await JsonBody.ReadAsync(request, json.ListWorkflowDef);
+            RefuseNodeFormat(defs);
             var created = await DefinitionOwnership.RequireSaveAsync(request, catalog, defs, ct);
             for (var i = 0; i < defs.Count; i++) catalog.Validate(defs[i], $"$[{i}]");
             await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, defs, ct);
@@ -116,7 +118,19 @@ public static class MetadataEndpoints
         return created;
     }
 
-    private static async Task GrantCreatorAsync(HttpRequest request, string targetType, List<string> created)
+    /// <summary>A node workflow is checked whole by the node validator: it is saved through /v1/workflows only.</summary>
+    private static void RefuseNodeFormat(List<WorkflowDef> defs)
+    {
+        for (var i = 0; i < defs.Count; i++)
+        {
+            if (Engine.Tasks.Nodes.NodeWiring.IsNodeWorkflow(defs[i]))
+            {
+                throw new InvalidRequestException($"$[{i}].{Engine.Tasks.Nodes.NodeWiring.DocumentField}", "a node workflow is saved through POST or PUT /v1/workflows");
+            }
+        }
+    }
+
+    internal static async Task GrantCreatorAsync(HttpRequest request, string targetType, List<string> created)
     {
         foreach (var name in created.Distinct()) await Guard.CreatedAsync(request, new Target(targetType, name));
     }

@@ -35,6 +35,27 @@ public static class WorkflowEndpoints
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Execute)).Accepts<StartWorkflowRequest>("application/json").Produces<string>(contentType: "text/plain")
           .WithSummary("Start a workflow; answers its id as text");
 
+        group.MapPost("/test", async (int? waitForSeconds, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
+        {
+            var body = await JsonBody.ReadAsync(request, json.JsonObject);
+            var mocks = ReadMocks(body, out var problems);
+            body.Remove("taskRefToMockOutput");
+            if (body.Remove("subWorkflowTestRequest")) problems.Add(new("$.subWorkflowTestRequest", "Baton runs sub-workflows for real in a test; mock the child's tasks by testing the child itself"));
+            if (problems.Count > 0) throw new InvalidRequestException(problems);
+            var start = BatonJson.Deserialize<StartWorkflowRequest>(body.ToJsonString()) ?? new StartWorkflowRequest();
+            await RequireStartAsync(request, start);
+            if (start.WorkflowDef is { } inline)
+            {
+                var catalog = request.HttpContext.RequestServices.GetRequiredService<DefinitionCatalog>();
+                catalog.Validate(inline, "$.workflowDef");
+                await DefinitionOwnership.RequireClaimsAsync(request, catalog, inline, ct);
+                await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, [inline], ct);
+            }
+            var run = await executor.TestAsync(start, mocks, request.CallerOf().Id, TimeSpan.FromSeconds(Math.Clamp(waitForSeconds ?? 2, 0, 60)), ct);
+            return Results.Json(run, json.WorkflowRun);
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Execute)).Accepts<JsonObject>("application/json").Produces<WorkflowRun>()
+          .WithSummary("Test a workflow: start it and complete its worker, WAIT and HUMAN tasks with taskRefToMockOutput ({ref: [{status, output}]}, in order); answers the run");
+
         group.MapPost("/{name}", async (string name, int? version, string? correlationId, int? priority, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
             var input = request.ContentLength is 0 ? null : await JsonBody.ReadAsync(request, json.JsonObject, required: false);
@@ -248,6 +269,43 @@ public static class WorkflowEndpoints
         if (string.IsNullOrEmpty(name)) return; // the executor answers 400 naming the field
         await Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, name), AccessRight.Execute);
         if (start.WorkflowDef is not null) await Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, name), AccessRight.Create);
+    }
+
+    /// <summary>Conductor's <c>taskRefToMockOutput</c>: reference → the mocks its attempts take in order, each {status, output}.</summary>
+    private static Dictionary<string, List<(Baton.Core.Runs.TaskStatus, JsonObject)>> ReadMocks(JsonObject body, out List<Baton.Core.Validation.ValidationProblem> problems)
+    {
+        problems = [];
+        var mocks = new Dictionary<string, List<(Baton.Core.Runs.TaskStatus, JsonObject)>>(StringComparer.Ordinal);
+        if (body["taskRefToMockOutput"] is null) return mocks;
+        if (body["taskRefToMockOutput"] is not JsonObject all)
+        {
+            problems.Add(new("$.taskRefToMockOutput", "taskRefToMockOutput maps task reference names to lists of {status, output}"));
+            return mocks;
+        }
+        foreach (var (reference, list) in all)
+        {
+            var path = $"$.taskRefToMockOutput.{reference}";
+            if (list is not JsonArray items || items.Count > 1000)
+            {
+                problems.Add(new(path, "a list of at most 1000 mocks {status, output}"));
+                continue;
+            }
+            var parsed = new List<(Baton.Core.Runs.TaskStatus, JsonObject)>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                var status = items[i]?["status"]?.ToString() ?? "COMPLETED";
+                if (!TaskStatusExtensions.TryParseWire(status, out var parsedStatus)
+                    || parsedStatus is not (Baton.Core.Runs.TaskStatus.Completed or Baton.Core.Runs.TaskStatus.Failed or Baton.Core.Runs.TaskStatus.FailedWithTerminalError))
+                {
+                    problems.Add(new($"{path}[{i}].status", "status is COMPLETED, FAILED or FAILED_WITH_TERMINAL_ERROR"));
+                    continue;
+                }
+                if (items[i]?["output"] is { } output && output is not JsonObject) problems.Add(new($"{path}[{i}].output", "output is an object"));
+                parsed.Add((parsedStatus, items[i]?["output"] as JsonObject ?? []));
+            }
+            mocks[reference] = parsed;
+        }
+        return mocks;
     }
 
     private static async Task<bool> MayViewAsync(HttpRequest request, WorkflowExecutor executor, AccessControl access, string workflowId, CancellationToken ct)

@@ -3,6 +3,7 @@ using Baton.Access;
 using Baton.Access.Service;
 using Baton.Access.Tokens;
 using Baton.Core.Json;
+using Baton.Kafka;
 using Baton.Engine;
 using Baton.Engine.Hosting;
 using Baton.Engine.Scheduling;
@@ -42,6 +43,10 @@ public static class BatonServer
         }
         _ = builder.Configuration.GetSection("Baton:Secrets").Get<SecretsOptions>();
         _ = builder.Configuration.GetSection("Baton:Auth").Get<AccessOptions>();
+        if (builder.Configuration.GetSection("Baton:Kafka").Get<KafkaOptions>() is { } kafkaOptions && KafkaOptions.Problem(kafkaOptions) is { } kafkaProblem)
+        {
+            throw new ArgumentException(kafkaProblem);
+        }
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection("Baton"));
         builder.Services.Configure<EngineOptions>(builder.Configuration.GetSection("Baton:Engine"));
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
@@ -75,8 +80,14 @@ public static class BatonServer
         builder.Services.AddSingleton<RunAccess>();
         builder.Services.AddSingleton<SecretVault>();
         builder.Services.AddHostedService<SecretsHost>(); // before the engine: recovery may resolve secrets
+        var kafka = builder.Configuration.GetSection("Baton:Kafka");
+        builder.Services.Configure<KafkaOptions>(kafka);
+        builder.Services.Configure<Baton.Engine.Tasks.KafkaPublish.KafkaBrokers>(kafka);
+        builder.Services.AddBatonKafka(!string.IsNullOrWhiteSpace(kafka["BootstrapServers"]));
         builder.Services.AddBatonEngine();
         builder.Services.AddBatonScheduler(); // after the engine: the scheduler starts once the engine has recovered
+        builder.Services.AddSingleton<NodeEventTriggers>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeEventTriggers>());
         builder.Services.AddHostedService<IdleMemoryTrim>();
         DeferredHostedServices.Defer(builder.Services);
 
@@ -112,6 +123,9 @@ public static class BatonServer
         app.MapEnvironmentEndpoints();
         app.MapAuditEndpoints();
         app.MapSchedulerEndpoints();
+        app.MapNodeWorkflowEndpoints();
+        app.MapNodeRunEndpoints();
+        app.MapPortSecretEndpoints();
         return app;
     }
 }

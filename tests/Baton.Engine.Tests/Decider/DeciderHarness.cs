@@ -74,7 +74,7 @@ internal sealed class DeciderHarness : IDisposable
             UpdateTime = now,
             WorkflowDefinition = def,
         };
-        var first = Decider.Schedule(run, def.Tasks[0], now);
+        var first = Decider.Schedule(run, Tasks.Nodes.NodeWiring.StartingTask(run), now);
         var outcome = Decider.Decide(run, now);
         return (run, outcome with { Scheduled = [first, .. outcome.Scheduled] });
     }

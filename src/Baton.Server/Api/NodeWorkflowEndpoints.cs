@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using Baton.Access.Model;
+using Baton.Core.Definitions;
+using Baton.Core.Json;
+using Baton.Engine.Execution;
+using Baton.Engine.Tasks.Nodes;
+using Baton.Engine.Tasks.Nodes.Model;
+using Baton.Engine.Tasks.Nodes.Trigger;
+using Baton.Server.Auth;
+
+namespace Baton.Server.Api;
+
+/// <summary>
+/// /v1/workflows: node workflows as Port shapes them, a second face of the workflow definitions. A node workflow is
+/// a definition (<see cref="NodeWorkflows.Compile"/>), so it has the same names, versions, owners and grants
+/// (WORKFLOW_DEF &lt;identifier&gt;): saving needs CREATE on a free name or UPDATE on one's own, reading READ, deleting
+/// DELETE; the document passes the node validator (every problem with its JSON path, templates compiled and analysed)
+/// and the check that it holds no secret's value.
+/// </summary>
+public static class NodeWorkflowEndpoints
+{
+    public static void MapNodeWorkflowEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/workflows").WithTags("Node workflows");
+        var json = BatonJson.Context;
+
+        group.MapPost("/", async (HttpRequest request, DefinitionCatalog catalog, NodeSchedules schedules, CancellationToken ct) =>
+        {
+            var doc = await JsonBody.ReadAsync(request, json.JsonObject);
+            Check(doc, catalog);
+            var identifier = doc["identifier"]!.GetValue<string>();
+            if (await catalog.WorkflowDefExistsAsync(identifier, ct)) throw new ConflictException($"A workflow named '{identifier}' exists; PUT /v1/workflows/{identifier} stores a new version");
+            var saved = await SaveAsync(request, catalog, schedules, doc, 1, ct);
+            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(saved) }, json.JsonObject, statusCode: StatusCodes.Status201Created);
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create)).Accepts<JsonObject>("application/json")
+          .WithSummary("Create a node workflow (409 when the identifier is taken); answers {ok, workflow}");
+
+        group.MapPut("/{identifier}", async (string identifier, HttpRequest request, DefinitionCatalog catalog, NodeSchedules schedules, CancellationToken ct) =>
+        {
+            var doc = await JsonBody.ReadAsync(request, json.JsonObject);
+            doc["identifier"] ??= identifier;
+            if (doc["identifier"]?.ToString() != identifier) throw new InvalidRequestException("$.identifier", $"the identifier in the body must be the path's ('{identifier}')");
+            Check(doc, catalog);
+            var latest = await LatestAsync(catalog, identifier, ct);
+            var saved = await SaveAsync(request, catalog, schedules, doc, (latest?.Version ?? 0) + 1, ct);
+            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(saved) }, json.JsonObject);
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update)).Accepts<JsonObject>("application/json")
+          .WithSummary("Store a new version of a node workflow (or create it); answers {ok, workflow}");
+
+        group.MapGet("/{identifier}", async (string identifier, int? version, DefinitionCatalog catalog, CancellationToken ct) =>
+        {
+            var def = await catalog.GetWorkflowDefAsync(identifier, version, ct);
+            if (!NodeWiring.IsNodeWorkflow(def)) throw new NotFoundException($"No node workflow '{identifier}' (it is a Conductor definition: /api/metadata/workflow/{identifier})");
+            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(def) }, json.JsonObject);
+        }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Read, "identifier")).WithSummary("A node workflow: its latest version, or ?version=N");
+
+        group.MapGet("/", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
+        {
+            var latest = new Dictionary<string, WorkflowDef>(StringComparer.Ordinal);
+            foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
+            {
+                if (!NodeWiring.IsNodeWorkflow(def) || (latest.TryGetValue(def.Name, out var seen) && seen.Version >= def.Version)) continue;
+                latest[def.Name] = def;
+            }
+            var list = new JsonArray();
+            foreach (var def in latest.Values.OrderBy(d => d.Name, StringComparer.Ordinal))
+            {
+                if (await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read)) list.Add(NodeWorkflows.View(def));
+            }
+            return Results.Json(new JsonObject { ["ok"] = true, ["workflows"] = list }, json.JsonObject);
+        }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Read)).WithSummary("The node workflows the caller may read, each at its latest version");
+
+        group.MapDelete("/{identifier}", async (string identifier, HttpRequest request, DefinitionCatalog catalog, NodeSchedules schedules, CancellationToken ct) =>
+        {
+            var versions = (await catalog.ListWorkflowDefsAsync(ct)).Where(d => d.Name == identifier).ToList();
+            if (versions.Count == 0 || !versions.All(NodeWiring.IsNodeWorkflow)) throw new NotFoundException($"No node workflow '{identifier}'");
+            await schedules.DeleteAllAsync(identifier, ct);
+            foreach (var def in versions) await catalog.DeleteWorkflowDefAsync(identifier, def.Version, ct);
+            request.HttpContext.RequestServices.GetRequiredService<Hosting.NodeEventTriggers>().Invalidate();
+            return Results.Json(new JsonObject { ["ok"] = true }, json.JsonObject);
+        }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Delete, "identifier")).WithSummary("Delete a node workflow, every version (its runs stay)");
+    }
+
+    private static void Check(JsonObject doc, DefinitionCatalog catalog)
+    {
+        var problems = NodeWorkflows.Validate(doc);
+        if (problems.Count > 0) throw new InvalidRequestException(problems);
+        catalog.CheckNoSecretValues(doc, "$");
+    }
+
+    private static async Task<WorkflowDef?> LatestAsync(DefinitionCatalog catalog, string identifier, CancellationToken ct)
+    {
+        try
+        {
+            return await catalog.GetWorkflowDefAsync(identifier, null, ct);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Saves the compiled definition as the caller's (the ownership rules of every definition) and its schedule triggers.</summary>
+    private static async Task<WorkflowDef> SaveAsync(HttpRequest request, DefinitionCatalog catalog, NodeSchedules schedules, JsonObject doc, int version, CancellationToken ct)
+    {
+        var def = NodeWorkflows.Compile(doc, version);
+        var created = await DefinitionOwnership.RequireSaveAsync(request, catalog, [def], ct);
+        var caller = request.CallerOf().Id;
+        await catalog.SaveWorkflowDefAsync(def, overwrite: false, caller, ct);
+        await MetadataEndpoints.GrantCreatorAsync(request, TargetTypes.WorkflowDef, created);
+        await schedules.SyncAsync(def, caller, ct);
+        request.HttpContext.RequestServices.GetRequiredService<Hosting.NodeEventTriggers>().Invalidate();
+        return await catalog.GetWorkflowDefAsync(def.Name, def.Version, ct);
+    }
+}
