@@ -10,6 +10,9 @@
 #                      also build revision REV (a commit, a branch) in a temporary worktree and alternate the load
 #                      between it and this checkout in one run (rounds of this, REV, REV, this): what a change
 #                      costs, e.g. --compare-build main --secret-headers 1
+#   --kafka            start a Kafka-protocol broker (librdkafka's mock cluster, in the load generator's
+#                      --mock-kafka mode) and the server with it, and compare a KAFKA node with a no-op one
+#                      (--compare-kafka)
 #   BATON_BENCH_PORT   server port (default: a free one picked by python3, else 18080; must be free)
 set -euo pipefail
 
@@ -26,12 +29,14 @@ bench_dll="bench/Baton.Bench.Load/bin/Release/net10.0/Baton.Bench.Load.dll"
 
 compare_auth=""
 compare_build=""
+kafka=""
 bench_args=()
 expect_rev=""
 for arg in "$@"; do
     if [[ -n "$expect_rev" ]]; then compare_build="$arg"; expect_rev=""; continue; fi
     case "$arg" in
         --compare-auth) compare_auth=1 ;;
+        --kafka) kafka=1; bench_args+=(--compare-kafka) ;;
         --compare-build) expect_rev=1 ;;
         --compare-build=*) compare_build="${arg#--compare-build=}" ;;
         *) bench_args+=("$arg") ;;
@@ -122,6 +127,15 @@ start_server() {
     exit 1
 }
 
+if [[ -n "$kafka" ]]; then
+    dotnet "$bench_dll" --mock-kafka >"$tmp/kafka.log" 2>&1 &
+    pids+=("$!")
+    for _ in $(seq 1 100); do grep -q '^mock-kafka: ' "$tmp/kafka.log" 2>/dev/null && break; sleep 0.1; done
+    broker="$(sed -n 's/^mock-kafka: //p' "$tmp/kafka.log")"
+    [[ -n "$broker" ]] || { echo "bench.sh: the mock Kafka broker did not start" >&2; exit 1; }
+    echo "bench.sh: mock Kafka broker on $broker"
+    BATON_SERVER_ARGS="${BATON_SERVER_ARGS:-} --Baton:Kafka:BootstrapServers=$broker"
+fi
 start_server baton "$server_dll" "$server_url"
 server_pid="${pids[-1]}"
 if [[ -n "$compare_auth$compare_build" ]]; then

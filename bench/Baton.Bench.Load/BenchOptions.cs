@@ -42,6 +42,8 @@ internal sealed class BenchOptions
         variants:
           --compare-node        alternate the three-step workflow with its node-format version (trigger, WEBHOOK,
                                 CONDITION, WEBHOOK; POST /v1/workflows/{id}/runs) and report the ratio
+          --compare-kafka       alternate a trigger and a KAFKA node with the same workflow whose node is a no-op
+                                CONDITION (scripts/bench.sh --kafka starts a broker and the server with it)
           --shape NAME          three-step (default), fork10 (FORK_JOIN of 10 HTTP calls, JOIN, INLINE) or
                                 loop10 (DO_WHILE of 10 HTTP calls, INLINE); every shape ends with d = 2n
           --secret-headers K    HTTP tasks send K headers X-Secret-i: ${workflow.secrets.bench-secret-i};
@@ -67,6 +69,9 @@ internal sealed class BenchOptions
 
     /// <summary>Alternate the Conductor-format three-step workflow with its node-format version.</summary>
     public bool CompareNode { get; private set; }
+
+    /// <summary>Alternate a trigger and a KAFKA node with a trigger and a no-op node (the server must have brokers).</summary>
+    public bool CompareKafka { get; private set; }
 
     public bool Control { get; private set; }
 
@@ -145,6 +150,7 @@ internal sealed class BenchOptions
                 case "--peer-only": options.PeerOnly = true; break;
                 case "--compare-secrets": options.CompareSecrets = ParseInt(name, Value(), 1, 64); break;
                 case "--compare-node": options.CompareNode = true; break;
+                case "--compare-kafka": options.CompareKafka = true; break;
                 case "--control": options.Control = true; break;
                 case "--swap-versions": options.SwapVersions = true; break;
                 case "--rounds": options.Rounds = ParseInt(name, Value(), 1, 100); break;

@@ -63,6 +63,16 @@ internal sealed class NodeRunOperation(BatonApi api, int waitForSeconds, string 
            {"sourceIdentifier": "check", "sourceOutletIdentifier": "ok", "targetIdentifier": "call_two"}]}
         """.Replace("IDENTIFIER", ThreeStep, StringComparison.Ordinal).Replace("ECHO", echoUri.ToString(), StringComparison.Ordinal))!.AsObject();
 
+    /// <summary>A node workflow of a self-service trigger (input n) and one node with <paramref name="config"/>.</summary>
+    public static JsonObject BuildOneNode(string identifier, string config) => new()
+    {
+        ["identifier"] = identifier,
+        ["nodes"] = new JsonArray(
+            JsonNode.Parse("""{"identifier": "trigger", "config": {"type": "SELF_SERVE_TRIGGER", "userInputs": {"properties": {"n": {"type": "number"}}}}}"""),
+            new JsonObject { ["identifier"] = "only", ["config"] = JsonNode.Parse(config) }),
+        ["connections"] = new JsonArray(new JsonObject { ["sourceIdentifier"] = "trigger", ["targetIdentifier"] = "only" }),
+    };
+
     private string Fail(string reason, byte[] content)
     {
         if (_samples.Count < MaxSamples) _samples.TryAdd(reason, BatonApi.Truncate(Encoding.UTF8.GetString(content), 600));

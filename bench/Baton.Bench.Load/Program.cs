@@ -14,6 +14,7 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["--mock-kafka"]) return await MockKafkaBroker.RunAsync();
         BenchOptions options;
         try
         {
@@ -109,6 +110,10 @@ internal static class Program
             if (options.CompareNode)
             {
                 return await CompareNodeAsync(api, options, peer, warmup, duration, drain, cancellationToken);
+            }
+            if (options.CompareKafka)
+            {
+                return await CompareKafkaAsync(api, options, warmup, duration, drain, cancellationToken);
             }
             if (options.BaselineServer is { } baselineServer)
             {
@@ -238,6 +243,24 @@ internal static class Program
             options, warmup, duration, drain, cancellationToken);
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"node format ran at {node.Rate / conductor.Rate * 100:F1} % of the Conductor format's rate ({node.Rate:F1} vs {conductor.Rate:F1} wf/s); target >= 90 %{CpuRatio(node, conductor)}"));
+        return errors > 0 ? 1 : 0;
+    }
+
+    /// <summary>
+    /// Publishing against not publishing: a trigger and one KAFKA node (each message confirmed by the broker the
+    /// server was started with) and the same workflow with a CONDITION that does nothing in its place, alternating.
+    /// </summary>
+    private static async Task<int> CompareKafkaAsync(BatonApi api, BenchOptions options, TimeSpan warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
+    {
+        await api.SaveNodeWorkflowAsync(NodeRunOperation.BuildOneNode("bench_node_kafka", """{"type": "KAFKA", "payload": {"n": "{{ .outputs.trigger.n }}"}}"""), cancellationToken);
+        await api.SaveNodeWorkflowAsync(NodeRunOperation.BuildOneNode("bench_node_noop", """{"type": "CONDITION", "outlets": []}"""), cancellationToken);
+        using var server = ProcessOf(options.ServerPid);
+        var (noop, kafka, errors) = await AlternateAsync(
+            (new NodeRunOperation(api, options.WaitForSeconds, "bench_node_noop"), "no-op", server),
+            (new NodeRunOperation(api, options.WaitForSeconds, "bench_node_kafka"), "kafka", server),
+            options, warmup, duration, drain, cancellationToken);
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"a KAFKA node ran at {kafka.Rate / noop.Rate * 100:F1} % of the rate of a no-op node in its place ({kafka.Rate:F1} vs {noop.Rate:F1} wf/s); target >= 80 %{CpuRatio(kafka, noop)}"));
         return errors > 0 ? 1 : 0;
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -222,7 +223,10 @@ internal sealed class Compiler
         }
     }
 
-    public static Filter Compose(Filter a, Filter b) => (c, e, v, p, k) => a(c, e, v, p, (x, xp) => b(c, e, x, xp, k));
+    /// <summary>a | b. Each stage of a long pipe (such as 20,000 "..|") runs inside the previous stage's continuation,
+    /// so the stack is checked here: too deep is a limit error, never a stack overflow that ends the process.</summary>
+    public static Filter Compose(Filter a, Filter b) => (c, e, v, p, k) => a(c, e, v, p, (x, xp) =>
+        RuntimeHelpers.TryEnsureSufficientExecutionStack() ? b(c, e, x, xp, k) : throw new JqLimitError("the program's pipe is too long for the stack"));
 
     private static Filter CompileLiteral(JsonNode? value)
     {

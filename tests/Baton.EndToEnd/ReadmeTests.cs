@@ -21,6 +21,7 @@ public sealed partial class ReadmeTests : OwnServerTests
         var blocks = ShellBlocks(await File.ReadAllTextAsync(ReadmePath())).Skip(1).ToList();
         Assert.True(blocks.Count >= 8, $"expected the README's walk-throughs, found {blocks.Count} sh blocks");
         var echoPort = FreePort();
+        var nodeEchoPort = FreePort();
         // Every call that answers an HTTP error fails the script, as a failed command would.
         var script = new StringBuilder("set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n");
         foreach (var block in blocks) script.Append(block).Append('\n');
@@ -29,6 +30,8 @@ public sealed partial class ReadmeTests : OwnServerTests
             .Replace("http://127.0.0.1:8080", Server.BaseUrl, StringComparison.Ordinal)
             .Replace("127.0.0.1\", 8081", $"127.0.0.1\", {echoPort}", StringComparison.Ordinal)
             .Replace("127.0.0.1:8081", $"127.0.0.1:{echoPort}", StringComparison.Ordinal)
+            .Replace("127.0.0.1\", 8082", $"127.0.0.1\", {nodeEchoPort}", StringComparison.Ordinal)
+            .Replace("127.0.0.1:8082", $"127.0.0.1:{nodeEchoPort}", StringComparison.Ordinal)
             .Replace("\"data/", $"\"{Server.DataDir}/", StringComparison.Ordinal);
 
         var (exit, output) = await RunBashAsync(text, TimeSpan.FromSeconds(120));
@@ -40,6 +43,8 @@ public sealed partial class ReadmeTests : OwnServerTests
         Assert.Contains("\"scheduleName\":\"hello_every_5s\"", output, StringComparison.Ordinal);
         Assert.Contains("{'echoed': 'Bearer ***'}", output, StringComparison.Ordinal);
         Assert.Contains("\"Authorization\":\"Bearer ${workflow.secrets.api-token}\"", output, StringComparison.Ordinal);
+        Assert.Contains("COMPLETED SUCCESS {'authorization': '***', 'message': 'deployed'}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("n0de-T0ken-value", output.Replace("\"secretValue\": \"n0de-T0ken-value\"", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t-T0ken-value", output.Replace("-d '\"s3cr3t-T0ken-value\"'", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 

@@ -42,7 +42,15 @@ public static class WorkflowEndpoints
             body.Remove("taskRefToMockOutput");
             if (body.Remove("subWorkflowTestRequest")) problems.Add(new("$.subWorkflowTestRequest", "Baton runs sub-workflows for real in a test; mock the child's tasks by testing the child itself"));
             if (problems.Count > 0) throw new InvalidRequestException(problems);
-            var start = BatonJson.Deserialize<StartWorkflowRequest>(body.ToJsonString()) ?? new StartWorkflowRequest();
+            StartWorkflowRequest start;
+            try
+            {
+                start = BatonJson.Deserialize<StartWorkflowRequest>(body.ToJsonString()) ?? new StartWorkflowRequest();
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new InvalidRequestException(e.Path ?? "$", JsonBody.Describe(e));
+            }
             await RequireStartAsync(request, start);
             if (start.WorkflowDef is { } inline)
             {

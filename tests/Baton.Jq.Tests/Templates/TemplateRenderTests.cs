@@ -180,6 +180,21 @@ public sealed class TemplateRenderTests
         Assert.Throws<TemplateException>(() => JqTemplate.Compile(new JsonArray([.. Enumerable.Range(0, 10_001).Select(i => (JsonNode)i)])));
     }
 
+    [Theory]
+    [InlineData("..|")]
+    [InlineData("recurse|")]
+    public void A_pipe_as_long_as_a_template_allows_is_an_error_not_a_stack_overflow(string stage)
+    {
+        // 64 KiB of "..|" is about 21,000 stages, each running inside the previous one's continuation; on a small stack
+        // (a thread-pool thread may have one) the guard must act before the process dies.
+        var template = JqTemplate.Compile(JsonValue.Create("{{ .outputs | " + string.Concat(Enumerable.Repeat(stage, (64 * 1024 - 40) / stage.Length)) + ". }}"));
+        Exception? caught = null;
+        var thread = new Thread(() => caught = Record.Exception(() => template.Render(Context)), 512 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.Contains("too long for the stack", Assert.IsType<TemplateException>(caught).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Random_templates_compile_and_render_or_fail_with_a_template_error_only()
     {
