@@ -279,6 +279,48 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
         Assert.DoesNotContain(fixture.Peer.Requests, r => r.ToJsonString().Contains(marker, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_peer_that_does_not_answer_in_time_fails_the_node_or_with_onTimeout_continue_gives_timeout_true()
+    {
+        var identifier = Defs.Unique("timeouts");
+        var nodes = new JsonArray(
+            Trigger(),
+            JsonNode.Parse($$$$"""{"identifier": "lenient", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/delay/3000", "timeoutSeconds": 1, "onTimeout": "continue"}}"""),
+            JsonNode.Parse($$$$"""{"identifier": "strict", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/delay/3000", "timeoutSeconds": 1}}"""));
+        await NodeServerFixture.SaveAsync(_admin, Workflow(identifier, nodes, [Connect("trigger", "lenient"), Connect("lenient", "strict")]));
+
+        var run = await NodeServerFixture.RunAsync(_admin, identifier, new JsonObject { ["message"] = "x" });
+
+        Assert.Equal("FAILED", run["result"]!.GetValue<string>());
+        Assert.True(run["variables"]!["outputs"]!["lenient"]!["timeout"]!.GetValue<bool>());
+        var strict = run["nodeRuns"]!.AsArray().Single(n => n!["node"]!["identifier"]!.GetValue<string>() == "strict")!;
+        Assert.Contains("WEBHOOK node 'strict': no response from", strict["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_schedule_trigger_is_a_schedule_of_the_owner_paused_while_unpublished_and_gone_with_the_workflow()
+    {
+        var identifier = Defs.Unique("nightly");
+        var workflow = Workflow(identifier,
+            [JsonNode.Parse("""{"identifier": "nightly", "config": {"type": "SCHEDULE_TRIGGER", "cron": "0 2 * * *", "published": false}}"""),
+             JsonNode.Parse($$$$"""{"identifier": "call", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/echo/nightly"}}""")],
+            [Connect("nightly", "call")]);
+        await NodeServerFixture.SaveAsync(_admin, workflow);
+
+        var schedules = (await _admin.GetAsync($"/api/scheduler/schedules?workflowName={identifier}")).Array;
+        var schedule = Assert.Single(schedules);
+        Assert.Equal("0 2 * * *", schedule!["cronExpression"]!.GetValue<string>());
+        Assert.True(schedule["paused"]!.GetValue<bool>());
+        Assert.Equal("nightly", schedule["startWorkflowRequest"]!["input"]!["trigger"]!.GetValue<string>());
+
+        workflow["nodes"]![0]!["config"]!["published"] = true;
+        (await _admin.PutAsync($"/v1/workflows/{identifier}", workflow)).ShouldBe(HttpStatusCode.OK);
+        Assert.False(Assert.Single((await _admin.GetAsync($"/api/scheduler/schedules?workflowName={identifier}")).Array)!["paused"]!.GetValue<bool>());
+
+        (await _admin.DeleteAsync($"/v1/workflows/{identifier}")).ShouldBe(HttpStatusCode.OK);
+        Assert.Empty((await _admin.GetAsync($"/api/scheduler/schedules?workflowName={identifier}")).Array);
+    }
+
     private async Task<JsonObject> WaitForPeerAsync(Func<JsonObject, bool> match)
     {
         for (var i = 0; i < 300; i++)
