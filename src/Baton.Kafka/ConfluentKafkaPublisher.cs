@@ -27,6 +27,9 @@ public sealed class ConfluentKafkaPublisher : IKafkaPublisher, IDisposable
             EnableIdempotence = true,
             Acks = Acks.All,
             MessageTimeoutMs = _options.MessageTimeoutMs,
+            // A node waits for its message's confirmation: librdkafka's default 5 ms wait to fill a batch is latency
+            // added to every KAFKA node. Messages sent while others are in flight still share a batch.
+            LingerMs = _options.LingerMs,
             SocketTimeoutMs = Math.Min(60_000, Math.Max(10, _options.MessageTimeoutMs)),
         };
         if (_options.SecurityProtocol is { Length: > 0 } protocol) config.SecurityProtocol = Enum.Parse<SecurityProtocol>(protocol.Replace("_", "", StringComparison.Ordinal), ignoreCase: true);

@@ -27,6 +27,9 @@ public sealed class KafkaOptions
     /// <summary>How long a message may wait for the broker's confirmation before its publish fails.</summary>
     public int MessageTimeoutMs { get; set; } = 30_000;
 
+    /// <summary>How long the producer waits to fill a batch before sending (librdkafka's linger.ms; its default is 5).</summary>
+    public double LingerMs { get; set; }
+
     /// <summary>What is wrong with the settings, checked at start so a typo stops the server instead of every publish.</summary>
     public static string? Problem(KafkaOptions options)
     {

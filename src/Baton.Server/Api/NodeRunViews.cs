@@ -16,6 +16,26 @@ public static class NodeRunViews
     {
         var outputs = new JsonObject();
         var nodeRuns = new JsonArray();
+        if (NodeWiring.TriggerOf(run) is { } trigger && run.LatestTask(trigger) is null)
+        {
+            // The fired trigger is no task of the run: its node run is the run's start, its output the run's input data.
+            var data = NodeWiring.TriggerData(run);
+            outputs[trigger] = data.DeepClone();
+            nodeRuns.Add(new JsonObject
+            {
+                ["identifier"] = $"{run.WorkflowId}:{trigger}",
+                ["workflowRunIdentifier"] = run.WorkflowId,
+                ["node"] = new JsonObject { ["identifier"] = trigger, ["type"] = run.WorkflowDefinition.Tasks.FirstOrDefault(t => t.TaskReferenceName == trigger) is { } node ? NodeWiring.ConfigText(node, "type") : null },
+                ["status"] = "COMPLETED",
+                ["result"] = "SUCCESS",
+                ["reason"] = null,
+                ["input"] = new JsonObject(),
+                ["output"] = data,
+                ["createdAt"] = NodeContext.Time(run.CreateTime),
+                ["updatedAt"] = NodeContext.Time(run.CreateTime),
+                ["completedAt"] = NodeContext.Time(run.CreateTime),
+            });
+        }
         foreach (var task in run.Tasks)
         {
             if (task.WorkflowTask is null) continue;

@@ -39,8 +39,10 @@ public sealed class NodeOutcomeTests : IDisposable
     {
         var (run, outcome) = _harness.Start(_harness.Definition(Tiers), now: 1_000, Fired("form", new JsonObject { ["tier"] = tier }));
 
-        Assert.Equal(["form", "route", expected], outcome.Scheduled.Select(t => t.ReferenceTaskName));
-        Assert.Equal(tier, run.LatestTask("form")!.OutputData["tier"]!.GetValue<string>());
+        // The trigger is no entry of the run: its data is the run's input, and .outputs.form to the nodes after it.
+        Assert.Equal(["route", expected], outcome.Scheduled.Select(t => t.ReferenceTaskName));
+        Assert.Null(run.LatestTask("form"));
+        Assert.Equal(tier, Baton.Engine.Tasks.Nodes.NodeContext.For(run, null)["outputs"]!["form"]!["tier"]!.GetValue<string>());
         Assert.Equal(WorkflowStatus.Completed, outcome.Status);
     }
 
@@ -49,7 +51,7 @@ public sealed class NodeOutcomeTests : IDisposable
     {
         var (run, outcome) = _harness.Start(_harness.Definition(Tiers), now: 1_000, Fired("nightly", new JsonObject { ["scheduledTime"] = "2026-12-05T02:00:00Z" }));
 
-        Assert.Equal(["nightly", "route", "other_path"], outcome.Scheduled.Select(t => t.ReferenceTaskName));
+        Assert.Equal(["route", "other_path"], outcome.Scheduled.Select(t => t.ReferenceTaskName));
         Assert.Null(run.LatestTask("form"));
         var route = run.LatestTask("route")!;
         Assert.Null(route.OutputData["selectedOutlet"]);
@@ -75,8 +77,22 @@ public sealed class NodeOutcomeTests : IDisposable
         var def = _harness.Definition(Tiers.Replace(", \"fallback\": \"other_path\"", "", StringComparison.Ordinal));
         var (run, outcome) = _harness.Start(def, now: 1_000, Fired("form", new JsonObject { ["tier"] = "bronze" }));
 
-        Assert.Equal(["form", "route"], outcome.Scheduled.Select(t => t.ReferenceTaskName));
+        Assert.Equal(["route"], outcome.Scheduled.Select(t => t.ReferenceTaskName));
         Assert.False(run.LatestTask("route")!.OutputData["fallback"]!.GetValue<bool>());
+        Assert.Equal(WorkflowStatus.Completed, outcome.Status);
+    }
+
+    [Fact]
+    public void A_trigger_that_connects_to_nothing_is_the_runs_one_entry_and_completes_it()
+    {
+        var def = _harness.Definition("""
+            {"name": "alone", "version": 1, "nodeWorkflow": {"identifier": "alone"}, "tasks": [
+              {"name": "t", "taskReferenceName": "t", "type": "NODE_TRIGGER", "node": {"identifier": "t", "config": {"type": "SELF_SERVE_TRIGGER"}}}]}
+            """);
+        var (run, outcome) = _harness.Start(def, now: 1_000, Fired("t", new JsonObject { ["a"] = 1 }));
+
+        Assert.Equal(["t"], outcome.Scheduled.Select(t => t.ReferenceTaskName));
+        Assert.Equal(1, run.LatestTask("t")!.OutputData["a"]!.GetValue<int>());
         Assert.Equal(WorkflowStatus.Completed, outcome.Status);
     }
 

@@ -19,6 +19,8 @@ public static class NodeContext
     public static JsonObject For(WorkflowRun run, string? nodeRunId, long nodeRunCreated)
     {
         var outputs = new JsonObject();
+        // The fired trigger has no entry: its output is the run's input data.
+        if (NodeWiring.TriggerOf(run) is { } trigger) outputs[trigger] = NodeWiring.TriggerData(run);
         foreach (var entry in run.Tasks)
         {
             if (entry.WorkflowTask is null || !entry.Status.IsSuccessful() || entry.Status == TaskStatus.Skipped) continue;

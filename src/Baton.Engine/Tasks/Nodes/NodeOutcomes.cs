@@ -20,16 +20,14 @@ public static class NodeOutcomes
     /// <summary>
     /// A node succeeded: its <c>variables</c>, when it declares any, are rendered with <c>.result</c> (the raw output)
     /// beside the run's contexts and replace its output. They never see secrets (the node validator refuses
-    /// <c>.secrets</c> there; their context has none).
+    /// <c>.secrets</c> there, and <paramref name="context"/>, the execution's own, loses them first).
     /// </summary>
     public static TaskOutcome Succeeded(WorkflowTask node, JsonObject context, TaskOutcome outcome, TaskRun task)
     {
         if (NodeWiring.Node(node)["variables"] is not JsonObject { Count: > 0 } variables) return outcome;
-        var scope = new JsonObject();
-        foreach (var (key, value) in context)
-        {
-            if (key != "secrets") scope[key] = value?.DeepClone();
-        }
+        // The context is this execution's own copy: it loses its secrets and gains .result, instead of being copied again.
+        var scope = context;
+        scope.Remove("secrets");
         scope["result"] = outcome.Output.DeepClone();
         try
         {

@@ -19,6 +19,8 @@ public sealed class NodeTemplateException(string message) : Exception(message);
 public static class NodeTemplates
 {
     private static readonly ConditionalWeakTable<WorkflowTask, Compiled> Cache = [];
+    private static readonly ConditionalWeakTable<JsonNode, CompiledTemplate> Variables = [];
+    private static readonly TemplateOptions NoSecrets = new() { AllowSecrets = false };
 
     private sealed record Compiled(CompiledTemplate? Config, IReadOnlyList<(IReadOnlyList<PathStep> Path, IReadOnlyList<string> Secrets)> SecretFields, string? Problem);
 
@@ -71,7 +73,19 @@ public static class NodeTemplates
     {
         try
         {
-            return JqTemplate.Compile(template, new TemplateOptions { AllowSecrets = false }, rootPath).Render(context);
+            // A node's variables are the same object for every run of its definition: compiled once.
+            var compiled = template is null
+                ? JqTemplate.Compile(null, NoSecrets, rootPath)
+                : Variables.GetValue(template, t =>
+                {
+                    var key = rootPath + "\n" + t.ToJsonString();
+                    if (VariablesByText.TryGetValue(key, out var known)) return known;
+                    var made = JqTemplate.Compile(t, NoSecrets, rootPath);
+                    if (VariablesByText.Count >= ByTextLimit) VariablesByText.Clear();
+                    VariablesByText[key] = made;
+                    return made;
+                });
+            return compiled.Render(context);
         }
         catch (TemplateException e)
         {
@@ -79,7 +93,25 @@ public static class NodeTemplates
         }
     }
 
+    /// <summary>
+    /// Each run reads its definition afresh from the store, so a node's compiled config is also kept by the node's
+    /// text: runs of one definition compile its templates once.
+    /// </summary>
     private static Compiled Of(WorkflowTask node) => Cache.GetValue(node, n =>
+    {
+        var text = n.Extra is { } extra && extra.TryGetValue("node", out var raw) ? raw.GetRawText() : "";
+        if (ByText.TryGetValue(text, out var known)) return known;
+        var compiled = CompileConfig(n);
+        if (ByText.Count >= ByTextLimit) ByText.Clear();
+        ByText[text] = compiled;
+        return compiled;
+    });
+
+    private const int ByTextLimit = 4096;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Compiled> ByText = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, CompiledTemplate> VariablesByText = new(StringComparer.Ordinal);
+
+    private static Compiled CompileConfig(WorkflowTask n)
     {
         try
         {
@@ -97,7 +129,7 @@ public static class NodeTemplates
             // The node validator compiles every template when the workflow is saved; this is a definition saved before.
             return new Compiled(null, [], Describe(e));
         }
-    });
+    }
 
     private static string Describe(TemplateException e) =>
         e.Message.StartsWith(e.Path, StringComparison.Ordinal) || string.IsNullOrEmpty(e.Path) ? e.Message : $"{e.Path}: {e.Message}";

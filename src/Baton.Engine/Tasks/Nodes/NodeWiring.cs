@@ -54,7 +54,11 @@ public static class NodeWiring
     public static string? TriggerOf(WorkflowRun run) =>
         run.Input["trigger"] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
-    /// <summary>The task a run starts with: for a node workflow the trigger that fired, else the definition's first task.</summary>
+    /// <summary>
+    /// The task a run starts with: for a node workflow, the node the fired trigger connects to (the trigger itself is
+    /// no task: its data is the run's input, <see cref="TriggerData"/>, one entry fewer per run), or the trigger when it
+    /// connects to nothing; else the definition's first task.
+    /// </summary>
     public static WorkflowTask StartingTask(WorkflowRun run)
     {
         var def = run.WorkflowDefinition;
@@ -62,10 +66,26 @@ public static class NodeWiring
         {
             foreach (var task in def.Tasks)
             {
-                if (task.TaskReferenceName == trigger && task.Type == NodeTypes.Trigger) return task;
+                if (task.TaskReferenceName != trigger || task.Type != NodeTypes.Trigger) continue;
+                if (Next(task) is { } next)
+                {
+                    foreach (var target in def.Tasks)
+                    {
+                        if (target.TaskReferenceName == next) return target;
+                    }
+                }
+                return task;
             }
         }
         return def.Tasks[0];
+    }
+
+    /// <summary>The fired trigger's output: its data from the run's input, with a schedule's due time as <c>scheduledTime</c>.</summary>
+    public static JsonObject TriggerData(WorkflowRun run)
+    {
+        var output = run.Input["data"] is JsonObject data ? (JsonObject)data.DeepClone() : [];
+        if (run.Input["_scheduledTime"] is JsonValue due && due.TryGetValue<long>(out var ms)) output["scheduledTime"] = NodeContext.Time(ms);
+        return output;
     }
 
     private static string? Text(WorkflowTask task, string field) =>

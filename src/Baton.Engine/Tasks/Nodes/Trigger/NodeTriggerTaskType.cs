@@ -1,12 +1,12 @@
-using System.Text.Json.Nodes;
 using Baton.Core.Runs;
 using Baton.Engine.SystemTasks;
 
 namespace Baton.Engine.Tasks.Nodes.Trigger;
 
 /// <summary>
-/// A trigger node (SELF_SERVE_TRIGGER, SCHEDULE_TRIGGER, EVENT_TRIGGER): the run starts at the one that fired, which
-/// completes at once with the trigger's data (a form's inputs, checked when the run was started; a schedule's times;
+/// A trigger node (SELF_SERVE_TRIGGER, SCHEDULE_TRIGGER, EVENT_TRIGGER). A run starts at the node the fired trigger
+/// connects to, and the trigger's data (<see cref="NodeWiring.TriggerData"/>) is its output without an entry of its own;
+/// a trigger that connects to nothing is the run's one entry, which completes at once with the trigger's data (a form's inputs, checked when the run was started; a schedule's times;
 /// an event) as its output, <c>.outputs["&lt;trigger&gt;"]</c> to the nodes after it.
 /// </summary>
 public sealed class NodeTriggerTaskType : NodeTaskType
@@ -15,10 +15,7 @@ public sealed class NodeTriggerTaskType : NodeTaskType
 
     public override bool Advance(DecisionContext context, TaskRun task)
     {
-        var output = context.Run.Input["data"] is JsonObject data ? (JsonObject)data.DeepClone() : [];
-        // A schedule trigger's run: the scheduler put the due time in the run's input.
-        if (context.Run.Input["_scheduledTime"] is JsonValue due && due.TryGetValue<long>(out var ms)) output["scheduledTime"] = NodeContext.Time(ms);
-        context.Finish(task, TaskOutcome.Completed(output));
+        context.Finish(task, TaskOutcome.Completed(NodeWiring.TriggerData(context.Run)));
         return true;
     }
 }
