@@ -126,7 +126,7 @@ public static class NodeRunEndpoints
             if (problems.Count > 0) throw new InvalidRequestException(problems);
             var caller = request.CallerOf();
             if (NodeInputTaskType.Responders(task.WorkflowTask!) is { } responders
-                && !responders.Users.Contains(caller.Id) && !responders.Users.Contains(caller.Name)
+                && !responders.Users.Contains(caller.Id)
                 && !caller.Roles.Any(responders.Roles.Contains) && !caller.Groups.Any(responders.Groups.Contains))
             {
                 throw new AccessDeniedException($"Forbidden: {caller.Id} is not one of the responders of INPUT node '{task.ReferenceTaskName}'");

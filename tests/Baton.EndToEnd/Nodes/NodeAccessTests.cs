@@ -20,13 +20,15 @@ public sealed class NodeAccessTests(NodeServerFixture fixture) : IDisposable
         foreach (var client in _clients) client.Dispose();
     }
 
-    private async Task<(string Email, BatonClient Client)> UserAsync(params string[] roles)
+    private Task<(string Email, BatonClient Client)> UserAsync(params string[] roles) => NamedUserAsync("Node test user", roles);
+
+    private async Task<(string Email, BatonClient Client)> NamedUserAsync(string name, params string[] roles)
     {
         var email = $"{Guid.NewGuid().ToString("N")[..10]}@example.test";
         const string password = "correct horse battery staple";
         (await fixture.Admin.PutAsync($"/api/users/{email}", new JsonObject
         {
-            ["name"] = "Node test user",
+            ["name"] = name,
             ["roles"] = new JsonArray([.. roles.Select(r => (JsonNode)r)]),
             ["password"] = password,
         })).ShouldBe(HttpStatusCode.OK);
@@ -122,7 +124,8 @@ public sealed class NodeAccessTests(NodeServerFixture fixture) : IDisposable
     public async Task Only_an_input_nodes_responders_may_respond_and_the_run_follows_the_button_pressed()
     {
         var (approverEmail, approver) = await UserAsync("USER");
-        var (_, stranger) = await UserAsync("USER");
+        // A responder is named by identity: a user whose display name is the approver's email is a stranger still.
+        var (_, stranger) = await NamedUserAsync(approverEmail, "USER");
         var identifier = Defs.Unique("approval");
         var marker = $"approved-{Guid.NewGuid():N}";
         var workflow = new JsonObject
