@@ -289,7 +289,8 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
             JsonNode.Parse($$$$"""{"identifier": "strict", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/delay/3000", "timeoutSeconds": 1}}"""));
         await NodeServerFixture.SaveAsync(_admin, Workflow(identifier, nodes, [Connect("trigger", "lenient"), Connect("lenient", "strict")]));
 
-        var run = await NodeServerFixture.RunAsync(_admin, identifier, new JsonObject { ["message"] = "x" });
+        var started = await NodeServerFixture.RunAsync(_admin, identifier, new JsonObject { ["message"] = "x" });
+        var run = await WaitForRunAsync(started["identifier"]!.GetValue<string>());
 
         Assert.Equal("FAILED", run["result"]!.GetValue<string>());
         Assert.True(run["variables"]!["outputs"]!["lenient"]!["timeout"]!.GetValue<bool>());

@@ -39,6 +39,29 @@ public static class NodeOutcomes
         }
     }
 
+    /// <summary>
+    /// Renders an action node's config at execution with the hand-off's context (<see cref="Execution.SecretHandOff"/>
+    /// put the secrets its templates name there) and teaches the redactor every string computed from a secret, for the
+    /// run's life. A template that fails gives the node's failure instead, naming the field and the expression.
+    /// </summary>
+    public static (JsonObject Config, JsonObject Scope, TaskOutcome? Failure) Render(SystemTaskContext context, Secrets.Service.SecretVault vault)
+    {
+        var task = context.Task;
+        var node = task.WorkflowTask!;
+        var scope = context.Input[Execution.SecretHandOff.NodeContextKey] as JsonObject ?? [];
+        var derived = new List<string>();
+        try
+        {
+            var config = NodeTemplates.RenderConfig(node, scope, derived);
+            if (derived.Count > 0) vault.AddDerivedValues(task.WorkflowInstanceId, derived);
+            return (config, scope, null);
+        }
+        catch (NodeTemplateException e)
+        {
+            return ([], scope, Failed(node, $"{Kind(node)} node '{task.ReferenceTaskName}': {e.Message}"));
+        }
+    }
+
     /// <summary>The node's type as its author wrote it (WEBHOOK, KAFKA...), for reasons.</summary>
     public static string Kind(WorkflowTask node) => NodeWiring.ConfigText(node, "type") ?? node.Type;
 }

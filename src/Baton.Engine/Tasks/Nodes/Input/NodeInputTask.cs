@@ -24,18 +24,8 @@ public sealed class NodeInputTask(HttpTask http, SecretVault vault) : ISystemTas
         var node = task.WorkflowTask!;
         var waiting = new JsonObject { ["selectedOutlet"] = null, ["responses"] = new JsonArray() };
         if (NodeWiring.Config(node)["notifications"] is not JsonArray { Count: > 0 }) return new TaskOutcome(TaskStatus.InProgress, waiting);
-        var scope = context.Input[SecretHandOff.NodeContextKey] as JsonObject ?? [];
-        JsonObject config;
-        var derived = new List<string>();
-        try
-        {
-            config = NodeTemplates.RenderConfig(node, scope, derived);
-        }
-        catch (NodeTemplateException e)
-        {
-            return NodeOutcomes.Failed(node, $"INPUT node '{task.ReferenceTaskName}': {e.Message}");
-        }
-        if (derived.Count > 0) vault.AddDerivedValues(task.WorkflowInstanceId, derived);
+        var (config, scope, failure) = NodeOutcomes.Render(context, vault);
+        if (failure is not null) return failure;
         var logs = new List<string>();
         var notifications = config["notifications"] as JsonArray ?? [];
         for (var i = 0; i < notifications.Count; i++)

@@ -38,18 +38,8 @@ public sealed class NodeKafkaTask(IKafkaPublisher publisher, SecretVault vault) 
     {
         var task = context.Task;
         var node = task.WorkflowTask!;
-        var scope = context.Input[SecretHandOff.NodeContextKey] as JsonObject ?? [];
-        JsonObject config;
-        var derived = new List<string>();
-        try
-        {
-            config = NodeTemplates.RenderConfig(node, scope, derived);
-        }
-        catch (NodeTemplateException e)
-        {
-            return NodeOutcomes.Failed(node, $"KAFKA node '{task.ReferenceTaskName}': {e.Message}");
-        }
-        if (derived.Count > 0) vault.AddDerivedValues(task.WorkflowInstanceId, derived);
+        var (config, scope, failure) = NodeOutcomes.Render(context, vault);
+        if (failure is not null) return failure;
         var envelope = new JsonObject
         {
             ["context"] = new JsonObject

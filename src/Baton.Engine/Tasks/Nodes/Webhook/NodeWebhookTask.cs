@@ -41,18 +41,8 @@ public sealed class NodeWebhookTask(HttpTask http, SecretVault vault) : ISystemT
     {
         var task = context.Task;
         var node = task.WorkflowTask!;
-        var scope = context.Input[SecretHandOff.NodeContextKey] as JsonObject ?? [];
-        JsonObject config;
-        var derived = new List<string>();
-        try
-        {
-            config = NodeTemplates.RenderConfig(node, scope, derived);
-        }
-        catch (NodeTemplateException e)
-        {
-            return NodeOutcomes.Failed(node, $"WEBHOOK node '{task.ReferenceTaskName}': {e.Message}");
-        }
-        if (derived.Count > 0) vault.AddDerivedValues(task.WorkflowInstanceId, derived);
+        var (config, scope, failure) = NodeOutcomes.Render(context, vault);
+        if (failure is not null) return failure;
 
         var timeoutSeconds = config["timeoutSeconds"] is JsonValue t && t.TryGetValue<int>(out var seconds) && seconds > 0 ? seconds : DefaultTimeoutSeconds;
         var request = new JsonObject
