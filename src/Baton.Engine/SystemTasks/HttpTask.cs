@@ -118,8 +118,10 @@ public sealed class HttpTask : ISystemTask, IDisposable
                 return TaskOutcome.Failed(
                     $"HTTP task '{task.ReferenceTaskName}': {host} answered {code} {response.ReasonPhrase}", output);
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            catch (Exception e) when (!ct.IsCancellationRequested && (e is OperationCanceledException
+                || (e is HttpRequestException or IOException && timeout.IsCancellationRequested)))
             {
+                // The execution's time ran out: the cancellation may surface as the transport's own error, mid-read.
                 return TaskOutcome.Failed($"HTTP task '{task.ReferenceTaskName}': no response from {host} within {readTimeoutMs} ms") with { TimedOut = true };
             }
             catch (HttpRequestException e)
