@@ -282,11 +282,13 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
     [Fact]
     public async Task A_peer_that_does_not_answer_in_time_fails_the_node_or_with_onTimeout_continue_gives_timeout_true()
     {
+        // The peer holds each request 20 s, far beyond the 1 s timeout: a loaded machine that stalls the timers for a
+        // second or two must not let the answer in first (CI once saw it with a 3 s hold). The client's cancel ends the hold.
         var identifier = Defs.Unique("timeouts");
         var nodes = new JsonArray(
             Trigger(),
-            JsonNode.Parse($$$$"""{"identifier": "lenient", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/delay/3000", "timeoutSeconds": 1, "onTimeout": "continue"}}"""),
-            JsonNode.Parse($$$$"""{"identifier": "strict", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/delay/3000", "timeoutSeconds": 1}}"""));
+            JsonNode.Parse($$$$"""{"identifier": "lenient", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/delay/20000", "timeoutSeconds": 1, "onTimeout": "continue"}}"""),
+            JsonNode.Parse($$$$"""{"identifier": "strict", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/delay/20000", "timeoutSeconds": 1}}"""));
         await NodeServerFixture.SaveAsync(_admin, Workflow(identifier, nodes, [Connect("trigger", "lenient"), Connect("lenient", "strict")]));
 
         var started = await NodeServerFixture.RunAsync(_admin, identifier, new JsonObject { ["message"] = "x" });
