@@ -56,6 +56,12 @@ public sealed class TaskRun
     public long WaitTimeout { get; set; }
     public WorkflowTask? WorkflowTask { get; set; }
 
+    /// <summary>A node run's links (Port): URLs rendered from the node's <c>links</c> templates when it completed, or sent by its callback.</summary>
+    public List<string>? Links { get; set; }
+
+    /// <summary>A node run's identifier in the system that ran it, as its callback reported it (Port's <c>externalRunId</c>).</summary>
+    public string? ExternalRunId { get; set; }
+
     /// <summary>
     /// A quarantined output: a script whose input held a secret produced it, so it may hold a form of the secret
     /// the redactor cannot recognise. Encrypted (base64 ciphertext); <see cref="OutputData"/> shows *** instead,

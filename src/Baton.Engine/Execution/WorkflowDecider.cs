@@ -507,6 +507,7 @@ public sealed class WorkflowDecider(
         task.OutputData = outcome.Output;
         task.ReasonForIncompletion = outcome.Reason;
         if (outcome.SubWorkflowId is not null) task.SubWorkflowId = outcome.SubWorkflowId;
+        if (outcome.Links is not null) task.Links = outcome.Links;
         if (task.StartTime == 0) task.StartTime = now;
         if (outcome.Status.IsTerminal()) task.EndTime = now;
         task.UpdateTime = now;

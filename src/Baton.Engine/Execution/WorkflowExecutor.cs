@@ -1017,23 +1017,35 @@ public sealed class WorkflowExecutor(
     /// WEBHOOK with <c>synchronized: false</c>) with the result and output given. The API checked that the caller may
     /// operate the run; any other node runs in the server and is refused (409).
     /// </summary>
-    public async Task CompleteNodeRunAsync(string taskId, bool success, JsonObject? output, string? reason, CancellationToken ct)
+    public async Task CompleteNodeRunAsync(string taskId, Tasks.Nodes.NodeRunUpdate update, CancellationToken ct)
     {
         var stored = await GetTaskAsync(taskId, ct);
+        IReadOnlyList<string>? logs = null;
         await MutateAsync(stored.WorkflowInstanceId, (run, now) =>
         {
             var task = run.FindTask(taskId) ?? throw new NotFoundException($"No node run '{taskId}'");
             if (task.Status.IsTerminal()) return false; // a callback that comes again changes nothing
-            if (task.WorkflowTask?.Type != Tasks.Nodes.NodeTypes.Webhook || task.Status != TaskStatus.InProgress)
+            // A callback may overtake the commit of its own request's sending (the peer answers the node run's id it
+            // just received before the execution's outcome is recorded): an asynchronous WEBHOOK takes it while
+            // SCHEDULED too, and the execution's outcome, coming after, finds the node ended and changes nothing.
+            var node = task.WorkflowTask;
+            if (node?.Type != Tasks.Nodes.NodeTypes.Webhook || !Tasks.Nodes.Webhook.NodeWebhookTaskType.WaitsForCallback(node)
+                || task.Status is not (TaskStatus.InProgress or TaskStatus.Scheduled))
             {
                 throw new ConflictException($"Node run '{taskId}' ('{task.ReferenceTaskName}') is not waiting for a callback; the server runs it itself");
             }
-            WorkflowDecider.Finish(task, success
-                ? TaskOutcome.Completed(output ?? [])
-                : new TaskOutcome(TaskStatus.Failed, output ?? [], reason ?? $"Node '{task.ReferenceTaskName}' was reported FAILED"), now);
+            // The node's variables and links are rendered now, with .result = the output the callback reported.
+            var outcome = update.Success
+                ? Tasks.Nodes.NodeOutcomes.Succeeded(node, Tasks.Nodes.NodeContext.For(run, task), TaskOutcome.Completed(update.Output ?? []), task)
+                : new TaskOutcome(TaskStatus.Failed, update.Output ?? [], update.Reason ?? $"Node '{task.ReferenceTaskName}' was reported FAILED");
+            if (update.Links is { Count: > 0 }) outcome = outcome with { Links = [.. outcome.Links ?? [], .. update.Links] };
+            logs = outcome.Logs;
+            WorkflowDecider.Finish(task, outcome, now);
+            if (update.ExternalRunId is not null) task.ExternalRunId = update.ExternalRunId;
             run.UpdateTime = now;
             return true;
         }, ct);
+        foreach (var line in logs ?? []) await AddTaskLogAsync(taskId, line, ct);
     }
 
     /// <summary>

@@ -32,6 +32,8 @@ public static class RunRedaction
             task.ReasonForIncompletion = Redact(redactor, task.ReasonForIncompletion);
             task.WorkerId = Redact(redactor, task.WorkerId);
             task.Domain = Redact(redactor, task.Domain);
+            task.ExternalRunId = Redact(redactor, task.ExternalRunId);
+            if (task.Links is { } links) task.Links = [.. links.Select(l => redactor.Redact(l))];
         }
     }
 

@@ -34,6 +34,9 @@ public sealed record TaskOutcome(TaskStatus Status, JsonObject Output, string? R
     /// <summary>Log lines the execution wrote (a verbose node's request and response); they pass the redactor on the way to the task's log.</summary>
     public IReadOnlyList<string>? Logs { get; init; }
 
+    /// <summary>A node run's links, rendered from its <c>links</c> templates when it completed (see <see cref="Tasks.Nodes.NodeOutcomes"/>).</summary>
+    public List<string>? Links { get; init; }
+
     public static TaskOutcome Completed(JsonObject output) => new(TaskStatus.Completed, output);
     public static TaskOutcome Failed(string reason, JsonObject? output = null) => new(TaskStatus.Failed, output ?? [], reason);
 }

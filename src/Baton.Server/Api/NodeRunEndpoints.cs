@@ -10,6 +10,7 @@ using Baton.Engine.Persistence;
 using Baton.Engine.Search;
 using Baton.Engine.Tasks.Nodes;
 using Baton.Engine.Tasks.Nodes.Input;
+using Baton.Engine.Tasks.Nodes.Model;
 using Baton.Engine.Tasks.Nodes.Trigger;
 using Baton.Server.Auth;
 
@@ -105,11 +106,10 @@ public static class NodeRunEndpoints
         {
             await NodeTaskAsync(executor, taskId, ct);
             var body = await JsonBody.ReadAsync(request, json.JsonObject);
-            var (success, output, reason) = ReadUpdate(body);
-            await executor.CompleteNodeRunAsync(taskId, success, output, reason, ct);
+            await executor.CompleteNodeRunAsync(taskId, ReadUpdate(body), ct);
             return Results.Json(new JsonObject { ["ok"] = true, ["nodeRun"] = NodeRunViews.NodeRun(await executor.GetTaskAsync(taskId, ct)) }, json.JsonObject);
         }).WithMetadata(AccessRule.TaskRun(AccessRight.Execute)).Accepts<JsonObject>("application/json")
-          .WithSummary("Report a node run that waits for its callback: {status: COMPLETED, result: SUCCESS|FAILED, output}");
+          .WithSummary("Report a node run that waits for its callback: {status: COMPLETED, result: SUCCESS|FAILED, output, links, externalRunId}");
 
         group.MapPost("/nodes/runs/{taskId}/responses", async (string taskId, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
@@ -211,21 +211,38 @@ public static class NodeRunEndpoints
         return task.WorkflowTask?.Type.StartsWith("NODE_", StringComparison.Ordinal) == true ? task : throw new NotFoundException($"No node run '{taskId}'");
     }
 
-    /// <summary>A node run update as Port's agents send it: status COMPLETED with result SUCCESS or FAILED, and the output.</summary>
-    private static (bool Success, JsonObject? Output, string? Reason) ReadUpdate(JsonObject body)
+    /// <summary>A node run update as Port's agents send it: status COMPLETED with result SUCCESS or FAILED, the output, links and an external run id.</summary>
+    private static NodeRunUpdate ReadUpdate(JsonObject body)
     {
         var problems = new List<ValidationProblem>();
         foreach (var (key, _) in body)
         {
             if (key is not ("status" or "result" or "output" or "externalRunId" or "links" or "summary")) problems.Add(new($"$.{key}", "unknown field"));
         }
-        var status = body["status"] is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : null;
-        var result = body["result"] is JsonValue r && r.GetValueKind() == JsonValueKind.String ? r.GetValue<string>() : null;
+        var status = Text(body["status"]);
+        var result = Text(body["result"]);
         if (status != "COMPLETED") problems.Add(new("$.status", "status must be COMPLETED (a node run waiting for its callback is already IN_PROGRESS)"));
         if (result is not ("SUCCESS" or "FAILED")) problems.Add(new("$.result", "result must be SUCCESS or FAILED"));
         if (body["output"] is { } output && output is not JsonObject) problems.Add(new("$.output", "output must be an object"));
+        var externalRunId = Text(body["externalRunId"]);
+        if (body["externalRunId"] is { } given && (externalRunId is null || externalRunId.Length > 256)) problems.Add(new("$.externalRunId", "externalRunId is a string of at most 256 characters"));
+        List<string>? links = null;
+        if (body["links"] is { } linkList)
+        {
+            if (linkList is not JsonArray { Count: <= NodeWorkflows.MaxLinks } array) problems.Add(new("$.links", $"links is an array of at most {NodeWorkflows.MaxLinks} URLs"));
+            else
+            {
+                links = [];
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (NodeOutcomes.IsLink(Text(array[i])) is { } link) links.Add(link);
+                    else problems.Add(new($"$.links[{i}]", "a link is an absolute http or https URL of at most 2048 characters"));
+                }
+            }
+        }
         if (problems.Count > 0) throw new InvalidRequestException(problems);
-        var summary = body["summary"] is JsonValue m && m.GetValueKind() == JsonValueKind.String ? m.GetValue<string>() : null;
-        return (result == "SUCCESS", (JsonObject?)body["output"]?.DeepClone(), summary);
+        return new NodeRunUpdate(result == "SUCCESS", (JsonObject?)body["output"]?.DeepClone(), Text(body["summary"]), links, externalRunId);
     }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 }

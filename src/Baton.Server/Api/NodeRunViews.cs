@@ -85,6 +85,8 @@ public static class NodeRunViews
             ["reason"] = task.ReasonForIncompletion,
             ["input"] = task.InputData.DeepClone(),
             ["output"] = task.OutputData.DeepClone(),
+            ["links"] = new JsonArray([.. (task.Links ?? []).Select(l => (JsonNode)l)]),
+            ["externalRunId"] = task.ExternalRunId,
             ["createdAt"] = NodeContext.Time(task.ScheduledTime),
             ["updatedAt"] = NodeContext.Time(task.UpdateTime),
             ["completedAt"] = task.EndTime > 0 ? NodeContext.Time(task.EndTime) : null,

@@ -324,6 +324,55 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
         Assert.Empty((await _admin.GetAsync($"/api/scheduler/schedules?workflowName={identifier}")).Array);
     }
 
+    [Fact]
+    public async Task Links_render_with_the_result_when_a_node_completes_and_a_callback_adds_its_own()
+    {
+        var identifier = Defs.Unique("links");
+        // Three link templates: a URL from the result, one that renders to no URL, one whose jq fails. Only the first stays.
+        var nodes = new JsonArray(
+            Trigger(),
+            JsonNode.Parse($$$$"""
+                {"identifier": "call", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/echo/linked", "body": {"id": "{{ .outputs.trigger.message }}"}},
+                 "links": ["https://ci.example.com/runs/{{ .result.response.data.body.id }}?node={{ .workflowNodeRun.identifier }}", "{{ .result.response.status }}", "{{ .result.nothing | error(\"no link here\") }}"]}
+                """),
+            JsonNode.Parse($$$$"""
+                {"identifier": "ask", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/echo/ask-linked", "synchronized": false, "body": {"nodeRun": "{{ .workflowNodeRun.identifier }}", "run": "{{ .workflowRun.identifier }}"}},
+                 "links": ["https://builds.example.com/{{ .result.build }}"]}
+                """));
+        await NodeServerFixture.SaveAsync(_admin, Workflow(identifier, nodes, [Connect("trigger", "call"), Connect("call", "ask")]));
+        var runId = (await _admin.PostAsync($"/v1/workflows/{identifier}/runs", new JsonObject { ["inputs"] = new JsonObject { ["message"] = "r42" } })).Object["run"]!["identifier"]!.GetValue<string>();
+        var asked = await WaitForPeerAsync(r => r["path"]!.GetValue<string>() == "/echo/ask-linked" && r["body"]!["run"]!.GetValue<string>() == runId);
+        var askRun = asked["body"]!["nodeRun"]!.GetValue<string>();
+
+        // A callback's links are checked, every problem named at its path, and nothing changes.
+        var bad = await _admin.SendAsync(HttpMethod.Patch, $"/v1/workflows/nodes/runs/{askRun}", new JsonObject
+        {
+            ["status"] = "COMPLETED", ["result"] = "SUCCESS",
+            ["links"] = new JsonArray("javascript:alert(1)", "https://ok.example.com/x", 7),
+        });
+        bad.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("$.links[0]", bad.Text, StringComparison.Ordinal);
+        Assert.Contains("$.links[2]", bad.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("$.links[1]", bad.Text, StringComparison.Ordinal);
+
+        (await _admin.SendAsync(HttpMethod.Patch, $"/v1/workflows/nodes/runs/{askRun}", new JsonObject
+        {
+            ["status"] = "COMPLETED", ["result"] = "SUCCESS", ["output"] = new JsonObject { ["build"] = "b-9" },
+            ["links"] = new JsonArray("https://agent.example.com/jobs/1"), ["externalRunId"] = "job-1",
+        })).ShouldBe(HttpStatusCode.OK);
+        var run = await WaitForRunAsync(runId);
+
+        Assert.Equal("SUCCESS", run["result"]!.GetValue<string>());
+        var call = run["nodeRuns"]!.AsArray().Single(n => n!["node"]!["identifier"]!.GetValue<string>() == "call")!;
+        Assert.Equal($"[\"https://ci.example.com/runs/r42?node={call["identifier"]!.GetValue<string>()}\"]", call["links"]!.ToJsonString());
+        var logs = (await _admin.GetAsync($"/v1/workflows/nodes/runs/{call["identifier"]!.GetValue<string>()}/logs")).Object["logs"]!.AsArray();
+        Assert.Contains(logs, l => l!["level"]!.GetValue<string>() == "WARN" && l["message"]!.GetValue<string>().StartsWith("link $.links[1] dropped", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l!["message"]!.GetValue<string>().StartsWith("link $.links[2] dropped", StringComparison.Ordinal) && l["message"]!.GetValue<string>().Contains("no link here", StringComparison.Ordinal));
+        var ask = run["nodeRuns"]!.AsArray().Single(n => n!["node"]!["identifier"]!.GetValue<string>() == "ask")!;
+        Assert.Equal("""["https://builds.example.com/b-9","https://agent.example.com/jobs/1"]""", ask["links"]!.ToJsonString());
+        Assert.Equal("job-1", ask["externalRunId"]!.GetValue<string>());
+    }
+
     private async Task<JsonObject> WaitForPeerAsync(Func<JsonObject, bool> match)
     {
         for (var i = 0; i < 300; i++)

@@ -15,6 +15,10 @@ public sealed class NodeWebhookTaskType : NodeTaskType
 
     public override TaskKind Kind => TaskKind.System;
 
+    /// <summary>A WEBHOOK with <c>synchronized: false</c>: it completes by its callback, not by the peer's answer.</summary>
+    public static bool WaitsForCallback(Core.Definitions.WorkflowTask node) =>
+        NodeWiring.Config(node)["synchronized"] is JsonValue s && s.GetValueKind() == JsonValueKind.False;
+
     public override JsonObject? InputAtSchedule(Core.Runs.WorkflowRun run, Core.Definitions.WorkflowTask task, string taskId, long now) =>
         DisplayInput(run, task, taskId, now);
 }
@@ -62,7 +66,7 @@ public sealed class NodeWebhookTask(HttpTask http, SecretVault vault) : ISystemT
         {
             logs!.Add($"INFO response {answer["statusCode"]} headers {answer["headers"]?.ToJsonString()} body {answer["body"]?.ToJsonString()}");
         }
-        var synchronized = config["synchronized"] is not JsonValue s || s.GetValueKind() != JsonValueKind.False;
+        var synchronized = !NodeWebhookTaskType.WaitsForCallback(node);
         if (sent.Status != TaskStatus.Completed)
         {
             var reason = (sent.Reason ?? "failed").Replace($"HTTP task '{task.ReferenceTaskName}'", $"WEBHOOK node '{task.ReferenceTaskName}'", StringComparison.Ordinal);
@@ -80,7 +84,7 @@ public sealed class NodeWebhookTask(HttpTask http, SecretVault vault) : ISystemT
             // Sent: the node waits for its callback, which the receiver makes with the node run's identifier.
             return new TaskOutcome(TaskStatus.InProgress, new JsonObject { ["request"] = new JsonObject { ["status"] = answer?["statusCode"]?.DeepClone() } }) { Logs = logs };
         }
-        return NodeOutcomes.Succeeded(node, scope, TaskOutcome.Completed(Shape(answer) ?? []), task) with { Logs = logs };
+        return NodeOutcomes.Succeeded(node, scope, TaskOutcome.Completed(Shape(answer) ?? []) with { Logs = logs }, task);
     }
 
     /// <summary>The HTTP task's response as Port shapes a webhook's: <c>{response: {status, data, headers}}</c>.</summary>
