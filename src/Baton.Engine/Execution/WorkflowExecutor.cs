@@ -347,6 +347,7 @@ public sealed class WorkflowExecutor(
         }, "$");
         var now = Clock.NowMs();
         var input = (JsonObject?)request.Input?.DeepClone() ?? [];
+        if (Tasks.Nodes.NodeWiring.IsNodeWorkflow(def)) input = Tasks.Nodes.Trigger.SelfServeInputs.CheckStart(def, input);
         if (def.InputTemplate is { } template)
         {
             foreach (var (key, value) in template)

@@ -216,6 +216,22 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
         Assert.Contains("$.inputs.message", reply.Text, StringComparison.Ordinal);
         Assert.Contains("$.inputs.tier", reply.Text, StringComparison.Ordinal);
         Assert.Contains("$.inputs.extra", reply.Text, StringComparison.Ordinal);
+
+        // Conductor's start API is another way in: it checks the same form, at the input's own paths.
+        var conductor = await _admin.PostAsync($"/api/workflow/{identifier}", new JsonObject { ["trigger"] = "trigger", ["data"] = new JsonObject { ["tier"] = "bronze", ["extra"] = 1 } });
+        conductor.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("$.input.data.message", conductor.Text, StringComparison.Ordinal);
+        Assert.Contains("$.input.data.tier", conductor.Text, StringComparison.Ordinal);
+        Assert.Contains("$.input.data.extra", conductor.Text, StringComparison.Ordinal);
+        var untriggered = await _admin.PostAsync($"/api/workflow/{identifier}", new JsonObject { ["message"] = "no trigger" });
+        untriggered.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("$.input.trigger", untriggered.Text, StringComparison.Ordinal);
+        Assert.Contains("$.input.message", untriggered.Text, StringComparison.Ordinal);
+
+        var started = await _admin.PostAsync($"/api/workflow/{identifier}", new JsonObject { ["trigger"] = "trigger", ["data"] = new JsonObject { ["message"] = "via conductor" } });
+        started.ShouldBe(HttpStatusCode.OK);
+        var run = await WaitForRunAsync(started.Text.Trim('"'));
+        Assert.Equal("""{"message":"via conductor","tier":"silver"}""", run["variables"]!["outputs"]!["trigger"]!.ToJsonString());
     }
 
     [Fact]
