@@ -53,11 +53,18 @@ public sealed class WorkflowExecutor(
 
     // ---- starting -------------------------------------------------------------------------------------------
 
-    public async Task<string> StartAsync(StartWorkflowRequest request, string? principal, CancellationToken ct)
+    public Task<string> StartAsync(StartWorkflowRequest request, string? principal, CancellationToken ct) =>
+        StartAsync(request, null, principal, ct);
+
+    /// <summary>
+    /// A start of <paramref name="definition"/>, which the caller has just read from the catalog by the request's name
+    /// and version (so the run does not read it again); null reads it.
+    /// </summary>
+    public async Task<string> StartAsync(StartWorkflowRequest request, WorkflowDef? definition, string? principal, CancellationToken ct)
     {
         using var idempotent = await IdempotentStartAsync(request, ct);
         if (idempotent.ExistingId is { } existing) return existing;
-        var run = await NewRunAsync(request, principal, ct);
+        var run = await NewRunAsync(request, principal, ct, stored: definition);
         await CreateAsync(run, ct);
         return run.WorkflowId;
     }
@@ -101,7 +108,11 @@ public sealed class WorkflowExecutor(
     }
 
     /// <summary>Starts a run and waits until it ends (or <paramref name="untilTaskRef"/> completes, or the wait is over).</summary>
-    public async Task<WorkflowRun> ExecuteAsync(StartWorkflowRequest request, string? principal, TimeSpan wait, string? untilTaskRef, CancellationToken ct)
+    public Task<WorkflowRun> ExecuteAsync(StartWorkflowRequest request, string? principal, TimeSpan wait, string? untilTaskRef, CancellationToken ct) =>
+        ExecuteAsync(request, null, principal, wait, untilTaskRef, ct);
+
+    /// <summary>As <see cref="ExecuteAsync(StartWorkflowRequest, string?, TimeSpan, string?, CancellationToken)"/>, of a definition the caller has just read (see <see cref="StartAsync(StartWorkflowRequest, WorkflowDef?, string?, CancellationToken)"/>).</summary>
+    public async Task<WorkflowRun> ExecuteAsync(StartWorkflowRequest request, WorkflowDef? definition, string? principal, TimeSpan wait, string? untilTaskRef, CancellationToken ct)
     {
         WorkflowRun run;
         Task<WorkflowRun> finished;
@@ -109,7 +120,7 @@ public sealed class WorkflowExecutor(
         using (var idempotent = await IdempotentStartAsync(request, ct))
         {
             if (idempotent.ExistingId is { } existing) return await GetWorkflowAsync(existing, includeTasks: true, ct);
-            run = await NewRunAsync(request, principal, ct);
+            run = await NewRunAsync(request, principal, ct, stored: definition);
             registration = waiters.Register(run.WorkflowId, untilTaskRef, out finished);
             try
             {
@@ -317,7 +328,7 @@ public sealed class WorkflowExecutor(
         }
     }
 
-    private async Task<WorkflowRun> NewRunAsync(StartWorkflowRequest request, string? principal, CancellationToken ct, string? workflowId = null, string? inlineAuthor = null)
+    private async Task<WorkflowRun> NewRunAsync(StartWorkflowRequest request, string? principal, CancellationToken ct, string? workflowId = null, string? inlineAuthor = null, WorkflowDef? stored = null)
     {
         WorkflowDef def;
         if (request.WorkflowDef is { } inline)
@@ -336,7 +347,9 @@ public sealed class WorkflowExecutor(
         else
         {
             if (string.IsNullOrWhiteSpace(request.Name)) throw new InvalidRequestException("$.name", "name is required");
-            def = await definitions.GetWorkflowDefAsync(request.Name, request.Version, ct);
+            def = stored is not null && stored.Name == request.Name && (request.Version is null || stored.Version == request.Version)
+                ? stored
+                : await definitions.GetWorkflowDefAsync(request.Name, request.Version, ct);
         }
         definitions.CheckNoSecretValues(new JsonObject
         {

@@ -63,8 +63,8 @@ public static class NodeRunEndpoints
             };
             // Baton's addition: waitForSeconds answers once the run has ended (or that long has passed), as Conductor's execute does.
             var run = waitForSeconds is { } wait
-                ? await executor.ExecuteAsync(start, request.CallerOf().Id, TimeSpan.FromSeconds(Math.Clamp(wait, 0, 300)), null, ct)
-                : await executor.GetWorkflowAsync(await executor.StartAsync(start, request.CallerOf().Id, ct), includeTasks: true, ct);
+                ? await executor.ExecuteAsync(start, def, request.CallerOf().Id, TimeSpan.FromSeconds(Math.Clamp(wait, 0, 300)), null, ct)
+                : await executor.GetWorkflowAsync(await executor.StartAsync(start, def, request.CallerOf().Id, ct), includeTasks: true, ct);
             return Results.Json(new JsonObject { ["ok"] = true, ["run"] = NodeRunViews.Run(run) }, json.JsonObject, statusCode: StatusCodes.Status201Created);
         }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Execute, "identifier")).Accepts<JsonObject>("application/json").Produces<JsonObject>(StatusCodes.Status201Created)
           .WithSummary("Start a run of a node workflow at its self-service trigger: {\"inputs\": {...}}; answers {ok, run}, once it ended with waitForSeconds");
