@@ -115,7 +115,19 @@ public sealed class SecretHandOff(SecretVault vault)
         {
             allowed.Add(new AllowedField(path, [.. secrets.Select(name => new SecretReference("", name, ""))]));
         }
-        var input = new JsonObject { [NodeContextKey] = Tasks.Nodes.NodeContext.For(run, task) };
+        // A config that reads no secret was rendered whole at scheduling: the node runs it as stored, and needs the
+        // context only for its variables and links.
+        JsonObject input;
+        if (allowed.Count == 0 && Tasks.Nodes.NodeTemplates.RenderedWhole(node, task.InputData["config"]) is { } rendered)
+        {
+            var config = Tasks.Nodes.NodeWiring.Node(node);
+            input = new JsonObject { [RenderedConfigKey] = rendered.DeepClone() };
+            if (config["variables"] is JsonObject { Count: > 0 } || config["links"] is JsonArray { Count: > 0 }) input[NodeContextKey] = Tasks.Nodes.NodeContext.For(run, task);
+        }
+        else
+        {
+            input = new JsonObject { [NodeContextKey] = Tasks.Nodes.NodeContext.For(run, task) };
+        }
         return new HandOffPlan(input, allowed, run.CreatedBy, SealOutput: false)
         {
             Origin = allowed.Count == 0 ? null : OriginOf(run.WorkflowDefinition),
@@ -125,6 +137,9 @@ public sealed class SecretHandOff(SecretVault vault)
 
     /// <summary>The key of a node's hand-off input that holds its template context.</summary>
     public const string NodeContextKey = "context";
+
+    /// <summary>The key of a node's hand-off input that holds its config already rendered whole (see <see cref="Tasks.Nodes.NodeTemplates.RenderedWhole"/>).</summary>
+    public const string RenderedConfigKey = "rendered";
 
     /// <summary>
     /// The definition as the run holds it: who saved it last, and its content's fingerprint. Made once per definition

@@ -90,6 +90,7 @@ public static class NodeOutcomes
         var task = context.Task;
         var node = task.WorkflowTask!;
         var scope = context.Input[Execution.SecretHandOff.NodeContextKey] as JsonObject ?? [];
+        if (context.Input[Execution.SecretHandOff.RenderedConfigKey] is JsonObject rendered) return (rendered, scope, null);
         var derived = new List<string>();
         try
         {

@@ -22,6 +22,16 @@ public static class NodeTemplates
     private static readonly ConditionalWeakTable<JsonNode, CompiledTemplate> Variables = [];
     private static readonly TemplateOptions NoSecrets = new() { AllowSecrets = false };
 
+    // Stored configs that are the whole render of their node's config (it reads no secret), by the object the run holds.
+    private static readonly ConditionalWeakTable<JsonObject, WorkflowTask> Whole = [];
+
+    /// <summary>
+    /// The config as rendered at scheduling when it is the node's whole render (no secret read, no template failed), so
+    /// the execution needs no second render; null otherwise (after a restart the run's objects are new, and it renders).
+    /// </summary>
+    public static JsonObject? RenderedWhole(WorkflowTask node, JsonNode? stored) =>
+        stored is JsonObject config && Whole.TryGetValue(config, out var of) && ReferenceEquals(of, node) ? config : null;
+
     private sealed record Compiled(CompiledTemplate? Config, IReadOnlyList<(IReadOnlyList<PathStep> Path, IReadOnlyList<string> Secrets)> SecretFields, string? Problem);
 
     /// <summary>The fields of a node's config that read secrets (paths from the config's root), and the secrets each reads.</summary>
@@ -51,14 +61,20 @@ public static class NodeTemplates
         return config;
     }
 
-    /// <summary>The node's config for the stored input: rendered, except the fields that read secrets, which keep their template.</summary>
+    /// <summary>
+    /// The node's config for the stored input: rendered, except the fields that read secrets, which keep their template.
+    /// A config that reads no secret and rendered whole is remembered (<see cref="RenderedWhole"/>): the execution
+    /// that follows uses it instead of rendering the same templates over the same context again.
+    /// </summary>
     public static JsonObject DisplayConfig(WorkflowTask node, JsonObject context)
     {
         var compiled = Of(node);
         if (compiled.Config is null) return (JsonObject)NodeWiring.Config(node).DeepClone();
         try
         {
-            return compiled.Config.RenderWithoutSecrets(context) as JsonObject ?? (JsonObject)NodeWiring.Config(node).DeepClone();
+            if (compiled.Config.RenderWithoutSecrets(context) is not JsonObject config) return (JsonObject)NodeWiring.Config(node).DeepClone();
+            if (compiled.SecretFields.Count == 0) Whole.AddOrUpdate(config, node);
+            return config;
         }
         catch (TemplateException)
         {
