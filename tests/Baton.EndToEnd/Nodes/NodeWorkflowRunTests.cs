@@ -389,6 +389,30 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
         Assert.Equal("job-1", ask["externalRunId"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_link_built_from_a_peer_that_echoes_a_secret_is_stored_and_shown_masked()
+    {
+        var token = Value("link-token");
+        await PutSecretAsync("LINK_TOKEN", token);
+        var identifier = Defs.Unique("link_leak");
+        // Links may not read secrets, but .result may hold one: this peer echoes the Authorization header back.
+        var node = JsonNode.Parse($$$$"""
+            {"identifier": "call", "config": {"type": "WEBHOOK", "url": "{{{{fixture.Peer.BaseUrl}}}}/echo/link-leak", "headers": {"Authorization": "{{ .secrets.LINK_TOKEN }}"}},
+             "links": ["https://audit.example.com/{{ .result.response.data.headers.authorization }}"]}
+            """)!.AsObject();
+        await NodeServerFixture.SaveAsync(_admin, Workflow(identifier, [Trigger(), node], [Connect("trigger", "call")]));
+
+        var run = await NodeServerFixture.RunAsync(_admin, identifier, new JsonObject { ["message"] = "x" });
+
+        Assert.Equal("SUCCESS", run["result"]!.GetValue<string>());
+        var call = run["nodeRuns"]!.AsArray().Single(n => n!["node"]!["identifier"]!.GetValue<string>() == "call")!;
+        Assert.StartsWith("https://audit.example.com/", Assert.Single(call["links"]!.AsArray())!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(token, call["links"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(token, (await _admin.GetAsync($"/v1/workflows/runs/{run["identifier"]}")).Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, (await _admin.GetAsync($"/api/workflow/{run["identifier"]}")).Text, StringComparison.Ordinal);
+        Assert.Empty(fixture.FilesHolding(token));
+    }
+
     private async Task<JsonObject> WaitForPeerAsync(Func<JsonObject, bool> match)
     {
         for (var i = 0; i < 300; i++)
