@@ -363,7 +363,8 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
         // A callback's links are checked, every problem named at its path, and nothing changes.
         var bad = await _admin.SendAsync(HttpMethod.Patch, $"/v1/workflows/nodes/runs/{askRun}", new JsonObject
         {
-            ["status"] = "COMPLETED", ["result"] = "SUCCESS",
+            ["status"] = "COMPLETED",
+            ["result"] = "SUCCESS",
             ["links"] = new JsonArray("javascript:alert(1)", "https://ok.example.com/x", 7),
         });
         bad.ShouldBe(HttpStatusCode.BadRequest);
@@ -373,8 +374,11 @@ public sealed class NodeWorkflowRunTests(NodeServerFixture fixture)
 
         (await _admin.SendAsync(HttpMethod.Patch, $"/v1/workflows/nodes/runs/{askRun}", new JsonObject
         {
-            ["status"] = "COMPLETED", ["result"] = "SUCCESS", ["output"] = new JsonObject { ["build"] = "b-9" },
-            ["links"] = new JsonArray("https://agent.example.com/jobs/1"), ["externalRunId"] = "job-1",
+            ["status"] = "COMPLETED",
+            ["result"] = "SUCCESS",
+            ["output"] = new JsonObject { ["build"] = "b-9" },
+            ["links"] = new JsonArray("https://agent.example.com/jobs/1"),
+            ["externalRunId"] = "job-1",
         })).ShouldBe(HttpStatusCode.OK);
         var run = await WaitForRunAsync(runId);
 
