@@ -74,6 +74,13 @@ public sealed class CanaryRun : IAsyncLifetime
         Runs["api_terminate"] = await Client.StartAsync($"canary_api_terminate_{Run}", correlationId: $"corr_{Run}");
         Runs["missing"] = await Client.StartAsync($"canary_missing_{Run}", correlationId: $"corr_{Run}");
         Runs["base64_check"] = await Client.StartAsync($"canary_base64_check_{Run}", new JsonObject { ["v"] = Base64CheckInput });
+        foreach (var canary in Canaries)
+        {
+            // Port's node format on the same engine: a verbose WEBHOOK whose header, URL and body are node templates.
+            var started = await Client.PostAsync($"/v1/workflows/canary_node_{canary.Shape}_{Run}/runs", new JsonObject { ["inputs"] = new JsonObject() });
+            started.ShouldBe(HttpStatusCode.Created);
+            Runs[$"node_{canary.Shape}"] = started.Object["run"]!["identifier"]!.GetValue<string>();
+        }
 
         await WorkAsync();
         await TerminateByApiAsync();
@@ -118,6 +125,7 @@ public sealed class CanaryRun : IAsyncLifetime
         {
             await Client.RegisterWorkflowAsync(HttpWorkflow(canary));
             await Client.RegisterWorkflowAsync(InlineWorkflow(canary));
+            (await Client.PostAsync("/v1/workflows", NodeWorkflow(canary))).ShouldBe(HttpStatusCode.Created);
         }
         await Client.RegisterWorkflowAsync(WorkerWorkflow());
         await Client.RegisterWorkflowAsync(Workflow($"canary_fail_{Run}", Simple(FailType, "fail", new JsonObject
@@ -177,6 +185,46 @@ public sealed class CanaryRun : IAsyncLifetime
             ["notFoundBody"] = "${err404.output.response.body}",
         };
         return def;
+    }
+
+    /// <summary>
+    /// A node workflow whose verbose WEBHOOK carries the value as node templates write it: a header, the URL's path
+    /// (URI-encoded by jq), the body as the value, as base64 computed by jq and embedded in text; its <c>variables</c>
+    /// and <c>links</c> read the peer's echo, so the value comes back through <c>.result</c> too.
+    /// </summary>
+    private JsonObject NodeWorkflow(Canary canary)
+    {
+        var scalar = canary.Json is null ? $".secrets[\"{canary.Name}\"]" : $".secrets[\"{canary.Name}\"].password";
+        var headers = new JsonObject { [ShapeHeader] = canary.Shape };
+        if (canary.HeaderSafe) headers[HeaderName] = $"{{{{ {scalar} }}}}";
+        var inUrl = canary.UrlSafe ? $"{{{{ {scalar} | @uri }}}}" : "not-in-url";
+        var send = new JsonObject
+        {
+            ["identifier"] = "send",
+            ["verbose"] = true,
+            ["config"] = new JsonObject
+            {
+                ["type"] = "WEBHOOK",
+                ["url"] = $"{Peer.BaseUrl}/echo/node/{inUrl}?shape={canary.Shape}",
+                ["method"] = "POST",
+                ["headers"] = headers,
+                ["body"] = new JsonObject
+                {
+                    ["shape"] = canary.Shape,
+                    ["secret"] = $"{{{{ {scalar} }}}}",
+                    ["b64"] = $"{{{{ {scalar} | @base64 }}}}",
+                    ["text"] = $"before {{{{ {scalar} }}}} after",
+                },
+            },
+            ["variables"] = new JsonObject { ["echoed"] = "{{ .result.response.data.body }}" },
+            ["links"] = new JsonArray($"https://audit.example.com/{{{{ .result.response.data.body.secret | @uri }}}}"),
+        };
+        return new JsonObject
+        {
+            ["identifier"] = $"canary_node_{canary.Shape}_{Run}",
+            ["nodes"] = new JsonArray(JsonNode.Parse("""{"identifier": "trigger", "config": {"type": "SELF_SERVE_TRIGGER"}}"""), send),
+            ["connections"] = new JsonArray(new JsonObject { ["sourceIdentifier"] = "trigger", ["targetIdentifier"] = "send" }),
+        };
     }
 
     /// <summary>INLINE scripts that return the value transformed, SET_VARIABLE with it, and output parameters naming it.</summary>

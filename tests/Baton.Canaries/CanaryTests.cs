@@ -32,6 +32,7 @@ public sealed class CanaryTests(CanaryRun run) : IClassFixture<CanaryRun>
         {
             expected[$"http_{canary.Shape}"] = "COMPLETED";
             expected[$"inline_{canary.Shape}"] = "COMPLETED";
+            expected[$"node_{canary.Shape}"] = "COMPLETED";
         }
         var wrong = expected
             .Where(e => run.Finished[e.Key]["status"]!.GetValue<string>() != e.Value)
@@ -93,6 +94,31 @@ public sealed class CanaryTests(CanaryRun run) : IClassFixture<CanaryRun>
                         problems.Add($"{canary.Shape}: {route} body.text did not embed the real value");
                 }
             }
+        }
+        Assert.True(problems.Count == 0, "Positive control failed:\n" + string.Join('\n', problems));
+    }
+
+    [Fact]
+    public void The_peer_received_each_real_value_from_a_node_template_in_header_url_and_body()
+    {
+        var problems = new List<string>();
+        foreach (var canary in run.Canaries)
+        {
+            var request = run.Peer.Requests.LastOrDefault(r => r["path"]!.GetValue<string>().StartsWith("/echo/node/", StringComparison.Ordinal)
+                && r["headers"]?[CanaryRun.ShapeHeader.ToLowerInvariant()]?.GetValue<string>() == canary.Shape);
+            if (request is null)
+            {
+                problems.Add($"{canary.Shape}: the peer got no request from the node workflow");
+                continue;
+            }
+            if (canary.HeaderSafe && request["headers"]?[CanaryRun.HeaderName.ToLowerInvariant()]?.GetValue<string>() != canary.ScalarValue)
+                problems.Add($"{canary.Shape}: the node's header {CanaryRun.HeaderName} was not the real value");
+            if (canary.UrlSafe && !Uri.UnescapeDataString(request["path"]!.GetValue<string>()).Contains(canary.ScalarValue, StringComparison.Ordinal))
+                problems.Add($"{canary.Shape}: the node's URL path did not carry the real value");
+            var body = request["body"];
+            if (body?["secret"]?.GetValue<string>() != canary.ScalarValue) problems.Add($"{canary.Shape}: the node's body.secret was not the real value");
+            if (body?["b64"]?.GetValue<string>() != Convert.ToBase64String(Encoding.UTF8.GetBytes(canary.ScalarValue))) problems.Add($"{canary.Shape}: the node's body.b64 was not the value's base64");
+            if (body?["text"]?.GetValue<string>() != $"before {canary.ScalarValue} after") problems.Add($"{canary.Shape}: the node's body.text did not embed the real value");
         }
         Assert.True(problems.Count == 0, "Positive control failed:\n" + string.Join('\n', problems));
     }
@@ -196,6 +222,13 @@ public sealed class CanaryTests(CanaryRun run) : IClassFixture<CanaryRun>
             var inline = run.Finished[$"inline_{canary.Shape}"];
             Assert.NotNull(inline["variables"]?["stash"]);
             Assert.NotNull(inline["output"]?["secret"]);
+            // The node's output (its variables, from the peer's echo), its links and its verbose log lines.
+            var send = TaskOf(run.Finished[$"node_{canary.Shape}"], "send");
+            Assert.NotNull(send["outputData"]?["echoed"]?["secret"]);
+            Assert.Single(send["links"]!.AsArray());
+            var lines = (await run.Client.GetAsync($"/v1/workflows/nodes/runs/{send["taskId"]}/logs")).Object["logs"]!.AsArray();
+            Assert.Contains(lines, l => l!["message"]!.GetValue<string>().StartsWith("request POST ", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l!["message"]!.GetValue<string>().StartsWith("response 200 ", StringComparison.Ordinal));
         }
     }
 
@@ -298,7 +331,7 @@ public sealed class CanaryTests(CanaryRun run) : IClassFixture<CanaryRun>
             "/api/metadata/workflow", "/api/metadata/taskdefs", "/api/tasks/queue/all", "/health/live", "/health/ready",
             "/api/workflow/search?size=1000", "/api/workflow/search-v2?size=1000", "/api/workflow/search?size=1000&freeText=*",
             $"/api/workflow/search?size=1000&query={Uri.EscapeDataString($"correlationId = corr_{run.Run}")}",
-            "/openapi/v1.json",
+            "/openapi/v1.json", "/v1/workflows", "/v1/workflows/runs?limit=1000", "/v1/organization/secrets",
         };
         foreach (var canary in run.Canaries)
         {
@@ -319,10 +352,13 @@ public sealed class CanaryTests(CanaryRun run) : IClassFixture<CanaryRun>
                 $"/api/workflow/{id}/secrets", $"/api/audit?workflowId={id}&limit=1000", $"/api/metadata/workflow/{name}",
                 $"/api/workflow/running/{name}", $"/api/workflow/{name}/correlated/corr_{run.Run}?includeClosed=true&includeTasks=true",
             ]);
+            var node = key.StartsWith("node_", StringComparison.Ordinal);
+            if (node) routes.AddRange([$"/v1/workflows/runs/{id}", $"/v1/workflows/{name}"]);
             foreach (var task in run.Finished[key]["tasks"]!.AsArray())
             {
                 var taskId = task!["taskId"]!.GetValue<string>();
                 routes.AddRange([$"/api/tasks/{taskId}", $"/api/tasks/{taskId}/log"]);
+                if (node) routes.Add($"/v1/workflows/nodes/runs/{taskId}/logs");
             }
         }
         foreach (var route in routes.Distinct())
