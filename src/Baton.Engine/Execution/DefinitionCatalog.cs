@@ -106,12 +106,13 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
     {
         if (!Tasks.Nodes.NodeWiring.IsNodeWorkflow(def))
         {
-            var tasks = def.AllTasks().ToList();
-            for (var i = 0; i < tasks.Count; i++)
+            // A top-level task is named by its place; a nested one (in a fork, a switch, a loop) by its reference.
+            foreach (var task in def.AllTasks())
             {
-                if (Tasks.Nodes.NodeWiring.IsNodeTask(tasks[i]))
+                if (Tasks.Nodes.NodeWiring.IsNodeTask(task))
                 {
-                    problems.Add(new($"{path}.tasks", $"task '{tasks[i].TaskReferenceName}' is of type {tasks[i].Type}: node task types exist only in node workflows, saved through /v1/workflows"));
+                    var place = def.Tasks.IndexOf(task);
+                    problems.Add(new(place >= 0 ? $"{path}.tasks[{place}].type" : $"{path}.tasks", $"task '{task.TaskReferenceName}' is of type {task.Type}: node task types exist only in node workflows, saved through /v1/workflows"));
                 }
             }
         }

@@ -33,6 +33,7 @@ public static class SecretLiteralCheck
         }
     }
 
+    /// <summary>The problem, naming the reference to write in the document's own syntax: a node template under <c>$.nodes</c>, else Conductor's.</summary>
     private static ValidationProblem Problem(string path, string secret) =>
-        new(path, $"this holds the value of secret '{secret}'; write the reference ${{workflow.secrets.{secret}}} instead, so the value stays in the vault");
+        new(path, $"this holds the value of secret '{secret}'; write the reference {(path.StartsWith("$.nodes", StringComparison.Ordinal) ? $"{{{{ .secrets[\"{secret}\"] }}}}" : $"${{workflow.secrets.{secret}}}")} instead, so the value stays in the vault");
 }

@@ -93,7 +93,7 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         context.Response.Clear();
         context.Response.StatusCode = status;
         await context.Response.WriteAsJsonAsync(
-            new ErrorResponse { Status = status, Message = message, Retryable = retryable, ValidationErrors = problems },
+            ErrorResponse.For(context, status, message, problems, retryable),
             ServerJsonContext.Readable.ErrorResponse);
     }
 }

@@ -29,9 +29,14 @@ public static class NodeWorkflowEndpoints
             var doc = await JsonBody.ReadAsync(request, json.JsonObject);
             Check(doc, catalog);
             var identifier = doc["identifier"]!.GetValue<string>();
-            if (await catalog.WorkflowDefExistsAsync(identifier, ct)) throw new ConflictException($"A workflow named '{identifier}' exists; PUT /v1/workflows/{identifier} stores a new version");
+            if (await LatestAsync(catalog, identifier, ct) is { } taken)
+            {
+                throw new ConflictException(NodeWiring.IsNodeWorkflow(taken)
+                    ? $"A workflow named '{identifier}' exists; PUT /v1/workflows/{identifier} stores a new version"
+                    : $"'{identifier}' is a Conductor workflow definition (/api/metadata/workflow/{identifier}); a node workflow needs another identifier");
+            }
             var saved = await SaveAsync(request, catalog, schedules, doc, 1, ct);
-            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(saved) }, json.JsonObject, statusCode: StatusCodes.Status201Created);
+            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(saved, saved) }, json.JsonObject, statusCode: StatusCodes.Status201Created);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create)).Accepts<JsonObject>("application/json")
           .WithSummary("Create a node workflow (409 when the identifier is taken); answers {ok, workflow}");
 
@@ -43,29 +48,31 @@ public static class NodeWorkflowEndpoints
             Check(doc, catalog);
             var latest = await LatestAsync(catalog, identifier, ct);
             var saved = await SaveAsync(request, catalog, schedules, doc, (latest?.Version ?? 0) + 1, ct);
-            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(saved) }, json.JsonObject);
+            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(saved, await FirstAsync(catalog, identifier, ct)) }, json.JsonObject,
+                statusCode: latest is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update)).Accepts<JsonObject>("application/json")
-          .WithSummary("Store a new version of a node workflow (or create it); answers {ok, workflow}");
+          .WithSummary("Store a new version of a node workflow (or create it: 201); answers {ok, workflow}");
 
         group.MapGet("/{identifier}", async (string identifier, int? version, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var def = await catalog.GetWorkflowDefAsync(identifier, version, ct);
             if (!NodeWiring.IsNodeWorkflow(def)) throw new NotFoundException($"No node workflow '{identifier}' (it is a Conductor definition: /api/metadata/workflow/{identifier})");
-            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(def) }, json.JsonObject);
+            return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(def, await FirstAsync(catalog, identifier, ct)) }, json.JsonObject);
         }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Read, "identifier")).WithSummary("A node workflow: its latest version, or ?version=N");
 
         group.MapGet("/", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
-            var latest = new Dictionary<string, WorkflowDef>(StringComparer.Ordinal);
+            var (latest, first) = (new Dictionary<string, WorkflowDef>(StringComparer.Ordinal), new Dictionary<string, WorkflowDef>(StringComparer.Ordinal));
             foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
             {
-                if (!NodeWiring.IsNodeWorkflow(def) || (latest.TryGetValue(def.Name, out var seen) && seen.Version >= def.Version)) continue;
-                latest[def.Name] = def;
+                if (!NodeWiring.IsNodeWorkflow(def)) continue;
+                if (!latest.TryGetValue(def.Name, out var newest) || newest.Version < def.Version) latest[def.Name] = def;
+                if (!first.TryGetValue(def.Name, out var oldest) || oldest.Version > def.Version) first[def.Name] = def;
             }
             var list = new JsonArray();
             foreach (var def in latest.Values.OrderBy(d => d.Name, StringComparer.Ordinal))
             {
-                if (await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read)) list.Add(NodeWorkflows.View(def));
+                if (await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read)) list.Add(NodeWorkflows.View(def, first[def.Name]));
             }
             return Results.Json(new JsonObject { ["ok"] = true, ["workflows"] = list }, json.JsonObject);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Read)).WithSummary("The node workflows the caller may read, each at its latest version");
@@ -86,6 +93,19 @@ public static class NodeWorkflowEndpoints
         var problems = NodeWorkflows.Validate(doc);
         if (problems.Count > 0) throw new InvalidRequestException(problems);
         catalog.CheckNoSecretValues(doc, "$");
+    }
+
+    /// <summary>The workflow's first version: its creation is the workflow's (Port's createdAt and createdBy); null when it was deleted.</summary>
+    private static async Task<WorkflowDef?> FirstAsync(DefinitionCatalog catalog, string identifier, CancellationToken ct)
+    {
+        try
+        {
+            return await catalog.GetWorkflowDefAsync(identifier, 1, ct);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
     }
 
     private static async Task<WorkflowDef?> LatestAsync(DefinitionCatalog catalog, string identifier, CancellationToken ct)

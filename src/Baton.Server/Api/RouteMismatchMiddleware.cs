@@ -67,7 +67,7 @@ public sealed class RouteMismatchMiddleware(RequestDelegate next, EndpointDataSo
         context.Response.Clear();
         context.Response.StatusCode = status;
         if (allow is not null) context.Response.Headers.Allow = allow;
-        await context.Response.WriteAsJsonAsync(new ErrorResponse { Status = status, Message = message }, ServerJsonContext.Readable.ErrorResponse);
+        await context.Response.WriteAsJsonAsync(ErrorResponse.For(context, status, message), ServerJsonContext.Readable.ErrorResponse);
     }
 
     private sealed record AcceptingRoute(TemplateMatcher Matcher, IReadOnlyList<string>? Methods, IReadOnlyList<string> ContentTypes);

@@ -59,6 +59,8 @@ public sealed class AuthenticationMiddleware(RequestDelegate next)
     private static Task RejectAsync(HttpContext context, string error, string message)
     {
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-        return context.Response.WriteAsJsonAsync(new JsonObject { ["status"] = 401, ["error"] = error, ["message"] = message }, BatonJson.Context.JsonObject);
+        var body = new JsonObject { ["status"] = 401, ["error"] = error, ["message"] = message };
+        if (Api.ErrorResponse.IsPortFace(context)) body["ok"] = false; // Port's clients read ok; the error stays the token's own code
+        return context.Response.WriteAsJsonAsync(body, BatonJson.Context.JsonObject);
     }
 }

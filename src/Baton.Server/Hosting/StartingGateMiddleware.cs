@@ -19,7 +19,7 @@ public sealed class StartingGateMiddleware(RequestDelegate next, EngineReadiness
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = "1";
         await context.Response.WriteAsJsonAsync(
-            new ErrorResponse { Status = StatusCodes.Status503ServiceUnavailable, Message = "Baton is starting (opening its data, resuming active runs); try again in a moment", Retryable = true },
+            Api.ErrorResponse.For(context, StatusCodes.Status503ServiceUnavailable, "Baton is starting (opening its data, resuming active runs); try again in a moment", retryable: true),
             ServerJsonContext.Readable.ErrorResponse);
     }
 }

@@ -429,15 +429,20 @@ public static partial class NodeWorkflows
         }
     }
 
-    /// <summary>The document as a definition shows it: as written, with the server's fields.</summary>
-    public static JsonObject View(WorkflowDef def)
+    /// <summary>
+    /// The document as a definition shows it: as written, with the server's fields. <c>createdAt</c> and <c>createdBy</c>
+    /// are the workflow's (its <paramref name="first"/> version's, as Port shows them); <c>updatedAt</c> and
+    /// <c>updatedBy</c> this version's (its author, whose rights decide which secrets flow into it).
+    /// </summary>
+    public static JsonObject View(WorkflowDef def, WorkflowDef? first = null)
     {
+        first ??= def;
         var doc = def.Extra is { } extra && extra.TryGetValue(NodeWiring.DocumentField, out var stored) ? JsonNode.Parse(stored.GetRawText())!.AsObject() : [];
         doc["version"] = def.Version;
         doc["allowAnyoneToViewRuns"] = def.AllowAnyoneToViewRuns != false;
-        doc["createdAt"] = def.CreateTime is > 0 ? NodeContext.Time(def.CreateTime.Value) : null;
+        doc["createdAt"] = first.CreateTime is > 0 ? NodeContext.Time(first.CreateTime.Value) : null;
         doc["updatedAt"] = def.UpdateTime is > 0 ? NodeContext.Time(def.UpdateTime.Value) : null;
-        doc["createdBy"] = def.CreatedBy;
+        doc["createdBy"] = first.CreatedBy;
         doc["updatedBy"] = def.UpdatedBy;
         return doc;
     }
