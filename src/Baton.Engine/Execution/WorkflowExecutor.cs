@@ -1053,7 +1053,8 @@ public sealed class WorkflowExecutor(
                 ? Tasks.Nodes.NodeOutcomes.Succeeded(node, Tasks.Nodes.NodeContext.For(run, task), TaskOutcome.Completed(update.Output ?? []), task)
                 : new TaskOutcome(TaskStatus.Failed, update.Output ?? [], update.Reason ?? $"Node '{task.ReferenceTaskName}' was reported FAILED");
             if (update.Links is { Count: > 0 }) outcome = outcome with { Links = [.. outcome.Links ?? [], .. update.Links] };
-            logs = outcome.Logs;
+            // Redacted now, while the run's derived values are known: the commit may end the run and let them go.
+            logs = outcome.Logs?.Select(redactor.Redact).ToList();
             WorkflowDecider.Finish(task, outcome, now);
             if (update.ExternalRunId is not null) task.ExternalRunId = update.ExternalRunId;
             run.UpdateTime = now;
