@@ -206,6 +206,19 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
             "UPDATE secrets SET last_used_at = MAX(COALESCE(last_used_at, $at), $at) WHERE name = $name;",
             ("$name", name), ("$at", at)), ct);
 
+    public async Task<bool> SetDescriptionAsync(string name, string? description, string? principal, long at, CancellationToken ct = default)
+    {
+        var changed = 0;
+        await database.WriteAsync(connection =>
+        {
+            using var command = Create(connection,
+                "UPDATE secrets SET description = $description, updated_by = $by, updated_at = $at WHERE name = $name AND deleted_at IS NULL;",
+                ("$name", name), ("$description", description), ("$by", principal), ("$at", at));
+            changed = command.ExecuteNonQuery();
+        }, ct);
+        return changed == 1;
+    }
+
     private static List<SecretRecord> ReadSecrets(SqliteConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
         using var command = Create(connection, sql, parameters);

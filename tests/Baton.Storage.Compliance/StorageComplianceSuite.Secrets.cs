@@ -463,6 +463,27 @@ public abstract partial class StorageComplianceSuite
     }
 
     [Fact]
+    public async Task A_description_changes_without_a_new_version_and_only_on_a_live_secret()
+    {
+        await Secrets.WriteVersionAsync(Version("token", 1, description: "first"));
+        await Secrets.WriteVersionAsync(Version("gone", 1));
+        await Secrets.MarkDeletedAsync("gone", "carol", Samples.T0 + 10);
+
+        Assert.True(await Secrets.SetDescriptionAsync("token", "rotated monthly", "dave", Samples.T0 + 20));
+        var record = (await Secrets.GetAsync("token"))!;
+        Assert.Equal("rotated monthly", record.Description);
+        Assert.Equal(1, record.CurrentVersion);
+        Assert.Equal("dave", record.UpdatedBy);
+        Assert.Equal(Samples.T0 + 20, record.UpdatedAt);
+        Assert.Single(await Secrets.ListVersionsAsync("token"));
+
+        Assert.True(await Secrets.SetDescriptionAsync("token", null, "dave", Samples.T0 + 30));
+        Assert.Null((await Secrets.GetAsync("token"))!.Description);
+        Assert.False(await Secrets.SetDescriptionAsync("gone", "x", "dave", Samples.T0 + 40));
+        Assert.False(await Secrets.SetDescriptionAsync("ghost", "x", "dave", Samples.T0 + 40));
+    }
+
+    [Fact]
     public async Task Last_used_is_unset_until_touched_and_never_moves_back()
     {
         await Secrets.WriteVersionAsync(Version("token", 1));

@@ -271,6 +271,14 @@ public sealed class SecretVault(
         await AppendAsync(new AuditEvent { Action = "tags", Outcome = "ok", Secret = name, Principal = principal, Detail = "removed " + string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}")) }, ct);
     }
 
+    /// <summary>Changes a secret's description without a new version (Port's PATCH with only a description); audited.</summary>
+    public async Task SetDescriptionAsync(string name, string? description, string? principal, CancellationToken ct)
+    {
+        await LiveRecordAsync(name, principal, "describe", ct);
+        if (!await repository.SetDescriptionAsync(name, description, principal, Now(), ct)) throw NotFound(name);
+        await AppendAsync(new AuditEvent { Action = "describe", Outcome = "ok", Secret = name, Principal = principal, Detail = description is null ? "description cleared" : "description changed" }, ct);
+    }
+
     // ---- reading metadata -----------------------------------------------------------------------------------
 
     public async Task<SecretRecord> GetRecordAsync(string name, CancellationToken ct) =>

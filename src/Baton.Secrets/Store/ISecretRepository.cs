@@ -45,4 +45,7 @@ public interface ISecretRepository
     Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default);
 
     Task TouchLastUsedAsync(string name, long at, CancellationToken ct = default);
+
+    /// <summary>Changes a live secret's description, and its update stamps, without a new version; false when there is no live secret by that name.</summary>
+    Task<bool> SetDescriptionAsync(string name, string? description, string? principal, long at, CancellationToken ct = default);
 }

@@ -66,13 +66,24 @@ public static partial class PortSecretEndpoints
             var problems = Unknown(body, "secretValue", "description");
             CheckValue(body, problems, required: false);
             CheckDescription(body, problems);
-            if (body["secretValue"] is null) problems.Add(new("$.secretValue", "Baton keeps a description with each value: send the new secretValue with it"));
+            if (!body.ContainsKey("secretValue") && !body.ContainsKey("description")) problems.Add(new("$", "send secretValue, description, or both"));
+            if (body.ContainsKey("secretValue") && body["secretValue"] is null) problems.Add(new("$.secretValue", "secretValue is a non-empty string (a value cannot be cleared; DELETE the secret)"));
             if (problems.Count > 0) throw new InvalidRequestException(problems);
-            var current = await vault.GetRecordAsync(name, ct);
-            await vault.PutAsync(name, SecretValue.FromString(Text(body["secretValue"])!), Text(body["description"]) ?? current.Description, null, request.CallerOf().Id, ct);
+            var caller = request.CallerOf().Id;
+            if (body.ContainsKey("secretValue"))
+            {
+                // A new value is a new version; a description sent with it goes with it, else the current one stays.
+                var current = await vault.GetRecordAsync(name, ct);
+                await vault.PutAsync(name, SecretValue.FromString(Text(body["secretValue"])!), body.ContainsKey("description") ? Text(body["description"]) : current.Description, null, caller, ct);
+            }
+            else
+            {
+                // Only a description (null clears it): no new version.
+                await vault.SetDescriptionAsync(name, Text(body["description"]), caller, ct);
+            }
             return Results.Json(new JsonObject { ["ok"] = true, ["secret"] = View(await vault.GetRecordAsync(name, ct)) }, json.JsonObject);
         }).WithMetadata(AccessRule.On(TargetTypes.SecretName, AccessRight.Update, "name")).Accepts<JsonObject>("application/json")
-          .WithSummary("Give a secret a new value (a new version), and optionally a new description");
+          .WithSummary("Give a secret a new value (a new version) and/or a new description (a description alone makes no new version; null clears it)");
 
         group.MapDelete("/{name}", async (string name, HttpRequest request, SecretVault vault, CancellationToken ct) =>
         {

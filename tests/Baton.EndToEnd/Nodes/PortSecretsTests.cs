@@ -26,8 +26,25 @@ public sealed class PortSecretsTests(NodeServerFixture fixture)
         var patched = await _admin.SendAsync(HttpMethod.Patch, $"/v1/organization/secrets/{name}", new JsonObject { ["secretValue"] = value + "-2" });
         patched.ShouldBe(HttpStatusCode.OK);
         Assert.Equal(2, (await _admin.GetAsync($"/api/secrets/{name}/versions")).Array.Count);
+        Assert.Equal("for the deploy hook", patched.Object["secret"]!["description"]!.GetValue<string>());
         (await _admin.PostAsync("/v1/organization/secrets", new JsonObject { ["secretName"] = name, ["secretValue"] = "again-value" })).ShouldBe(HttpStatusCode.Conflict);
-        foreach (var reply in new[] { created, listed, patched, await _admin.GetAsync($"/v1/organization/secrets/{name}") })
+
+        // A description alone changes without a new version, and null clears it; the value stays.
+        var described = await _admin.SendAsync(HttpMethod.Patch, $"/v1/organization/secrets/{name}", new JsonObject { ["description"] = "rotated monthly" });
+        described.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("rotated monthly", described.Object["secret"]!["description"]!.GetValue<string>());
+        Assert.Equal(2, (await _admin.GetAsync($"/api/secrets/{name}/versions")).Array.Count);
+        Assert.Equal(value + "-2", (await _admin.GetAsync($"/api/secrets/{name}")).Text);
+        var cleared = await _admin.SendAsync(HttpMethod.Patch, $"/v1/organization/secrets/{name}", new JsonObject { ["description"] = null });
+        cleared.ShouldBe(HttpStatusCode.OK);
+        Assert.Null(cleared.Object["secret"]!["description"]);
+        Assert.Contains((await _admin.GetAsync($"/api/audit?secret={name}&limit=100")).Array, e => e!["action"]?.GetValue<string>() == "describe");
+        var nothing = await _admin.SendAsync(HttpMethod.Patch, $"/v1/organization/secrets/{name}", new JsonObject { ["secretValue"] = null });
+        nothing.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("$.secretValue", nothing.Text, StringComparison.Ordinal);
+        (await _admin.SendAsync(HttpMethod.Patch, $"/v1/organization/secrets/{name}", new JsonObject())).ShouldBe(HttpStatusCode.BadRequest);
+
+        foreach (var reply in new[] { created, listed, patched, described, await _admin.GetAsync($"/v1/organization/secrets/{name}") })
         {
             Assert.DoesNotContain(value, reply.Text, StringComparison.Ordinal);
         }
