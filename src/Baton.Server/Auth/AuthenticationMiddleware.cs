@@ -24,7 +24,22 @@ public sealed class AuthenticationMiddleware(RequestDelegate next)
             return;
         }
 
-        var token = TokenOf(context.Request);
+        var console = context.GetEndpoint()!.Metadata.GetMetadata<Console.ConsolePageMarker>() is not null;
+        // A console page's session is its cookie (and only there: the API never reads it, so no cross-site request
+        // can drive the API with it); a page without a valid session goes to the sign-in page.
+        var token = console ? Console.ConsoleSession.TokenOf(context.Request) : TokenOf(context.Request);
+        if (console)
+        {
+            var held = token is null ? null : await tokens.CheckAsync(token);
+            if (held?.Status == TokenStatus.Expired || held?.HolderIn(access.Model) is not { } holder)
+            {
+                Console.ConsoleSession.RedirectToSignIn(context);
+                return;
+            }
+            Caller.Set(context, holder);
+            await next(context);
+            return;
+        }
         if (token is null)
         {
             await RejectAsync(context, "INVALID_TOKEN", "A token is required: sign in with POST /api/token and send it as X-Authorization");

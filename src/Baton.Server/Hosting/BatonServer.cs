@@ -12,6 +12,7 @@ using Baton.Secrets.Redaction;
 using Baton.Secrets.Service;
 using Baton.Server.Api;
 using Baton.Server.Auth;
+using Baton.Server.Console;
 using Baton.Server.Redaction;
 using Baton.Storage.Sqlite;
 using Scalar.AspNetCore;
@@ -31,7 +32,7 @@ public static class BatonServer
         });
         builder.Services.AddSingleton(redactor);
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new RedactingLoggerProvider(redactor, Console.Out));
+        builder.Logging.AddProvider(new RedactingLoggerProvider(redactor, System.Console.Out));
         // The host logs a failed start with its stack trace; Program reports it in one line instead.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
@@ -99,6 +100,7 @@ public static class BatonServer
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, ServerJsonContext.Default);
         });
         builder.Services.AddOpenApi(OpenApiConventions.Configure);
+        builder.Services.AddBatonConsole();
 
         var app = builder.Build();
         app.UseMiddleware<ResponseRedactionMiddleware>();
@@ -111,6 +113,8 @@ public static class BatonServer
         app.UseMiddleware<AuthenticationMiddleware>();
         app.UseMiddleware<AuthorizationMiddleware>();
 #endif
+        app.UseAntiforgery(); // every console form; the API takes no forms
+
         app.MapOpenApi().WithMetadata(AccessRule.Public);
         app.MapScalarApiReference(o => o.WithTitle("Baton API").AddPreferredSecuritySchemes(OpenApiConventions.SchemeName)).WithMetadata(AccessRule.Public);
         app.MapHealthEndpoints();
@@ -126,6 +130,7 @@ public static class BatonServer
         app.MapNodeWorkflowEndpoints();
         app.MapNodeRunEndpoints();
         app.MapPortSecretEndpoints();
+        app.MapBatonConsole();
         return app;
     }
 }

@@ -98,6 +98,8 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process is { HasExited: true })
             {
+                // HasExited can be true before the last output lines are read; WaitForExit() waits for them.
+                _process.WaitForExit();
                 throw new InvalidOperationException($"The server exited with code {_process.ExitCode} while starting:\n{Output}");
             }
             try

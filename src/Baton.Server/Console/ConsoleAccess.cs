@@ -1,0 +1,36 @@
+using Baton.Access.Model;
+using Baton.Server.Auth;
+
+namespace Baton.Server.Console;
+
+/// <summary>
+/// Names the <see cref="AccessRule"/> of a console page; <see cref="ConsoleEndpoints"/> turns it into the route's
+/// rule, so every page is held to a rule exactly as every API route is (the route sweep checks both).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class ConsoleAccessAttribute(string rule) : Attribute
+{
+    public AccessRule Rule { get; } = ConsoleAccess.RuleOf(rule);
+}
+
+/// <summary>Marks an endpoint as a console page: its session is the cookie, and a missing session redirects to sign-in.</summary>
+public sealed class ConsolePageMarker
+{
+    public static ConsolePageMarker Instance { get; } = new();
+}
+
+public static class ConsoleAccess
+{
+    public const string Public = "public";
+    public const string AnyPrincipal = "any";
+    public const string SomeSecret = "some-secret";
+
+    public static AccessRule RuleOf(string name) => name switch
+    {
+        Public => AccessRule.Public,
+        AnyPrincipal => AccessRule.AnyPrincipal,
+        // The same rule as GET /api/secrets-v2: some right on some secret; the page then lists only what may be used.
+        SomeSecret => AccessRule.OnSome(TargetTypes.SecretName, AccessRight.All),
+        _ => throw new ArgumentException($"no console access rule named '{name}'", nameof(name)),
+    };
+}
