@@ -21,6 +21,18 @@ public static class PostgresSchema
             name text NOT NULL REFERENCES environment_values (name) ON DELETE CASCADE,
             key text NOT NULL, value text NOT NULL, PRIMARY KEY (name, key));
         """,
+        // 2: the access model. A user's id is an email, matched without case (as SQLite's NOCASE): keyed by lower(id).
+        """
+        CREATE TABLE access_users (key text PRIMARY KEY, id text NOT NULL, json text NOT NULL);
+        CREATE TABLE access_groups (id text PRIMARY KEY, json text NOT NULL);
+        CREATE TABLE access_applications (id text PRIMARY KEY, json text NOT NULL);
+        CREATE TABLE access_keys (
+            id text PRIMARY KEY, application_id text NOT NULL, secret_hash bytea NOT NULL,
+            active boolean NOT NULL, created_at bigint NOT NULL);
+        CREATE TABLE access_grants (
+            subject_type text NOT NULL, subject_id text NOT NULL, target_type text NOT NULL, target_id text NOT NULL,
+            access bigint NOT NULL, PRIMARY KEY (subject_type, subject_id, target_type, target_id));
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>
