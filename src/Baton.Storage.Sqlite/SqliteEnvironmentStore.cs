@@ -59,16 +59,10 @@ public sealed class SqliteEnvironmentStore(SqliteDatabase database) : IEnvironme
             """, ("$name", name));
         using var reader = command.ExecuteReader();
         var values = new List<EnvironmentValue>();
-        List<SecretTag>? tags = null;
         while (reader.Read())
         {
-            var rowName = reader.GetString(0);
-            if (values.Count == 0 || values[^1].Name != rowName)
-            {
-                tags = [];
-                values.Add(new EnvironmentValue(rowName, reader.GetString(1), tags));
-            }
-            if (!reader.IsDBNull(2)) tags!.Add(new SecretTag(reader.GetString(2), reader.GetString(3)));
+            EnvironmentValueRows.Add(values, reader.GetString(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
         }
         return values;
     }

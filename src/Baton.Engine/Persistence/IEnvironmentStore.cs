@@ -16,3 +16,14 @@ public interface IEnvironmentStore
     Task SetTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default);
     Task RemoveTagsAsync(string name, IReadOnlyList<SecretTag> tags, CancellationToken ct = default);
 }
+
+/// <summary>Builds environment values from rows of a join with their tags (one row per tag, ordered by name).</summary>
+public static class EnvironmentValueRows
+{
+    /// <summary>Adds one row: a new value when the name changes, and the row's tag (when it has one) to the current value.</summary>
+    public static void Add(List<EnvironmentValue> values, string name, string value, string? tagKey, string? tagValue)
+    {
+        if (values.Count == 0 || values[^1].Name != name) values.Add(new EnvironmentValue(name, value, new List<SecretTag>()));
+        if (tagKey is not null) ((List<SecretTag>)values[^1].Tags).Add(new SecretTag(tagKey, tagValue!));
+    }
+}

@@ -1,0 +1,79 @@
+using Npgsql;
+
+namespace Baton.Storage.Postgres;
+
+/// <summary>
+/// The schema's versions, applied in order at start. Every node runs <see cref="MigrateAsync"/>; the first to take the
+/// advisory lock applies what is missing, the others wait for it and then find nothing left to do. A database whose
+/// schema is newer than this build knows is refused: an older node must not write into tables it does not understand.
+/// </summary>
+public static class PostgresSchema
+{
+    /// <summary>An arbitrary constant naming Baton's migration lock among the database's advisory locks.</summary>
+    internal const long MigrationLockKey = 0x4261746F6E4D6967; // "BatonMig"
+
+    private static readonly string[] Migrations =
+    [
+        // 1: environment values and their tags.
+        """
+        CREATE TABLE environment_values (name text PRIMARY KEY, value text NOT NULL);
+        CREATE TABLE environment_tags (
+            name text NOT NULL REFERENCES environment_values (name) ON DELETE CASCADE,
+            key text NOT NULL, value text NOT NULL, PRIMARY KEY (name, key));
+        """,
+        // 2: the access model. A user's id is an email, matched without case (as SQLite's NOCASE): keyed by lower(id).
+        """
+        CREATE TABLE access_users (key text PRIMARY KEY, id text NOT NULL, json text NOT NULL);
+        CREATE TABLE access_groups (id text PRIMARY KEY, json text NOT NULL);
+        CREATE TABLE access_applications (id text PRIMARY KEY, json text NOT NULL);
+        CREATE TABLE access_keys (
+            id text PRIMARY KEY, application_id text NOT NULL, secret_hash bytea NOT NULL,
+            active boolean NOT NULL, created_at bigint NOT NULL);
+        CREATE TABLE access_grants (
+            subject_type text NOT NULL, subject_id text NOT NULL, target_type text NOT NULL, target_id text NOT NULL,
+            access bigint NOT NULL, PRIMARY KEY (subject_type, subject_id, target_type, target_id));
+        """,
+    ];
+
+    /// <summary>The schema version this build writes.</summary>
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <returns>How many migrations this call applied (0 when another node had already applied them).</returns>
+    public static async Task<int> MigrateAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key);", connection, transaction))
+        {
+            lockCommand.Parameters.AddWithValue("key", MigrationLockKey);
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+        await using (var create = new NpgsqlCommand(
+            "CREATE TABLE IF NOT EXISTS baton_schema (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+            connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        int version;
+        await using (var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM baton_schema;", connection, transaction))
+        {
+            version = Convert.ToInt32(await read.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (version > CurrentVersion)
+        {
+            throw new InvalidOperationException(
+                $"The PostgreSQL database has Baton schema version {version}, newer than this build's {CurrentVersion}: " +
+                "a newer Baton has upgraded it. Run that version (or newer) on every node.");
+        }
+        for (var next = version + 1; next <= CurrentVersion; next++)
+        {
+            await using var apply = new NpgsqlCommand(Migrations[next - 1], connection, transaction);
+            await apply.ExecuteNonQueryAsync(ct);
+            await using var record = new NpgsqlCommand("INSERT INTO baton_schema (version) VALUES (@version);", connection, transaction);
+            record.Parameters.AddWithValue("version", next);
+            await record.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        return CurrentVersion - version;
+    }
+}

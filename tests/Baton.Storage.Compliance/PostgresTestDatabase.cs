@@ -1,0 +1,43 @@
+using Npgsql;
+
+namespace Baton.Storage.Compliance;
+
+/// <summary>
+/// A fresh database on the PostgreSQL server named by BATON_TEST_POSTGRES, dropped afterwards. Without the variable
+/// the test fails (never skips) with how to get a server: scripts/test.sh starts a throwaway one and sets it.
+/// </summary>
+public sealed class PostgresTestDatabase : IAsyncDisposable
+{
+    public const string Variable = "BATON_TEST_POSTGRES";
+
+    private readonly string _server;
+    private readonly string _name = "baton_test_" + Guid.NewGuid().ToString("N");
+
+    private PostgresTestDatabase(string server) => _server = server;
+
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(_server) { Database = _name }.ConnectionString;
+
+    public static async Task<PostgresTestDatabase> CreateAsync()
+    {
+        var server = Environment.GetEnvironmentVariable(Variable);
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            throw new InvalidOperationException(
+                $"{Variable} is not set, so the PostgreSQL tests cannot run. Run scripts/test.sh (it starts a throwaway " +
+                $"PostgreSQL and sets it), or start one yourself and export {Variable}=\"Host=127.0.0.1;Port=55432;Username=baton;Database=postgres\".");
+        }
+        var database = new PostgresTestDatabase(server);
+        await database.AdminAsync($"CREATE DATABASE {database._name};");
+        return database;
+    }
+
+    private async Task AdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_server) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await AdminAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE);");
+}
