@@ -33,6 +33,31 @@ public static class PostgresSchema
             subject_type text NOT NULL, subject_id text NOT NULL, target_type text NOT NULL, target_id text NOT NULL,
             access bigint NOT NULL, PRIMARY KEY (subject_type, subject_id, target_type, target_id));
         """,
+        // 3: secrets (ciphertext only) and the audit log, from which run manifests are read. An event lists the secrets
+        // it names in secret_names (GIN-indexed), a resolution's one row naming several.
+        """
+        CREATE TABLE secret_keyring (id integer PRIMARY KEY CHECK (id = 1), wrapped bytea NOT NULL);
+        CREATE TABLE secrets (
+            name text PRIMARY KEY, description text, current_version integer NOT NULL,
+            created_by text, created_at bigint NOT NULL, updated_by text, updated_at bigint NOT NULL,
+            last_used_at bigint, deleted_at bigint, deleted_by text);
+        CREATE INDEX secrets_by_deleted ON secrets (deleted_at) WHERE deleted_at IS NOT NULL;
+        CREATE TABLE secret_versions (
+            name text NOT NULL REFERENCES secrets (name) ON DELETE CASCADE, version integer NOT NULL, kind text NOT NULL,
+            ciphertext bytea, created_by text, created_at bigint NOT NULL, destroyed_at bigint, PRIMARY KEY (name, version));
+        CREATE TABLE secret_tags (
+            name text NOT NULL REFERENCES secrets (name) ON DELETE CASCADE, key text NOT NULL, value text NOT NULL,
+            PRIMARY KEY (name, key));
+        CREATE TABLE audit_log (
+            id bigserial PRIMARY KEY, time bigint NOT NULL, action text NOT NULL, outcome text NOT NULL,
+            secret text, version integer, principal text, workflow_id text, task_id text, task_reference_name text,
+            detail text, secrets jsonb, secret_names text[] NOT NULL);
+        CREATE INDEX audit_by_time ON audit_log (time, id);
+        CREATE INDEX audit_by_secret ON audit_log USING gin (secret_names);
+        CREATE INDEX audit_by_principal ON audit_log (principal, time, id) WHERE principal IS NOT NULL;
+        CREATE INDEX audit_by_workflow ON audit_log (workflow_id, id) WHERE workflow_id IS NOT NULL;
+        CREATE INDEX audit_by_action ON audit_log (action, time, id);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -39,5 +39,30 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Whether <paramref name="bytes"/> occur in this database's files on disk (its tables, indexes and TOAST), after a
+    /// CHECKPOINT has written every committed page there. The write-ahead log, shared by the whole server, is not
+    /// scanned: PostgreSQL keeps what was written in it until its segments are recycled (docs/security.md says so).
+    /// Needs the test server's superuser and read access to its data directory, as scripts/test.sh sets up.
+    /// </summary>
+    public async Task<bool> DataFilesContainAsync(byte[] bytes)
+    {
+        string folder;
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using (var checkpoint = new NpgsqlCommand("CHECKPOINT;", connection)) await checkpoint.ExecuteNonQueryAsync();
+            await using var where = new NpgsqlCommand(
+                "SELECT current_setting('data_directory') || '/base/' || oid FROM pg_database WHERE datname = current_database();", connection);
+            folder = (string)(await where.ExecuteScalarAsync())!;
+        }
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            var content = await File.ReadAllBytesAsync(file);
+            if (content.AsSpan().IndexOf(bytes) >= 0) return true;
+        }
+        return false;
+    }
+
     public async ValueTask DisposeAsync() => await AdminAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE);");
 }
