@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Baton.Storage.Compliance;
+namespace Baton.Testing;
 
 /// <summary>
 /// A fresh database on the PostgreSQL server named by BATON_TEST_POSTGRES, dropped afterwards. Without the variable
