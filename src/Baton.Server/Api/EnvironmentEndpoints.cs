@@ -23,8 +23,7 @@ public static class EnvironmentEndpoints
         group.MapGet("/", async (HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct) =>
         {
             var list = new JsonArray();
-            var model = access.Model;
-            foreach (var value in (await store.ListAsync(ct)).Where(v => (model.RightsOn(request.CallerOf(), Env(v.Name), AccessControl.ToResourceTags(v.Tags)) & AccessRight.Read) != 0))
+            foreach (var value in await ReadableAsync(request, store, access, ct))
                 list.Add(new JsonObject { ["name"] = value.Name, ["value"] = value.Value, ["tags"] = SecretEndpoints.Tags(value.Tags) });
             return Results.Json(list, BatonJson.Context.JsonArray);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.EnvVariable, AccessRight.Read)).WithSummary("Every environment value the caller may read");
@@ -35,9 +34,6 @@ public static class EnvironmentEndpoints
 
         group.MapPut("/{key}", async (string key, HttpRequest request, EnvironmentValues store, CancellationToken ct) =>
         {
-            if (Baton.Secrets.SecretName.Problem(key) is { } problem) throw new InvalidRequestException("key", problem.Replace("secret", "environment value", StringComparison.Ordinal));
-            var exists = await store.GetAsync(key, ct) is not null;
-            await Guard.RequireSaveAsync(request, Env(key), exists);
             var isJson = request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
             var body = await JsonBody.ReadTextAsync(request, isJson);
             if (isJson && body.Length > 0 && body[0] == '"')
@@ -51,8 +47,7 @@ public static class EnvironmentEndpoints
                     throw new InvalidRequestException("$", JsonBody.Describe(e));
                 }
             }
-            await store.PutAsync(key, body, ct);
-            if (!exists) await Guard.CreatedAsync(request, Env(key));
+            await PutAsync(request, store, key, body, ct);
             return Results.Ok();
         }).WithMetadata(AccessRule.OnSome(TargetTypes.EnvVariable, AccessRight.Create | AccessRight.Update)).Accepts<string>("text/plain", "application/json").WithSummary("Create or update an environment value (text, or JSON text)");
 
@@ -73,6 +68,36 @@ public static class EnvironmentEndpoints
             .WithMetadata(On(AccessRight.Update)).WithSummary("Remove tags");
     }
 
+    /// <summary>The environment values the caller may read (the API's list and the console's page).</summary>
+    internal static async Task<List<Engine.Persistence.EnvironmentValue>> ReadableAsync(HttpRequest request, EnvironmentValues store, AccessControl access, CancellationToken ct)
+    {
+        var model = access.Model;
+        return [.. (await store.ListAsync(ct)).Where(v => (model.RightsOn(request.CallerOf(), Env(v.Name), AccessControl.ToResourceTags(v.Tags)) & AccessRight.Read) != 0)];
+    }
+
+    /// <summary>
+    /// Creates or updates a value as the caller: the name checked, CREATE or UPDATE required, the creator granted every
+    /// right on a new one (the API's PUT and the console's form).
+    /// </summary>
+    internal static async Task PutAsync(HttpRequest request, EnvironmentValues store, string key, string value, CancellationToken ct)
+    {
+        if (Baton.Secrets.SecretName.Problem(key) is { } problem) throw new InvalidRequestException("key", problem.Replace("secret", "environment value", StringComparison.Ordinal));
+        var exists = await store.GetAsync(key, ct) is not null;
+        await Guard.RequireSaveAsync(request, Env(key), exists);
+        await store.PutAsync(key, value, ct);
+        if (!exists) await Guard.CreatedAsync(request, Env(key));
+    }
+
+    /// <summary>
+    /// Deletes a value as the caller: DELETE required (the console's form; the API's route holds the same rule as its
+    /// metadata). Answers the deleted value, or null when there was none.
+    /// </summary>
+    internal static async Task<string?> DeleteAsync(HttpRequest request, EnvironmentValues store, string key, CancellationToken ct)
+    {
+        await Guard.RequireAsync(request, Env(key), AccessRight.Delete);
+        return await store.DeleteAsync(key, ct);
+    }
+
     /// <summary>Sets or removes tags; a tag can grant access, so the change is checked against tag grants and audited.</summary>
     private static async Task<IResult> ChangeTagsAsync(string key, HttpRequest request, EnvironmentValues store, AccessControl access, bool remove, CancellationToken ct)
     {
@@ -88,7 +113,7 @@ public static class EnvironmentEndpoints
 
     private static AccessRule On(AccessRight rights) => AccessRule.On(TargetTypes.EnvVariable, rights, "key");
 
-    private static Target Env(string name) => new(TargetTypes.EnvVariable, name);
+    internal static Target Env(string name) => new(TargetTypes.EnvVariable, name);
 
     private static NotFoundException NotFound(string key) => new($"No environment value named '{key}'");
 }

@@ -77,14 +77,16 @@ public static class ConsoleActions
         return tags;
     }
 
-    private static async Task<(bool, string)> GuardAsync(Func<Task<string>> act)
+    /// <summary>Runs a page action; a refusal or bad input becomes the page's message, never a 500.</summary>
+    internal static async Task<(bool, string)> GuardAsync(Func<Task<string>> act)
     {
         try
         {
             return (false, await act());
         }
         catch (Exception e) when (e is SecretRequestException or SecretAccessDeniedException or ForbiddenException or SecretNotFoundException
-            or SecretVersionConflictException or SecretTooLargeException or SecretNameReservedException or InvalidRequestException or ConflictException)
+            or SecretVersionConflictException or SecretTooLargeException or SecretNameReservedException or InvalidRequestException or ConflictException
+            or AccessDeniedException or NotFoundException)
         {
             return (true, e.Message);
         }
