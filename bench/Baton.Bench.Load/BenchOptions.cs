@@ -44,6 +44,9 @@ internal sealed class BenchOptions
                                 CONDITION, WEBHOOK; POST /v1/workflows/{id}/runs) and report the ratio
           --compare-kafka       alternate a trigger and a KAFKA node with the same workflow whose node is a no-op
                                 CONDITION (scripts/bench.sh --kafka starts a broker and the server with it)
+          --console-pages       seed R runs and S secrets (--console-runs R, default 10000; --console-secrets S,
+                                default 1000), then time each console list and detail page (--console-samples N,
+                                default 20, after 3 warm-ups) with the console's cookie; target: median < 100 ms
           --shape NAME          three-step (default), fork10 (FORK_JOIN of 10 HTTP calls, JOIN, INLINE) or
                                 loop10 (DO_WHILE of 10 HTTP calls, INLINE); every shape ends with d = 2n
           --secret-headers K    HTTP tasks send K headers X-Secret-i: ${workflow.secrets.bench-secret-i};
@@ -74,6 +77,15 @@ internal sealed class BenchOptions
     public bool CompareKafka { get; private set; }
 
     public bool Control { get; private set; }
+
+    /// <summary>Time the console's pages over a seeded store (see <see cref="ConsolePagesBench"/>).</summary>
+    public bool ConsolePages { get; private set; }
+
+    public int ConsoleRuns { get; private set; } = 10_000;
+
+    public int ConsoleSecrets { get; private set; } = 1_000;
+
+    public int ConsoleSamples { get; private set; } = 20;
 
     public bool SwapVersions { get; private set; }
 
@@ -152,6 +164,10 @@ internal sealed class BenchOptions
                 case "--compare-node": options.CompareNode = true; break;
                 case "--compare-kafka": options.CompareKafka = true; break;
                 case "--control": options.Control = true; break;
+                case "--console-pages": options.ConsolePages = true; break;
+                case "--console-runs": options.ConsoleRuns = ParseInt(name, Value(), 1, 1_000_000); break;
+                case "--console-secrets": options.ConsoleSecrets = ParseInt(name, Value(), 0, 100_000); break;
+                case "--console-samples": options.ConsoleSamples = ParseInt(name, Value(), 1, 10_000); break;
                 case "--swap-versions": options.SwapVersions = true; break;
                 case "--rounds": options.Rounds = ParseInt(name, Value(), 1, 100); break;
                 case "--skip-peer": options.SkipPeer = true; break;

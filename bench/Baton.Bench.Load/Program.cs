@@ -102,6 +102,10 @@ internal static class Program
             {
                 api.Token = await api.ObtainTokenAsync(options.KeyId, options.KeySecret!, cancellationToken);
             }
+            if (options.ConsolePages)
+            {
+                return await ConsolePagesBench.RunAsync(api, http, options, cancellationToken);
+            }
             await PrepareServerAsync(api, options, peer, secretHeaders, cancellationToken);
             if (options.CompareSecrets > 0)
             {
