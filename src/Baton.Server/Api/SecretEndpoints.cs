@@ -218,7 +218,7 @@ public static class SecretEndpoints
         return rights == AccessRight.None ? AccessRight.Read : rights;
     }
 
-    private static async Task<JsonArray> ReferencingDefinitionsAsync(string secret, DefinitionCatalog catalog, CancellationToken ct)
+    internal static async Task<JsonArray> ReferencingDefinitionsAsync(string secret, DefinitionCatalog catalog, CancellationToken ct)
     {
         var found = new JsonArray();
         foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
@@ -233,7 +233,7 @@ public static class SecretEndpoints
     }
 
     /// <summary>A secret's bindings, each with whether it still covers the definition version as stored now.</summary>
-    private static async Task<JsonArray> BindingsAsync(string secret, AccessControl access, DefinitionCatalog catalog, CancellationToken ct)
+    internal static async Task<JsonArray> BindingsAsync(string secret, AccessControl access, DefinitionCatalog catalog, CancellationToken ct)
     {
         var list = new JsonArray();
         foreach (var id in access.BindingsOf(secret))

@@ -25,6 +25,7 @@ public static class ConsoleAccess
     public const string AnyPrincipal = "any";
     public const string SomeSecret = "some-secret";
     public const string SomeEnvironmentValue = "some-env";
+    public const string UseSecret = "use-secret";
 
     public static AccessRule RuleOf(string name) => name switch
     {
@@ -32,6 +33,8 @@ public static class ConsoleAccess
         AnyPrincipal => AccessRule.AnyPrincipal,
         // The same rule as GET /api/secrets-v2: some right on some secret; the page then lists only what may be used.
         SomeSecret => AccessRule.OnSome(TargetTypes.SecretName, AccessRight.All),
+        // The same rule as GET /api/secrets/{key}/metadata: READ or EXECUTE on the secret the route names.
+        UseSecret => AccessRule.On(TargetTypes.SecretName, AccessRight.Read | AccessRight.Execute, "name"),
         // The same rule as GET /api/environment: READ on some environment value; the page lists only those.
         SomeEnvironmentValue => AccessRule.OnSome(TargetTypes.EnvVariable, AccessRight.Read),
         _ => throw new ArgumentException($"no console access rule named '{name}'", nameof(name)),
