@@ -53,6 +53,9 @@ public sealed class ConsoleSecretPageTests : OwnServerTests
         var deleted = await browser.PostFormAsync("/console/secrets/payments_token", "delete-secret", destroyed.Html);
         Assert.Contains("This secret was deleted.", deleted.Html, StringComparison.Ordinal);
         Assert.Equal("false", (await admin.GetAsync("/api/secrets/payments_token/exists")).Text);
+        var listed = await browser.GetAsync("/console/secrets");
+        Assert.Contains("Deleted, restorable", listed.Html, StringComparison.Ordinal);
+        Assert.Contains("href=\"console/secrets/payments_token\"", listed.Html, StringComparison.Ordinal);
         var restored = await browser.PostFormAsync("/console/secrets/payments_token", "restore-secret", deleted.Html);
         Assert.Contains("Restored payments_token.", restored.Html, StringComparison.Ordinal);
         Assert.Equal("true", (await admin.GetAsync("/api/secrets/payments_token/exists")).Text);

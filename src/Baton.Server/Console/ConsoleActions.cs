@@ -26,6 +26,17 @@ public static class ConsoleActions
             .OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>Deleted secrets the caller could restore (DELETE or UPDATE, as POST /api/secrets/{key}/restore needs), newest deletion first.</summary>
+    public static async Task<IReadOnlyList<SecretRecord>> RestorableSecretsAsync(HttpContext context, SecretVault vault, AccessControl access, CancellationToken ct)
+    {
+        var caller = Caller.Of(context);
+        var model = access.Model;
+        return [.. (await vault.ListAsync(includeDeleted: true, ct))
+            .Where(r => r.DeletedAt is not null)
+            .Where(r => (model.RightsOn(caller, new Target(TargetTypes.SecretName, r.Name), AccessControl.ToResourceTags(r.Tags)) & (AccessRight.Delete | AccessRight.Update)) != 0)
+            .OrderByDescending(r => r.DeletedAt)];
+    }
+
     public static async Task<(bool Failed, string Message)> AddSecretAsync(HttpContext context, SecretVault vault, AccessControl access, string? name, string? value, string? tags, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name)) return (true, "Secret Name is required.");
