@@ -351,11 +351,12 @@ public static class AccessEndpoints
         }
         if (problems.Count > 0) throw new AccessRequestException(problems);
         AccessControl.CheckSubjectExists(access.Model, subject!);
-        if (mustExist && !await TargetExistsAsync(target!, access, catalog, vault, environment, ct)) throw new AccessNotFoundException($"No {target!.Type} '{target.Id}'");
+        if (mustExist && !await TargetExistsAsync(target!, access, catalog, vault, environment, request.HttpContext.RequestServices.GetRequiredService<Baton.Engine.Scheduling.ScheduleService>(), ct)) throw new AccessNotFoundException($"No {target!.Type} '{target.Id}'");
         return (subject!, target!, rights);
     }
 
-    private static async Task<bool> TargetExistsAsync(Target target, AccessControl access, DefinitionCatalog catalog, SecretVault vault, EnvironmentValues environment, CancellationToken ct)
+    private static async Task<bool> TargetExistsAsync(Target target, AccessControl access, DefinitionCatalog catalog, SecretVault vault, EnvironmentValues environment,
+        Baton.Engine.Scheduling.ScheduleService schedules, CancellationToken ct)
     {
         switch (target.Type)
         {
@@ -369,6 +370,10 @@ public static class AccessEndpoints
                 return await environment.GetAsync(target.Id, ct) is not null;
             case TargetTypes.TaskDef:
                 return catalog.TaskDef(target.Id) is not null;
+            case TargetTypes.WorkflowSchedule:
+                // A schedule is named on its own, not after its workflow: it was looked up as a definition, so a grant on
+                // any schedule not named like a workflow was refused as unknown.
+                return (await schedules.ListAsync(null, ct)).Any(s => s.Name == target.Id);
             default:
                 return await catalog.WorkflowDefExistsAsync(target.Id, ct);
         }

@@ -40,13 +40,7 @@ public static class SchedulerEndpoints
             .WithSummary("Create or update a schedule; the caller becomes its owner (needs EXECUTE on the workflow, and CREATE or UPDATE on the schedule)");
 
         group.MapGet("/schedules", async (string? workflowName, HttpRequest request, ScheduleService schedules, AccessControl access, CancellationToken ct) =>
-        {
-            var caller = request.CallerOf();
-            var model = access.Model;
-            var list = (await schedules.ListAsync(string.IsNullOrEmpty(workflowName) ? null : workflowName, ct))
-                .Where(s => MayRead(model, caller, s.Name!)).Select(View).ToList();
-            return Results.Json(list, Json.ListWorkflowSchedule);
-        }).WithMetadata(SeeSomeSchedules).Produces<List<WorkflowSchedule>>().WithSummary("Every schedule the caller may read, optionally of one workflow");
+            Results.Json(await ReadableAsync(request, schedules, access, workflowName, ct), Json.ListWorkflowSchedule)).WithMetadata(SeeSomeSchedules).Produces<List<WorkflowSchedule>>().WithSummary("Every schedule the caller may read, optionally of one workflow");
 
         group.MapGet("/schedules/{name}", async (string name, ScheduleService schedules, CancellationToken ct) =>
             Results.Json(View(await schedules.GetAsync(name, ct)), Json.WorkflowSchedule))
@@ -64,13 +58,13 @@ public static class SchedulerEndpoints
         {
             await schedules.PauseAsync(name, reason, ct);
             return Results.Json(new JsonObject(), Core.Json.BatonJson.Context.JsonObject);
-        }).WithMetadata(On(AccessRight.Update | AccessRight.Execute)).WithSummary("Pause a schedule: nothing is started until it resumes, and nothing missed meanwhile is caught up");
+        }).WithMetadata(On(PauseRights)).WithSummary("Pause a schedule: nothing is started until it resumes, and nothing missed meanwhile is caught up");
 
         group.MapMethods("/schedules/{name}/resume", ["GET", "PUT"], async (string name, ScheduleService schedules, CancellationToken ct) =>
         {
             await schedules.ResumeAsync(name, ct);
             return Results.Json(new JsonObject(), Core.Json.BatonJson.Context.JsonObject);
-        }).WithMetadata(On(AccessRight.Update | AccessRight.Execute)).WithSummary("Resume a paused schedule from its next due time after now");
+        }).WithMetadata(On(PauseRights)).WithSummary("Resume a paused schedule from its next due time after now");
 
         group.MapGet("/nextFewSchedules", (string? cronExpression, long? scheduleStartTime, long? scheduleEndTime, int? limit, string? zoneId, ScheduleService schedules) =>
             Results.Json(schedules.NextFew(cronExpression, zoneId, scheduleStartTime, scheduleEndTime, limit), Json.ListInt64))
@@ -81,19 +75,43 @@ public static class SchedulerEndpoints
             ScheduleService schedules, AccessControl access, CancellationToken ct) =>
         {
             var search = ParseQuery(query, start, size, sort, freeText);
-            var caller = request.CallerOf();
-            if (!caller.IsAdmin)
-            {
-                var model = access.Model;
-                var visible = (await schedules.ListAsync(null, ct)).Select(s => s.Name!).Where(n => MayRead(model, caller, n));
-                search = search with { ScheduleNames = search.ScheduleNames is { } asked ? [.. visible.Intersect(asked)] : [.. visible] };
-            }
-            return Results.Json(await schedules.SearchFiresAsync(search, ct), Json.ScheduleExecutionPage);
+            return Results.Json(await SearchVisibleFiresAsync(request, schedules, access, search, ct), Json.ScheduleExecutionPage);
         }).WithMetadata(SeeSomeSchedules).Produces<ScheduleExecutionPage>()
             .WithSummary("Search the schedules' executions (newest due time first): query (scheduleName, workflowName, workflowId, state with = or IN, joined by AND), freeText, sort=scheduledTime:ASC|DESC, start, size");
     }
 
-    private static readonly AccessRule SeeSomeSchedules = AccessRule.Custom("READ on some WORKFLOW_SCHEDULE (results filtered per schedule)", c =>
+    /// <summary>The schedules the caller may read, optionally of one workflow (the API's list and the console's page).</summary>
+    internal static async Task<List<WorkflowSchedule>> ReadableAsync(HttpRequest request, ScheduleService schedules, AccessControl access, string? workflowName, CancellationToken ct)
+    {
+        var caller = request.CallerOf();
+        var model = access.Model;
+        return [.. (await schedules.ListAsync(string.IsNullOrEmpty(workflowName) ? null : workflowName, ct)).Where(s => MayRead(model, caller, s.Name!)).Select(View)];
+    }
+
+    /// <summary>A search of executions narrowed to the schedules the caller may read (an administrator reads all).</summary>
+    internal static async Task<ScheduleExecutionPage> SearchVisibleFiresAsync(HttpRequest request, ScheduleService schedules, AccessControl access, ScheduleFireQuery search, CancellationToken ct)
+    {
+        var caller = request.CallerOf();
+        if (!caller.IsAdmin)
+        {
+            var model = access.Model;
+            var visible = (await schedules.ListAsync(null, ct)).Select(s => s.Name!).Where(n => MayRead(model, caller, n));
+            search = search with { ScheduleNames = search.ScheduleNames is { } asked ? [.. visible.Intersect(asked)] : [.. visible] };
+        }
+        return await schedules.SearchFiresAsync(search, ct);
+    }
+
+    /// <summary>Pauses or resumes as the caller: UPDATE or EXECUTE on the schedule, the rule of the pause and resume routes.</summary>
+    internal static async Task SetPausedAsync(HttpRequest request, ScheduleService schedules, string name, bool paused, string? reason, CancellationToken ct)
+    {
+        await Guard.RequireAsync(request, Target(name), PauseRights);
+        if (paused) await schedules.PauseAsync(name, reason, ct);
+        else await schedules.ResumeAsync(name, ct);
+    }
+
+    internal const AccessRight PauseRights = AccessRight.Update | AccessRight.Execute;
+
+    internal static readonly AccessRule SeeSomeSchedules = AccessRule.Custom("READ on some WORKFLOW_SCHEDULE (results filtered per schedule)", c =>
         ValueTask.FromResult(c.Model.MayOnSome(c.Principal, TargetTypes.WorkflowSchedule, AccessRight.Read) ? null : "needs READ on a WORKFLOW_SCHEDULE"));
 
     private static AccessRule On(AccessRight rights) => AccessRule.On(TargetTypes.WorkflowSchedule, rights, "name");

@@ -26,6 +26,7 @@ public static class ConsoleAccess
     public const string SomeSecret = "some-secret";
     public const string SomeEnvironmentValue = "some-env";
     public const string UseSecret = "use-secret";
+    public const string SomeSchedule = "some-schedule";
 
     public static AccessRule RuleOf(string name) => name switch
     {
@@ -35,6 +36,8 @@ public static class ConsoleAccess
         SomeSecret => AccessRule.OnSome(TargetTypes.SecretName, AccessRight.All),
         // The same rule as GET /api/secrets/{key}/metadata: READ or EXECUTE on the secret the route names.
         UseSecret => AccessRule.On(TargetTypes.SecretName, AccessRight.Read | AccessRight.Execute, "name"),
+        // The same rule as GET /api/scheduler/schedules: READ on some schedule; the page lists only those.
+        SomeSchedule => Baton.Server.Api.SchedulerEndpoints.SeeSomeSchedules,
         // The same rule as GET /api/environment: READ on some environment value; the page lists only those.
         SomeEnvironmentValue => AccessRule.OnSome(TargetTypes.EnvVariable, AccessRight.Read),
         _ => throw new ArgumentException($"no console access rule named '{name}'", nameof(name)),
