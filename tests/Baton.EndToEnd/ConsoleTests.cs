@@ -130,7 +130,7 @@ public sealed partial class ConsoleTests : OwnServerTests
     }
 }
 
-public sealed record ConsolePage(string Path, HttpStatusCode Status, string Html, string? Location);
+public sealed record ConsolePage(string Path, HttpStatusCode Status, string Html, string? Location, string? CacheControl = null);
 
 /// <summary>A cookie-keeping client that fills forms as a browser does (the anti-forgery token from the page).</summary>
 public sealed partial class ConsoleBrowser : IDisposable
@@ -179,7 +179,8 @@ public sealed partial class ConsoleBrowser : IDisposable
 
     private async Task<ConsolePage> RecordAsync(string path, HttpResponseMessage response)
     {
-        var page = new ConsolePage(path, response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Location?.OriginalString);
+        var page = new ConsolePage(path, response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Location?.OriginalString,
+            response.Headers.CacheControl?.ToString());
         Pages.Add(page);
         return page;
     }

@@ -261,20 +261,16 @@ public static class AccessEndpoints
         var mayGrant = AccessRule.Custom("UPDATE on some resource (the target is checked in the handler)", c =>
             ValueTask.FromResult(c.Principal.IsAdmin || TargetTypes.All.Any(t => c.Model.MayOnSome(c.Principal, t, AccessRight.Update)) ? null : "needs UPDATE on the target of the grant"));
 
-        auth.MapPost("/authorization", async (HttpRequest request, AccessControl access, ResourceTags tags, DefinitionCatalog catalog, SecretVault vault, EnvironmentValues environment, CancellationToken ct) =>
+        auth.MapPost("/authorization", async (HttpRequest request, CancellationToken ct) =>
         {
-            var (subject, target, rights) = await ReadGrantAsync(request, access, catalog, vault, environment, ct);
-            await CheckMayGrantAsync(request, access, tags, subject, target, rights, ct);
-            await access.ChangeGrantAsync(subject, target, rights, remove: false, request.CallerOf(), ct);
+            await ChangeGrantAsync(request, await JsonBody.ReadAsync(request, BatonJson.Context.JsonObject), remove: false, ct);
             return Results.Json(new JsonObject { ["message"] = "Granted permission" }, BatonJson.Context.JsonObject);
         }).WithMetadata(mayGrant).Accepts<JsonObject>("application/json")
           .WithSummary("Grant: {\"subject\":{\"type\":\"USER|GROUP|ROLE\",\"id\"},\"target\":{\"type\",\"id\"},\"access\":[\"READ\",...]}");
 
-        auth.MapDelete("/authorization", async (HttpRequest request, AccessControl access, ResourceTags tags, DefinitionCatalog catalog, SecretVault vault, EnvironmentValues environment, CancellationToken ct) =>
+        auth.MapDelete("/authorization", async (HttpRequest request, CancellationToken ct) =>
         {
-            var (subject, target, rights) = await ReadGrantAsync(request, access, catalog, vault, environment, ct, mustExist: false);
-            await CheckMayGrantAsync(request, access, tags, subject, target, rights, ct);
-            await access.ChangeGrantAsync(subject, target, rights, remove: true, request.CallerOf(), ct);
+            await ChangeGrantAsync(request, await JsonBody.ReadAsync(request, BatonJson.Context.JsonObject), remove: true, ct);
             return Results.Json(new JsonObject { ["message"] = "Removed permission" }, BatonJson.Context.JsonObject);
         }).WithMetadata(mayGrant).Accepts<JsonObject>("application/json").WithSummary("Revoke the listed accesses (same body as grant)");
 
@@ -323,11 +319,25 @@ public static class AccessEndpoints
         }).WithMetadata(AccessRule.Role(Roles.Admin)).WithSummary("Revoke every grant to a subject (?resourceType= narrows it)");
     }
 
+    /// <summary>
+    /// Grants or revokes what a grant body names, as the caller: the body checked (every problem with its path), the
+    /// target's existence (for a grant), and that the caller may grant it. The API's POST and DELETE
+    /// /api/auth/authorization and the console's Access page both call this.
+    /// </summary>
+    internal static async Task ChangeGrantAsync(HttpRequest request, JsonObject body, bool remove, CancellationToken ct)
+    {
+        var services = request.HttpContext.RequestServices;
+        var access = services.GetRequiredService<AccessControl>();
+        var (subject, target, rights) = await ReadGrantAsync(request, body, access, services.GetRequiredService<DefinitionCatalog>(),
+            services.GetRequiredService<SecretVault>(), services.GetRequiredService<EnvironmentValues>(), ct, mustExist: !remove);
+        await CheckMayGrantAsync(request, access, services.GetRequiredService<ResourceTags>(), subject, target, rights, ct);
+        await access.ChangeGrantAsync(subject, target, rights, remove, request.CallerOf(), ct);
+    }
+
     /// <summary>Reads and checks a grant body; every problem comes back at once with its path.</summary>
-    private static async Task<(Subject, Target, AccessRight)> ReadGrantAsync(HttpRequest request, AccessControl access,
+    private static async Task<(Subject, Target, AccessRight)> ReadGrantAsync(HttpRequest request, JsonObject body, AccessControl access,
         DefinitionCatalog catalog, SecretVault vault, EnvironmentValues environment, CancellationToken ct, bool mustExist = true)
     {
-        var body = await JsonBody.ReadAsync(request, BatonJson.Context.JsonObject);
         var problems = new List<ValidationProblem>();
         Subject? subject = null;
         Target? target = null;

@@ -89,15 +89,27 @@ public static class ConsoleActions
     }
 
     /// <summary>Runs a page action; a refusal or bad input becomes the page's message, never a 500.</summary>
+    /// <summary>Every problem of a refused request with its path, as the API's 400 lists them.</summary>
+    private static string Problems(IReadOnlyList<Core.Validation.ValidationProblem> problems) =>
+        string.Join("; ", problems.Select(p => $"{p.Path}: {p.Message}"));
+
     internal static async Task<(bool, string)> GuardAsync(Func<Task<string>> act)
     {
         try
         {
             return (false, await act());
         }
+        catch (InvalidRequestException e)
+        {
+            return (true, Problems(e.Problems));
+        }
+        catch (AccessRequestException e)
+        {
+            return (true, Problems(e.Problems));
+        }
         catch (Exception e) when (e is SecretRequestException or SecretAccessDeniedException or ForbiddenException or SecretNotFoundException
             or SecretVersionConflictException or SecretTooLargeException or SecretNameReservedException or InvalidRequestException or ConflictException
-            or AccessDeniedException or NotFoundException)
+            or AccessDeniedException or NotFoundException or AccessRequestException or AccessNotFoundException)
         {
             return (true, e.Message);
         }
