@@ -25,6 +25,7 @@ public sealed partial class ConsoleTests : OwnServerTests
         await browser.SignInAsync(Server.AdminCredentials()["email"]!.GetValue<string>(), Server.AdminCredentials()["password"]!.GetValue<string>());
         var secrets = await browser.GetAsync("/console/secrets");
         Assert.Equal(HttpStatusCode.OK, secrets.Status);
+        Assert.Contains("no-store", secrets.CacheControl ?? "", StringComparison.Ordinal);
         Assert.Contains("Add secret", secrets.Html, StringComparison.Ordinal);
 
         var added = await browser.PostFormAsync("/console/secrets", "add-secret", secrets.Html,
