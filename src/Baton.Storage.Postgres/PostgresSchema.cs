@@ -58,6 +58,38 @@ public static class PostgresSchema
         CREATE INDEX audit_by_workflow ON audit_log (workflow_id, id) WHERE workflow_id IS NOT NULL;
         CREATE INDEX audit_by_action ON audit_log (action, time, id);
         """,
+        // 4: workflow and task definitions, as their JSON.
+        """
+        CREATE TABLE workflow_defs (name text NOT NULL, version integer NOT NULL, json text NOT NULL, PRIMARY KEY (name, version));
+        CREATE TABLE task_defs (name text PRIMARY KEY, json text NOT NULL);
+        """,
+        // 5: workflow schedules and their fires, a fire unique per schedule and due time (see PostgresScheduleStore).
+        """
+        CREATE TABLE schedules (
+            name text PRIMARY KEY, workflow_name text NOT NULL, updated_time bigint NOT NULL, next_run_time bigint, json text NOT NULL);
+        CREATE INDEX schedules_by_workflow ON schedules (workflow_name, name);
+        CREATE TABLE schedule_executions (
+            execution_id text PRIMARY KEY, schedule_name text NOT NULL, scheduled_time bigint NOT NULL, state text NOT NULL,
+            workflow_name text, workflow_id text, json text NOT NULL, UNIQUE (schedule_name, scheduled_time));
+        CREATE INDEX schedule_executions_by_time ON schedule_executions (scheduled_time);
+        CREATE INDEX schedule_executions_polled ON schedule_executions (state) WHERE state = 'POLLED';
+        """,
+        // 6: runs (their JSON without tasks, and the columns searches filter on), task attempts, task logs, poll data.
+        """
+        CREATE TABLE workflows (
+            workflow_id text PRIMARY KEY, workflow_name text NOT NULL, workflow_version integer NOT NULL, status text NOT NULL,
+            correlation_id text, start_time bigint NOT NULL, end_time bigint NOT NULL, created_by text, idempotency_key text, json text NOT NULL);
+        CREATE INDEX workflows_by_status ON workflows (status, workflow_name, workflow_version);
+        CREATE INDEX workflows_by_name ON workflows (workflow_name, start_time);
+        CREATE INDEX workflows_by_start ON workflows (start_time);
+        CREATE INDEX workflows_by_correlation ON workflows (correlation_id) WHERE correlation_id IS NOT NULL;
+        CREATE INDEX workflows_by_idempotency_key ON workflows (workflow_name, idempotency_key, start_time) WHERE idempotency_key IS NOT NULL;
+        CREATE TABLE tasks (task_id text PRIMARY KEY, workflow_id text NOT NULL, seq integer NOT NULL, json text NOT NULL);
+        CREATE INDEX tasks_by_workflow ON tasks (workflow_id, seq);
+        CREATE TABLE task_logs (id bigserial PRIMARY KEY, task_id text NOT NULL, log text, created_time bigint NOT NULL);
+        CREATE INDEX task_logs_by_task ON task_logs (task_id, id);
+        CREATE TABLE poll_data (queue_name text NOT NULL, domain text NOT NULL, json text NOT NULL, PRIMARY KEY (queue_name, domain));
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>
