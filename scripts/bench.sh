@@ -10,6 +10,8 @@
 #                      also build revision REV (a commit, a branch) in a temporary worktree and alternate the load
 #                      between it and this checkout in one run (rounds of this, REV, REV, this): what a change
 #                      costs, e.g. --compare-build main --secret-headers 1
+#   --compare-postgres start a throwaway PostgreSQL (Debian's binaries, as scripts/test.sh) and compare the server on
+#                      it (Baton:Storage:Provider=postgres) with the same build on SQLite, alternating in one run
 #   --kafka            start a Kafka-protocol broker (librdkafka's mock cluster, in the load generator's
 #                      --mock-kafka mode) and the server with it, and compare a KAFKA node with a no-op one
 #                      (--compare-kafka)
@@ -29,6 +31,7 @@ bench_dll="bench/Baton.Bench.Load/bin/Release/net10.0/Baton.Bench.Load.dll"
 
 compare_auth=""
 compare_build=""
+compare_postgres=""
 kafka=""
 bench_args=()
 expect_rev=""
@@ -36,6 +39,7 @@ for arg in "$@"; do
     if [[ -n "$expect_rev" ]]; then compare_build="$arg"; expect_rev=""; continue; fi
     case "$arg" in
         --compare-auth) compare_auth=1 ;;
+        --compare-postgres) compare_postgres=1 ;;
         --kafka) kafka=1; bench_args+=(--compare-kafka) ;;
         --compare-build) expect_rev=1 ;;
         --compare-build=*) compare_build="${arg#--compare-build=}" ;;
@@ -43,7 +47,7 @@ for arg in "$@"; do
     esac
 done
 [[ -z "$expect_rev" ]] || { echo "bench.sh: --compare-build needs a revision" >&2; exit 2; }
-[[ -z "$compare_auth" || -z "$compare_build" ]] || { echo "bench.sh: --compare-auth and --compare-build exclude each other" >&2; exit 2; }
+[[ $(( ${compare_auth:-0} + ${compare_postgres:-0} + ${compare_build:+1} )) -le 1 ]] || { echo "bench.sh: --compare-auth, --compare-build and --compare-postgres exclude each other" >&2; exit 2; }
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench.sh: port $port is already in use; set BATON_BENCH_PORT" >&2
@@ -52,6 +56,13 @@ fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/baton-bench.XXXXXX")"
 pids=()
+
+pg_dir=""
+stop_postgres() {
+    [[ -n "$pg_dir" ]] || return 0
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+}
 
 stop_servers() {
     local pid
@@ -83,6 +94,7 @@ cleanup() {
             tail -n 30 "$log" >&2 || true
         done
     fi
+    stop_postgres
     rm -rf "$tmp"
     exit "$rc"
 }
@@ -104,12 +116,13 @@ fi
 dotnet build -c Release --nologo -v quiet src/Baton.Server
 dotnet build -c Release --nologo -v quiet bench/Baton.Bench.Load
 
-# start_server NAME DLL URL: starts a server on a fresh data folder $tmp/NAME-data, logging to $tmp/NAME.log,
+# start_server NAME DLL URL [ARGS]: starts a server on a fresh data folder $tmp/NAME-data, logging to $tmp/NAME.log,
 # and waits until /health/ready answers; its pid is the last of $pids.
 start_server() {
-    local name="$1" dll="$2" url="$3" pid
+    local name="$1" dll="$2" url="$3" extra="${4:-}" pid
     mkdir -p "$tmp/$name-data"
-    dotnet "$dll" --urls "$url" --Baton:DataDir="$tmp/$name-data" ${BATON_SERVER_ARGS:-} >"$tmp/$name.log" 2>&1 &
+    # shellcheck disable=SC2086 # the arguments are words on purpose
+    dotnet "$dll" --urls "$url" --Baton:DataDir="$tmp/$name-data" ${BATON_SERVER_ARGS:-} $extra >"$tmp/$name.log" 2>&1 &
     pid=$!
     pids+=("$pid")
     echo "bench.sh: $name server pid $pid on $url, data in $tmp/$name-data; waiting for /health/ready"
@@ -136,11 +149,26 @@ if [[ -n "$kafka" ]]; then
     echo "bench.sh: mock Kafka broker on $broker"
     BATON_SERVER_ARGS="${BATON_SERVER_ARGS:-} --Baton:Kafka:BootstrapServers=$broker"
 fi
-start_server baton "$server_dll" "$server_url"
+server_extra=""
+if [[ -n "$compare_postgres" ]]; then
+    # The same throwaway server as scripts/test.sh: PostgreSQL refuses root, so it runs as the postgres user.
+    pg_bin="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")"
+    pg_dir="$(mktemp -d)"
+    chown postgres "$pg_dir"
+    pg_port="$(pick_port)"
+    runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U baton >/dev/null
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start \
+        -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1" >/dev/null
+    echo "bench.sh: PostgreSQL on 127.0.0.1:$pg_port"
+    server_extra="--Baton:Storage:Provider=postgres --Baton:Storage:Postgres:ConnectionString=Host=127.0.0.1;Port=$pg_port;Username=baton;Database=postgres"
+fi
+start_server baton "$server_dll" "$server_url" "$server_extra"
 server_pid="${pids[-1]}"
-if [[ -n "$compare_auth$compare_build" ]]; then
+baseline_dll="$tmp/baseline-bin/Baton.Server.dll"
+[[ -z "$compare_postgres" ]] || baseline_dll="$server_dll" # this very build, on SQLite
+if [[ -n "$compare_auth$compare_build$compare_postgres" ]]; then
     baseline_url="http://127.0.0.1:$(pick_port)"
-    start_server baseline "$tmp/baseline-bin/Baton.Server.dll" "$baseline_url"
+    start_server baseline "$baseline_dll" "$baseline_url"
     bench_args+=(--baseline-server "$baseline_url" --baseline-pid "${pids[-1]}")
 fi
 
@@ -162,7 +190,7 @@ provision() {
     key_secret="$(field secret <<<"$key")"
     echo "bench.sh: $name runs as application $app_id (key $key_id)"
 }
-if [[ -n "$compare_build" ]]; then
+if [[ -n "$compare_build$compare_postgres" ]]; then
     provision baseline "$baseline_url"
     bench_args+=(--baseline-key-id "$key_id" --baseline-key-secret "$key_secret")
 fi

@@ -6,7 +6,7 @@ namespace Baton.Storage.Postgres;
 /// The PostgreSQL database several nodes share: a pooled data source, migrated once (under an advisory lock) before
 /// the first command. Every write is its own transaction; PostgreSQL's commit is the durability point.
 /// </summary>
-public sealed class PostgresDatabase : IAsyncDisposable
+public sealed class PostgresDatabase : IAsyncDisposable, Baton.Engine.Persistence.IStorageHealth
 {
     private readonly SemaphoreSlim _migrateGate = new(1, 1);
     private volatile bool _migrated;
@@ -17,6 +17,18 @@ public sealed class PostgresDatabase : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPoolSize, 1);
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize };
         DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        // The data source's own ConnectionString leaves the password out; a connection of its own needs it.
+        _dedicated = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+    }
+
+    private readonly string _dedicated;
+
+    /// <summary>A connection outside the pool, for a session that must last (a session lock): closing it ends the session.</summary>
+    public async Task<NpgsqlConnection> OpenDedicatedAsync(CancellationToken ct = default)
+    {
+        var connection = new NpgsqlConnection(_dedicated);
+        await connection.OpenAsync(ct);
+        return connection;
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -41,6 +53,37 @@ public sealed class PostgresDatabase : IAsyncDisposable
         finally
         {
             _migrateGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Whether a trivial query answers within two seconds. The answer is public (/health/ready needs no token), so it
+    /// names the kind of failure only: no host, port, user or database, and never the connection string.
+    /// </summary>
+    public async Task<string?> ProblemAsync(CancellationToken ct = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await using var connection = await DataSource.OpenConnectionAsync(timeout.Token);
+            await using var command = new NpgsqlCommand("SELECT 1;", connection);
+            await command.ExecuteScalarAsync(timeout.Token);
+            return null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return "PostgreSQL did not answer within 2 s";
+        }
+        catch (PostgresException e)
+        {
+            return $"PostgreSQL refused the connection (SQLSTATE {e.SqlState})";
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return e.InnerException is System.Net.Sockets.SocketException socket
+                ? $"PostgreSQL is unreachable ({socket.SocketErrorCode})"
+                : "PostgreSQL is unreachable";
         }
     }
 

@@ -79,12 +79,29 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         {
             // The client went away.
         }
+        catch (Exception e) when (StoreAway(e) is { } away)
+        {
+            // The store is on a server of its own (PostgreSQL) and cannot be reached: nothing was changed, try again.
+            logger.LogWarning("Request {TraceId} {Method} {Path}: the store is unreachable ({Reason})", context.TraceIdentifier, context.Request.Method, context.Request.Path, away.Message);
+            context.Response.Headers.RetryAfter = "1";
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The store is unreachable; nothing was changed. Try again shortly (GET /health/ready says when it is back).", retryable: true);
+        }
         catch (Exception e)
         {
             var id = context.TraceIdentifier;
             logger.LogError(e, "Request {TraceId} {Method} {Path} failed", id, context.Request.Method, context.Request.Path);
             await WriteAsync(context, StatusCodes.Status500InternalServerError, $"Internal error; the server log has the details under request id {id}", retryable: true);
         }
+    }
+
+    /// <summary>The transient database error (connection refused, reset, timed out) behind <paramref name="e"/>, if that is what it is.</summary>
+    private static System.Data.Common.DbException? StoreAway(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Data.Common.DbException { IsTransient: true } transient) return transient;
+        }
+        return null;
     }
 
     internal static async Task WriteAsync(HttpContext context, int status, string message, List<Core.Validation.ValidationProblem>? problems = null, bool retryable = false)

@@ -17,9 +17,19 @@ public static class HealthEndpoints
         app.MapGet("/", () => Results.Content(HomePage, "text/html; charset=utf-8")).WithTags("Health").WithMetadata(Auth.AccessRule.Public).ExcludeFromDescription();
     }
 
-    private static IResult Ready(EngineReadiness readiness) => readiness.IsReady
-        ? Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse)
-        : Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+    /// <summary>UP once recovery is over and the store answers (a store on a server of its own may be away: then DOWN, and why).</summary>
+    private static async Task<IResult> Ready(EngineReadiness readiness, IServiceProvider services, CancellationToken ct)
+    {
+        if (!readiness.IsReady)
+        {
+            return Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        if (services.GetService<Baton.Engine.Persistence.IStorageHealth>() is { } storage && await storage.ProblemAsync(ct) is { } problem)
+        {
+            return Results.Json(new HealthResponse("DOWN", problem), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse);
+    }
 
     private const string HomePage = """
         <!doctype html>

@@ -19,7 +19,8 @@ internal sealed partial class ServerJsonContext : JsonSerializerContext
     });
 }
 
-public sealed record HealthResponse(string Status);
+/// <param name="Reason">Why the server is not ready, when it is not (omitted otherwise).</param>
+public sealed record HealthResponse(string Status, string? Reason = null);
 
 /// <summary>Conductor's BulkResponse.</summary>
 public sealed class BulkResponse

@@ -14,6 +14,7 @@ using Baton.Server.Api;
 using Baton.Server.Auth;
 using Baton.Server.Console;
 using Baton.Server.Redaction;
+using Baton.Storage.Postgres;
 using Baton.Storage.Sqlite;
 using Scalar.AspNetCore;
 
@@ -62,8 +63,7 @@ public static class BatonServer
 
         // Nothing is created here: the data folder is made (owner-only) after the listener is bound (StartAfterListening).
         var dataDir = Path.GetFullPath(serverOptions.DataDir, Environment.CurrentDirectory);
-        var sqlite = builder.Configuration.GetSection("Baton:Storage:Sqlite").Get<SqliteOptions>() ?? new SqliteOptions();
-        builder.Services.AddBatonSqliteStorage(sqlite.Path ?? Path.Combine(dataDir, "baton.db"), sqlite);
+        AddStorage(builder, dataDir);
         builder.Services.Configure<SecretsOptions>(builder.Configuration.GetSection("Baton:Secrets"));
         builder.Services.Configure<AccessOptions>(builder.Configuration.GetSection("Baton:Auth"));
         builder.Services.AddSingleton(TimeProvider.System);
@@ -132,5 +132,28 @@ public static class BatonServer
         app.MapPortSecretEndpoints();
         app.MapBatonConsole();
         return app;
+    }
+
+    /// <summary>
+    /// The store <c>Baton:Storage:Provider</c> names: <c>sqlite</c> (the default: one file in the data folder) or
+    /// <c>postgres</c> (a server of its own, <c>Baton:Storage:Postgres</c>). A wrong setting stops the start, named.
+    /// </summary>
+    private static void AddStorage(WebApplicationBuilder builder, string dataDir)
+    {
+        var provider = builder.Configuration["Baton:Storage:Provider"] ?? "sqlite";
+        switch (provider.ToLowerInvariant())
+        {
+            case "sqlite":
+                var sqlite = builder.Configuration.GetSection("Baton:Storage:Sqlite").Get<SqliteOptions>() ?? new SqliteOptions();
+                builder.Services.AddBatonSqliteStorage(sqlite.Path ?? Path.Combine(dataDir, "baton.db"), sqlite);
+                break;
+            case "postgres" or "postgresql":
+                var postgres = builder.Configuration.GetSection("Baton:Storage:Postgres").Get<PostgresOptions>() ?? new PostgresOptions();
+                if (PostgresOptions.Problem(postgres) is { } problem) throw new ArgumentException(problem);
+                builder.Services.AddBatonPostgresStorage(postgres);
+                break;
+            default:
+                throw new ArgumentException($"the setting Baton:Storage:Provider is '{provider}'; use sqlite (the default) or postgres.");
+        }
     }
 }

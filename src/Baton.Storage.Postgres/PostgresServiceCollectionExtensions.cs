@@ -1,0 +1,28 @@
+using Baton.Access.Store;
+using Baton.Engine.Persistence;
+using Baton.Secrets.Audit;
+using Baton.Secrets.Store;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Baton.Storage.Postgres;
+
+public static class PostgresServiceCollectionExtensions
+{
+    /// <summary>Registers the shared store on the PostgreSQL database the options name (checked first with <see cref="PostgresOptions.Problem"/>).</summary>
+    public static IServiceCollection AddBatonPostgresStorage(this IServiceCollection services, PostgresOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(_ => new PostgresDatabase(options.ConnectionString!, options.MaxPoolSize));
+        services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<PostgresDatabase>());
+        services.AddHostedService<PostgresNodeLock>();
+        services.AddSingleton<IMetadataStore, PostgresMetadataStore>();
+        services.AddSingleton<IExecutionStore, PostgresExecutionStore>();
+        services.AddSingleton<ISecretRepository, PostgresSecretRepository>();
+        services.AddSingleton<IAuditLog, PostgresAuditLog>();
+        services.AddSingleton<IRunManifestStore, PostgresRunManifestStore>();
+        services.AddSingleton<IEnvironmentStore, PostgresEnvironmentStore>();
+        services.AddSingleton<IScheduleStore, PostgresScheduleStore>();
+        services.AddSingleton<IAccessStore, PostgresAccessStore>();
+        return services;
+    }
+}
