@@ -24,6 +24,9 @@ public static class ConsoleAccess
     public const string Public = "public";
     public const string AnyPrincipal = "any";
     public const string SomeSecret = "some-secret";
+    public const string SomeDefinition = "some-definition";
+    public const string Definition = "definition";
+    public const string DefinitionWriter = "definition-writer";
 
     public static AccessRule RuleOf(string name) => name switch
     {
@@ -31,6 +34,12 @@ public static class ConsoleAccess
         AnyPrincipal => AccessRule.AnyPrincipal,
         // The same rule as GET /api/secrets-v2: some right on some secret; the page then lists only what may be used.
         SomeSecret => AccessRule.OnSome(TargetTypes.SecretName, AccessRight.All),
+        // GET /api/metadata/workflow's and /v1/workflows' rule: READ on some definition; the list then shows only those readable.
+        SomeDefinition => AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Read),
+        // GET /api/metadata/workflow/{name}'s rule.
+        Definition => AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Read, "name"),
+        // PUT /api/metadata/workflow's rule; the save then checks CREATE or UPDATE on each name, as the API does.
+        DefinitionWriter => AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update),
         _ => throw new ArgumentException($"no console access rule named '{name}'", nameof(name)),
     };
 }
