@@ -124,6 +124,46 @@ public sealed class ConsoleDefinitionTests : OwnServerTests
         foreach (var visited in nobody.Pages.Concat(reader.Pages)) AssertNoValue(visited);
     }
 
+    [Fact]
+    public async Task Home_shows_counts_recent_failures_queues_and_health_only_of_what_the_viewer_may_see()
+    {
+        using var admin = new BatonClient(Server);
+        (await admin.PutAsync("/api/metadata/workflow", new JsonArray(
+            JsonNode.Parse("""
+                {"name": "doomed", "version": 1, "tasks": [{"name": "stop", "taskReferenceName": "stop", "type": "TERMINATE",
+                  "inputParameters": {"terminationStatus": "FAILED", "terminationReason": "the card was declined"}}]}
+                """),
+            JsonNode.Parse("""
+                {"name": "waiting", "version": 1, "tasks": [{"name": "home_worker_task", "taskReferenceName": "work", "type": "SIMPLE"}]}
+                """)))).ShouldBe(HttpStatusCode.OK);
+        var failedId = await admin.StartAsync("doomed");
+        await admin.StartAsync("waiting");
+        await admin.StartAsync("waiting");
+
+        using var browser = new ConsoleBrowser(Server.BaseUrl);
+        await browser.SignInAsync(Server.AdminCredentials()["email"]!.GetValue<string>(), Server.AdminCredentials()["password"]!.GetValue<string>());
+        var home = await browser.GetAsync("/console");
+        Assert.Equal(HttpStatusCode.OK, home.Status);
+        Assert.Contains("<dd id=\"count-running\">2</dd>", home.Html, StringComparison.Ordinal);
+        Assert.Contains("<dd id=\"count-failed\">1</dd>", home.Html, StringComparison.Ordinal);
+        Assert.Contains("<dd id=\"health\">UP</dd>", home.Html, StringComparison.Ordinal);
+        Assert.Contains($"href=\"console/runs/{failedId}\"", home.Html, StringComparison.Ordinal);
+        Assert.Contains("the card was declined", home.Html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>home_worker_task</td><td>2</td></tr>", home.Html, StringComparison.Ordinal);
+
+        // Someone with no rights signs in to the same home page and sees none of it, but the server's health.
+        (await admin.PutAsync("/api/users/nobody@example.test", new JsonObject { ["roles"] = new JsonArray(), ["password"] = "a long enough password" })).ShouldBe(HttpStatusCode.OK);
+        using var nobody = new ConsoleBrowser(Server.BaseUrl);
+        await nobody.SignInAsync("nobody@example.test", "a long enough password");
+        var theirs = await nobody.GetAsync("/console");
+        Assert.Equal(HttpStatusCode.OK, theirs.Status);
+        Assert.Contains("<dd id=\"count-running\">0</dd>", theirs.Html, StringComparison.Ordinal);
+        Assert.Contains("<dd id=\"count-failed\">0</dd>", theirs.Html, StringComparison.Ordinal);
+        Assert.Contains("<dd id=\"health\">UP</dd>", theirs.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain(failedId, theirs.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("home_worker_task", theirs.Html, StringComparison.Ordinal);
+    }
+
     private static void AssertNoValue(ConsolePage page) =>
         Assert.False(page.Html.Contains(Value, StringComparison.Ordinal) || page.Html.Contains(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Value)).TrimEnd('='), StringComparison.Ordinal),
             $"{page.Path} carries the value");

@@ -17,9 +17,11 @@ public static class HealthEndpoints
         app.MapGet("/", () => Results.Content(HomePage, "text/html; charset=utf-8")).WithTags("Health").WithMetadata(Auth.AccessRule.Public).ExcludeFromDescription();
     }
 
-    private static IResult Ready(EngineReadiness readiness) => readiness.IsReady
-        ? Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse)
-        : Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+    private static IResult Ready(EngineReadiness readiness) => Results.Json(new HealthResponse(Status(readiness)), ServerJsonContext.Readable.HealthResponse,
+        statusCode: readiness.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>What /health answers (and the console's home shows): UP once recovery has finished, STARTING before.</summary>
+    public static string Status(EngineReadiness readiness) => readiness.IsReady ? "UP" : "STARTING";
 
     private const string HomePage = """
         <!doctype html>
