@@ -84,7 +84,42 @@ public sealed class ConsoleDefinitionTests : OwnServerTests
         Assert.Contains(">charge_card_v2<", second.Html, StringComparison.Ordinal);
         Assert.Contains("href=\"console/definitions/billing_flow?version=1\"", second.Html, StringComparison.Ordinal);
 
+        // The editor writes back what was typed; a value typed into it is refused by the save and masked by the redactor.
+        var leaky = Definition(3, "charge_card");
+        leaky["description"] = $"token {Value}";
+        var masked = await browser.PostFormAsync("/console/definitions/billing_flow", "definition-editor", page.Html, ("Input.Json", leaky.ToJsonString()));
+        Assert.Equal(HttpStatusCode.OK, masked.Status);
+        Assert.Contains("<code class=\"path\">$.description</code>", masked.Html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/metadata/workflow/billing_flow?version=3")).Status);
+
         foreach (var visited in browser.Pages) AssertNoValue(visited);
+    }
+
+    [Fact]
+    public async Task A_node_workflow_page_draws_its_nodes_names_its_template_secrets_and_saves_a_new_version()
+    {
+        using var admin = new BatonClient(Server);
+        (await admin.PutAsync("/v1/workflows/notify", Nodes.NodeWorkflowApiTests.Document("notify"))).ShouldBe(HttpStatusCode.Created);
+
+        using var browser = new ConsoleBrowser(Server.BaseUrl);
+        await browser.SignInAsync(Server.AdminCredentials()["email"]!.GetValue<string>(), Server.AdminCredentials()["password"]!.GetValue<string>());
+        Assert.Contains("<td>node workflow</td>", (await browser.GetAsync("/console/definitions")).Html, StringComparison.Ordinal);
+        var page = await browser.GetAsync("/console/definitions/notify");
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains(">Send webhook (send_webhook)<", page.Html, StringComparison.Ordinal);
+        Assert.Contains(">trigger<", page.Html, StringComparison.Ordinal);
+        Assert.Contains("<td>MY_API_TOKEN</td>", page.Html, StringComparison.Ordinal); // read by a template, found as the hand-off finds it
+        Assert.Contains("not stored", page.Html, StringComparison.Ordinal);
+
+        var doc = Nodes.NodeWorkflowApiTests.Document("notify");
+        doc["title"] = "Notify, edited in the console";
+        var saved = await browser.PostFormAsync("/console/definitions/notify", "definition-editor", page.Html, ("Input.Json", doc.ToJsonString()));
+        Assert.Contains("Saved node workflow &#x27;notify&#x27; version 2.", saved.Html, StringComparison.Ordinal);
+        Assert.Equal("Notify, edited in the console", (await admin.GetAsync("/v1/workflows/notify")).Object["workflow"]!["title"]!.GetValue<string>());
+
+        doc["connections"]!.AsArray().Add(JsonNode.Parse("""{"sourceIdentifier": "send_webhook", "targetIdentifier": "ghost"}"""));
+        var refused = await browser.PostFormAsync("/console/definitions/notify", "definition-editor", page.Html, ("Input.Json", doc.ToJsonString()));
+        Assert.Contains("<code class=\"path\">$.connections[1].targetIdentifier</code>", refused.Html, StringComparison.Ordinal);
     }
 
     [Fact]
