@@ -96,56 +96,56 @@ public sealed class DefinitionGraph
         switch (type)
         {
             case TaskTypes.ForkJoin:
-            {
-                id = Add(new GraphNode(id, label, type, GraphNodeKind.Fork));
-                Connect(entries, id);
-                var exits = new List<Exit>();
-                foreach (var branch in task.ForkTasks ?? []) exits.AddRange(Sequence(branch, [new Exit(id, null)]));
-                return exits.Count == 0 ? [new Exit(id, null)] : exits;
-            }
+                {
+                    id = Add(new GraphNode(id, label, type, GraphNodeKind.Fork));
+                    Connect(entries, id);
+                    var exits = new List<Exit>();
+                    foreach (var branch in task.ForkTasks ?? []) exits.AddRange(Sequence(branch, [new Exit(id, null)]));
+                    return exits.Count == 0 ? [new Exit(id, null)] : exits;
+                }
             case TaskTypes.ForkJoinDynamic:
-            {
-                id = Add(new GraphNode(id, label, type, GraphNodeKind.Fork));
-                Connect(entries, id);
-                var dynamic = Add(new GraphNode(id + " (dynamic)", "tasks named at run time", "", GraphNodeKind.Dynamic));
-                _edges.Add(new GraphEdge(id, dynamic));
-                return [new Exit(dynamic, null)];
-            }
+                {
+                    id = Add(new GraphNode(id, label, type, GraphNodeKind.Fork));
+                    Connect(entries, id);
+                    var dynamic = Add(new GraphNode(id + " (dynamic)", "tasks named at run time", "", GraphNodeKind.Dynamic));
+                    _edges.Add(new GraphEdge(id, dynamic));
+                    return [new Exit(dynamic, null)];
+                }
             case TaskTypes.Switch or TaskTypes.Decision:
-            {
-                id = Add(new GraphNode(id, label, type, GraphNodeKind.Switch));
-                Connect(entries, id);
-                var exits = new List<Exit>();
-                foreach (var (value, branch) in task.DecisionCases ?? [])
                 {
-                    exits.AddRange(Sequence(branch, [new Exit(id, value)]));
+                    id = Add(new GraphNode(id, label, type, GraphNodeKind.Switch));
+                    Connect(entries, id);
+                    var exits = new List<Exit>();
+                    foreach (var (value, branch) in task.DecisionCases ?? [])
+                    {
+                        exits.AddRange(Sequence(branch, [new Exit(id, value)]));
+                    }
+                    exits.AddRange(Sequence(task.DefaultCase, [new Exit(id, "default")]));
+                    return exits;
                 }
-                exits.AddRange(Sequence(task.DefaultCase, [new Exit(id, "default")]));
-                return exits;
-            }
             case TaskTypes.DoWhile:
-            {
-                id = Add(new GraphNode(id, label, type, GraphNodeKind.Loop));
-                Connect(entries, id);
-                var ends = Sequence(task.LoopOver, [new Exit(id, null)]);
-                foreach (var end in ends)
                 {
-                    if (end.From != id) _edges.Add(new GraphEdge(end.From, id, "loop"));
+                    id = Add(new GraphNode(id, label, type, GraphNodeKind.Loop));
+                    Connect(entries, id);
+                    var ends = Sequence(task.LoopOver, [new Exit(id, null)]);
+                    foreach (var end in ends)
+                    {
+                        if (end.From != id) _edges.Add(new GraphEdge(end.From, id, "loop"));
+                    }
+                    return [new Exit(id, "done")];
                 }
-                return [new Exit(id, "done")];
-            }
             default:
-            {
-                var kind = type switch
                 {
-                    TaskTypes.Join => GraphNodeKind.Join,
-                    TaskTypes.Terminate => GraphNodeKind.Terminate,
-                    _ => GraphNodeKind.Task,
-                };
-                id = Add(new GraphNode(id, label, type, kind));
-                Connect(entries, id);
-                return kind == GraphNodeKind.Terminate ? [] : [new Exit(id, null)];
-            }
+                    var kind = type switch
+                    {
+                        TaskTypes.Join => GraphNodeKind.Join,
+                        TaskTypes.Terminate => GraphNodeKind.Terminate,
+                        _ => GraphNodeKind.Task,
+                    };
+                    id = Add(new GraphNode(id, label, type, kind));
+                    Connect(entries, id);
+                    return kind == GraphNodeKind.Terminate ? [] : [new Exit(id, null)];
+                }
         }
     }
 
