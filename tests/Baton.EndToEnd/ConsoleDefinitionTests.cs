@@ -57,6 +57,13 @@ public sealed class ConsoleDefinitionTests : OwnServerTests
         Assert.Contains("${workflow.secrets.stripe_key}", page.Html, StringComparison.Ordinal);
         Assert.Contains("<span class=\"ok\">yes</span>", page.Html, StringComparison.Ordinal);
 
+        var badVersion = await browser.GetAsync("/console/definitions/billing_flow?version=abc");
+        Assert.Equal(HttpStatusCode.BadRequest, badVersion.Status);
+        Assert.Contains("version: must be a whole number", badVersion.Html, StringComparison.Ordinal);
+        var unknown = await browser.GetAsync("/console/definitions/billing_flow?version=9");
+        Assert.Equal(HttpStatusCode.OK, unknown.Status);
+        Assert.Contains("No workflow definition named &#x27;billing_flow&#x27; with version 9", unknown.Html, StringComparison.Ordinal);
+
         // A problem is shown at the very path the API's 400 names.
         var broken = Definition(1, "charge_card");
         broken["tasks"]![1]!["forkTasks"]![0]![0]!.AsObject().Remove("taskReferenceName");

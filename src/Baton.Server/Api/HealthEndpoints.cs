@@ -30,7 +30,7 @@ public static class HealthEndpoints
         <h1>Baton</h1>
         <p>A workflow server that speaks Conductor's API and keeps the secrets your workflows use.</p>
         <ul>
-        <li><a href="/console">Console</a>: secrets in a browser, signing in with the same accounts</li>
+        <li><a href="/console">Console</a>: secrets and workflow definitions in a browser, signing in with the same accounts</li>
         <li><a href="/scalar/v1">API reference</a> (sign in with <code>POST /api/token</code>; the first administrator's credentials are in the data folder)</li>
         <li><a href="/openapi/v1.json">OpenAPI document</a></li>
         <li><a href="/health/ready">Readiness</a> and <a href="/health/live">liveness</a></li>
