@@ -117,6 +117,10 @@ public sealed class ConsoleDefinitionTests : OwnServerTests
         Assert.Contains(">trigger<", page.Html, StringComparison.Ordinal);
         Assert.Contains("<td>MY_API_TOKEN</td>", page.Html, StringComparison.Ordinal); // read by a template, found as the hand-off finds it
         Assert.Contains("not stored", page.Html, StringComparison.Ordinal);
+        // Stored, the secret is usable by the admin's runs, and the secrets API names the node workflow as referencing it.
+        (await admin.PutAsync("/api/secrets/MY_API_TOKEN", JsonValue.Create(Value))).ShouldBe(HttpStatusCode.OK);
+        Assert.Contains("<span class=\"ok\">yes</span>", (await browser.GetAsync("/console/definitions/notify")).Html, StringComparison.Ordinal);
+        Assert.Contains("\"notify\"", (await admin.GetAsync("/api/secrets/MY_API_TOKEN/usage")).Text, StringComparison.Ordinal);
 
         var doc = Nodes.NodeWorkflowApiTests.Document("notify");
         doc["title"] = "Notify, edited in the console";
@@ -127,6 +131,15 @@ public sealed class ConsoleDefinitionTests : OwnServerTests
         doc["connections"]!.AsArray().Add(JsonNode.Parse("""{"sourceIdentifier": "send_webhook", "targetIdentifier": "ghost"}"""));
         var refused = await browser.PostFormAsync("/console/definitions/notify", "definition-editor", page.Html, ("Input.Json", doc.ToJsonString()));
         Assert.Contains("<code class=\"path\">$.connections[1].targetIdentifier</code>", refused.Html, StringComparison.Ordinal);
+
+        // A new definition from its own page, through the same save.
+        var blank = await browser.GetAsync("/console/new-definition");
+        Assert.Equal(HttpStatusCode.OK, blank.Status);
+        var created = await browser.PostFormAsync("/console/new-definition", "definition-editor", blank.Html, ("Input.Json",
+            """{"name": "made_in_console", "version": 1, "tasks": [{"name": "wait_here", "taskReferenceName": "wait_here", "type": "WAIT"}]}"""));
+        Assert.Contains("Saved &#x27;made_in_console&#x27; version 1.", created.Html, StringComparison.Ordinal);
+        Assert.Contains(">wait_here<", (await browser.GetAsync("/console/definitions/made_in_console")).Html, StringComparison.Ordinal);
+        foreach (var visited in browser.Pages) AssertNoValue(visited);
     }
 
     [Fact]
