@@ -17,18 +17,25 @@ public static class HealthEndpoints
         app.MapGet("/", () => Results.Content(HomePage, "text/html; charset=utf-8")).WithTags("Health").WithMetadata(Auth.AccessRule.Public).ExcludeFromDescription();
     }
 
-    /// <summary>UP once recovery is over and the store answers (a store on a server of its own may be away: then DOWN, and why).</summary>
     private static async Task<IResult> Ready(EngineReadiness readiness, IServiceProvider services, CancellationToken ct)
     {
-        if (!readiness.IsReady)
-        {
-            return Results.Json(new HealthResponse("STARTING"), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
+        var health = await CheckAsync(readiness, services, ct);
+        return Results.Json(health, ServerJsonContext.Readable.HealthResponse,
+            statusCode: health.Status == "UP" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>
+    /// What /health answers (and the console's home shows): STARTING until recovery has finished, DOWN (and why) while a
+    /// store on a server of its own does not answer, else UP.
+    /// </summary>
+    public static async Task<HealthResponse> CheckAsync(EngineReadiness readiness, IServiceProvider services, CancellationToken ct)
+    {
+        if (!readiness.IsReady) return new HealthResponse("STARTING");
         if (services.GetService<Baton.Engine.Persistence.IStorageHealth>() is { } storage && await storage.ProblemAsync(ct) is { } problem)
         {
-            return Results.Json(new HealthResponse("DOWN", problem), ServerJsonContext.Readable.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return new HealthResponse("DOWN", problem);
         }
-        return Results.Json(new HealthResponse("UP"), ServerJsonContext.Readable.HealthResponse);
+        return new HealthResponse("UP");
     }
 
     private const string HomePage = """
@@ -38,7 +45,7 @@ public static class HealthEndpoints
         <h1>Baton</h1>
         <p>A workflow server that speaks Conductor's API and keeps the secrets your workflows use.</p>
         <ul>
-        <li><a href="/console">Console</a>: secrets in a browser, signing in with the same accounts</li>
+        <li><a href="/console">Console</a>: secrets and workflow definitions in a browser, signing in with the same accounts</li>
         <li><a href="/scalar/v1">API reference</a> (sign in with <code>POST /api/token</code>; the first administrator's credentials are in the data folder)</li>
         <li><a href="/openapi/v1.json">OpenAPI document</a></li>
         <li><a href="/health/ready">Readiness</a> and <a href="/health/live">liveness</a></li>

@@ -29,12 +29,7 @@ public static class MetadataEndpoints
         group.MapPut("/workflow", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var defs = await JsonBody.ReadAsync(request, json.ListWorkflowDef);
-            RefuseNodeFormat(defs);
-            var created = await DefinitionOwnership.RequireSaveAsync(request, catalog, defs, ct);
-            for (var i = 0; i < defs.Count; i++) catalog.Validate(defs[i], $"$[{i}]");
-            await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, defs, ct);
-            await catalog.SaveWorkflowDefsAsync(defs, request.CallerOf().Id, ct);
-            await GrantCreatorAsync(request, TargetTypes.WorkflowDef, created);
+            await SaveWorkflowDefsAsync(request, catalog, defs, asList: true, ct);
             return Results.Json(new BulkResponse { BulkSuccessfulResults = [.. defs.Select(d => d.Name)] }, ServerJsonContext.Readable.BulkResponse);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update)).Accepts<List<WorkflowDef>>("application/json").WithSummary("Create or update a list of workflow definitions");
 
@@ -47,12 +42,7 @@ public static class MetadataEndpoints
 
         group.MapGet("/workflow", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
-            var visible = new List<WorkflowDef>();
-            foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
-            {
-                if (await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read)) visible.Add(def);
-            }
-            return Results.Json(visible, json.ListWorkflowDef);
+            return Results.Json(await ReadableWorkflowDefsAsync(request, catalog, ct), json.ListWorkflowDef);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Read)).WithSummary("Every version of every workflow definition the caller may read");
 
         group.MapGet("/workflow/{name}", async (string name, int? version, DefinitionCatalog catalog, CancellationToken ct) =>
@@ -106,6 +96,37 @@ public static class MetadataEndpoints
         }).WithMetadata(AccessRule.On(TargetTypes.TaskDef, AccessRight.Delete, "name")).WithSummary("Delete a task definition");
     }
 
+    /// <summary>Every version of every workflow definition (Conductor and node format) the caller may READ: GET /api/metadata/workflow, /v1/workflows and the console's list.</summary>
+    public static async Task<List<WorkflowDef>> ReadableWorkflowDefsAsync(HttpRequest request, DefinitionCatalog catalog, CancellationToken ct)
+    {
+        var visible = new List<WorkflowDef>();
+        var known = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
+        {
+            if (!known.TryGetValue(def.Name, out var may))
+            {
+                known[def.Name] = may = await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read);
+            }
+            if (may) visible.Add(def);
+        }
+        return visible;
+    }
+
+    /// <summary>
+    /// PUT /api/metadata/workflow's save, which the console's editor calls too: Conductor format only, CREATE or UPDATE on
+    /// each name (and the worker types it claims), every problem with its JSON path (<c>$[i]...</c> for a list, <c>$...</c>
+    /// for one definition), then stored as the caller's.
+    /// </summary>
+    public static async Task SaveWorkflowDefsAsync(HttpRequest request, DefinitionCatalog catalog, List<WorkflowDef> defs, bool asList, CancellationToken ct)
+    {
+        RefuseNodeFormat(defs, asList);
+        var created = await DefinitionOwnership.RequireSaveAsync(request, catalog, defs, ct);
+        for (var i = 0; i < defs.Count; i++) catalog.Validate(defs[i], asList ? $"$[{i}]" : "$");
+        await DefinitionOwnership.ClaimWorkerTypesAsync(request, catalog, defs, ct);
+        await catalog.SaveWorkflowDefsAsync(defs, request.CallerOf().Id, ct);
+        await GrantCreatorAsync(request, TargetTypes.WorkflowDef, created);
+    }
+
     private static async Task<List<string>> RequireSaveTasksAsync(HttpRequest request, DefinitionCatalog catalog, IReadOnlyList<TaskDef> defs)
     {
         var created = new List<string>();
@@ -119,13 +140,13 @@ public static class MetadataEndpoints
     }
 
     /// <summary>A node workflow is checked whole by the node validator: it is saved through /v1/workflows only.</summary>
-    private static void RefuseNodeFormat(List<WorkflowDef> defs)
+    private static void RefuseNodeFormat(List<WorkflowDef> defs, bool asList = true)
     {
         for (var i = 0; i < defs.Count; i++)
         {
             if (Engine.Tasks.Nodes.NodeWiring.IsNodeWorkflow(defs[i]))
             {
-                throw new InvalidRequestException($"$[{i}].{Engine.Tasks.Nodes.NodeWiring.DocumentField}", "a node workflow is saved through POST or PUT /v1/workflows");
+                throw new InvalidRequestException($"{(asList ? $"$[{i}]" : "$")}.{Engine.Tasks.Nodes.NodeWiring.DocumentField}", "a node workflow is saved through POST or PUT /v1/workflows");
             }
         }
     }

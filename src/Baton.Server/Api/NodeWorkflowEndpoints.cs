@@ -43,13 +43,9 @@ public static class NodeWorkflowEndpoints
         group.MapPut("/{identifier}", async (string identifier, HttpRequest request, DefinitionCatalog catalog, NodeSchedules schedules, CancellationToken ct) =>
         {
             var doc = await JsonBody.ReadAsync(request, json.JsonObject);
-            doc["identifier"] ??= identifier;
-            if (doc["identifier"]?.ToString() != identifier) throw new InvalidRequestException("$.identifier", $"the identifier in the body must be the path's ('{identifier}')");
-            Check(doc, catalog);
-            var latest = await LatestAsync(catalog, identifier, ct);
-            var saved = await SaveAsync(request, catalog, schedules, doc, (latest?.Version ?? 0) + 1, ct);
+            var (saved, isNew) = await PutAsync(request, catalog, schedules, identifier, doc, ct);
             return Results.Json(new JsonObject { ["ok"] = true, ["workflow"] = NodeWorkflows.View(saved, await FirstAsync(catalog, identifier, ct)) }, json.JsonObject,
-                statusCode: latest is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+                statusCode: isNew ? StatusCodes.Status201Created : StatusCodes.Status200OK);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update)).Accepts<JsonObject>("application/json")
           .WithSummary("Store a new version of a node workflow (or create it: 201); answers {ok, workflow}");
 
@@ -63,17 +59,14 @@ public static class NodeWorkflowEndpoints
         group.MapGet("/", async (HttpRequest request, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var (latest, first) = (new Dictionary<string, WorkflowDef>(StringComparer.Ordinal), new Dictionary<string, WorkflowDef>(StringComparer.Ordinal));
-            foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
+            foreach (var def in await MetadataEndpoints.ReadableWorkflowDefsAsync(request, catalog, ct))
             {
                 if (!NodeWiring.IsNodeWorkflow(def)) continue;
                 if (!latest.TryGetValue(def.Name, out var newest) || newest.Version < def.Version) latest[def.Name] = def;
                 if (!first.TryGetValue(def.Name, out var oldest) || oldest.Version > def.Version) first[def.Name] = def;
             }
             var list = new JsonArray();
-            foreach (var def in latest.Values.OrderBy(d => d.Name, StringComparer.Ordinal))
-            {
-                if (await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read)) list.Add(NodeWorkflows.View(def, first[def.Name]));
-            }
+            foreach (var def in latest.Values.OrderBy(d => d.Name, StringComparer.Ordinal)) list.Add(NodeWorkflows.View(def, first[def.Name]));
             return Results.Json(new JsonObject { ["ok"] = true, ["workflows"] = list }, json.JsonObject);
         }).WithMetadata(AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Read)).WithSummary("The node workflows the caller may read, each at its latest version");
 
@@ -86,6 +79,19 @@ public static class NodeWorkflowEndpoints
             request.HttpContext.RequestServices.GetRequiredService<Hosting.NodeEventTriggers>().Invalidate();
             return Results.Json(new JsonObject { ["ok"] = true }, json.JsonObject);
         }).WithMetadata(AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Delete, "identifier")).WithSummary("Delete a node workflow, every version (its runs stay)");
+    }
+
+    /// <summary>
+    /// PUT /v1/workflows/{identifier}'s save, which the console's editor calls too: the document is checked whole (every
+    /// problem with its path), then stored as a new version under the ownership rules of every definition.
+    /// </summary>
+    public static async Task<(WorkflowDef Saved, bool IsNew)> PutAsync(HttpRequest request, DefinitionCatalog catalog, NodeSchedules schedules, string identifier, JsonObject doc, CancellationToken ct)
+    {
+        doc["identifier"] ??= identifier;
+        if (doc["identifier"]?.ToString() != identifier) throw new InvalidRequestException("$.identifier", $"the identifier in the body must be the path's ('{identifier}')");
+        Check(doc, catalog);
+        var latest = await LatestAsync(catalog, identifier, ct);
+        return (await SaveAsync(request, catalog, schedules, doc, (latest?.Version ?? 0) + 1, ct), latest is null);
     }
 
     private static void Check(JsonObject doc, DefinitionCatalog catalog)

@@ -223,8 +223,7 @@ public static class SecretEndpoints
         var found = new JsonArray();
         foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
         {
-            var text = BatonJson.Serialize(def);
-            if (ExpressionSyntax.SecretReferences(text).Any(r => r.Secret == secret))
+            if (DefinitionSecrets.Names(def).Contains(secret, StringComparer.Ordinal))
             {
                 found.Add(new JsonObject { ["name"] = def.Name, ["version"] = def.Version });
             }

@@ -90,14 +90,7 @@ public static class TaskEndpoints
         }).WithMetadata(QueueReaders).WithSummary("Tasks waiting per type (?taskType=a&taskType=b); types the caller may not read are left out");
 
         group.MapGet("/queue/all", async (HttpRequest request, WorkflowExecutor executor) =>
-        {
-            var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var (type, size) in executor.QueueSizes())
-            {
-                if (await MayReadQueueAsync(request, type)) sizes[type] = size;
-            }
-            return Results.Json(sizes, json.DictionaryStringInt32);
-        })
+            Results.Json(await ReadableQueueSizesAsync(request, executor), json.DictionaryStringInt32))
             .WithMetadata(QueueReaders).WithSummary("Tasks waiting, for every type the caller may read");
 
         group.MapGet("/queue/polldata", async (string taskType, WorkflowExecutor executor, CancellationToken ct) =>
@@ -114,6 +107,17 @@ public static class TaskEndpoints
             ? null : "needs EXECUTE on a TASK_DEF or a WORKFLOW_DEF"));
 
     private static readonly AccessRule QueueReaders = AccessRule.OnSome(TargetTypes.TaskDef, AccessRight.Read | AccessRight.Execute);
+
+    /// <summary>Tasks waiting, for every type the caller may read or work on: GET /api/tasks/queue/all and the console's home.</summary>
+    public static async Task<Dictionary<string, int>> ReadableQueueSizesAsync(HttpRequest request, WorkflowExecutor executor)
+    {
+        var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (type, size) in executor.QueueSizes())
+        {
+            if (await MayReadQueueAsync(request, type)) sizes[type] = size;
+        }
+        return sizes;
+    }
 
     /// <summary>A queue's size is shown to whoever may read the task type or work on it.</summary>
     private static Task<bool> MayReadQueueAsync(HttpRequest request, string taskType) =>

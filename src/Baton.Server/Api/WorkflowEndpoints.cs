@@ -330,14 +330,19 @@ public static class WorkflowEndpoints
 
     private static async Task<IResult> SearchAsync(WorkflowQuery query, HttpRequest request, WorkflowExecutor executor, bool summaries, CancellationToken ct)
     {
-        var runs = request.HttpContext.RequestServices.GetRequiredService<RunAccess>();
-        var access = request.HttpContext.RequestServices.GetRequiredService<AccessControl>();
-        query = query with { VisibleTo = await runs.VisibilityAsync(request.CallerOf(), access.Model, ct) };
-        var found = await executor.SearchAsync(query, ct);
+        var found = await SearchVisibleAsync(request, executor, query, ct);
         if (!summaries) return Results.Json(found, BatonJson.Context.SearchResultWorkflowRun);
         var page = new SearchResult<WorkflowSummary> { TotalHits = found.TotalHits };
         foreach (var run in found.Results) page.Results.Add(Summarize(run));
         return Results.Json(page, BatonJson.Context.SearchResultWorkflowSummary);
+    }
+
+    /// <summary>A search narrowed to the runs the caller may see (<see cref="RunAccess"/>): the API's search and the console's.</summary>
+    public static async Task<SearchResult<WorkflowRun>> SearchVisibleAsync(HttpRequest request, WorkflowExecutor executor, WorkflowQuery query, CancellationToken ct)
+    {
+        var runs = request.HttpContext.RequestServices.GetRequiredService<RunAccess>();
+        var access = request.HttpContext.RequestServices.GetRequiredService<AccessControl>();
+        return await executor.SearchAsync(query with { VisibleTo = await runs.VisibilityAsync(request.CallerOf(), access.Model, ct) }, ct);
     }
 
     private static WorkflowSummary Summarize(WorkflowRun run) => new()

@@ -27,6 +27,9 @@ public static class ConsoleAccess
     public const string SomeEnvironmentValue = "some-env";
     public const string UseSecret = "use-secret";
     public const string SomeSchedule = "some-schedule";
+    public const string SomeDefinition = "some-definition";
+    public const string Definition = "definition";
+    public const string DefinitionWriter = "definition-writer";
 
     public static AccessRule RuleOf(string name) => name switch
     {
@@ -40,6 +43,12 @@ public static class ConsoleAccess
         SomeSchedule => Baton.Server.Api.SchedulerEndpoints.SeeSomeSchedules,
         // The same rule as GET /api/environment: READ on some environment value; the page lists only those.
         SomeEnvironmentValue => AccessRule.OnSome(TargetTypes.EnvVariable, AccessRight.Read),
+        // GET /api/metadata/workflow's and /v1/workflows' rule: READ on some definition; the list then shows only those readable.
+        SomeDefinition => AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Read),
+        // GET /api/metadata/workflow/{name}'s rule.
+        Definition => AccessRule.On(TargetTypes.WorkflowDef, AccessRight.Read, "name"),
+        // PUT /api/metadata/workflow's rule; the save then checks CREATE or UPDATE on each name, as the API does.
+        DefinitionWriter => AccessRule.OnSome(TargetTypes.WorkflowDef, AccessRight.Create | AccessRight.Update),
         _ => throw new ArgumentException($"no console access rule named '{name}'", nameof(name)),
     };
 }
