@@ -86,10 +86,23 @@ public sealed class ConsoleSecretPageTests : OwnServerTests
         })).ShouldBe(HttpStatusCode.OK);
         await admin.PutSecretAsync("other_token", Second);
 
+        // A definition the user may not read names the secret: holding EXECUTE on the secret must not reveal its name.
+        var hidden = Defs.Unique("admins_only_def");
+        await admin.RegisterWorkflowAsync(Defs.Workflow(hidden, Defs.Http("call", $"{Peer.BaseUrl}/echo", headers: new JsonObject { ["Authorization"] = "Bearer ${workflow.secrets.shared_token}" })));
+        Assert.Contains(hidden, (await admin.GetAsync("/api/secrets/shared_token/metadata")).Text, StringComparison.Ordinal);
+        using (var userApi = new BatonClient(Server.BaseUrl, new JsonObject { ["email"] = "user@example.test", ["password"] = "a long enough password" }))
+        {
+            var metadata = await userApi.GetAsync("/api/secrets/shared_token/metadata");
+            metadata.ShouldBe(HttpStatusCode.OK);
+            Assert.DoesNotContain(hidden, metadata.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain(hidden, (await userApi.GetAsync("/api/secrets/shared_token/usage")).Text, StringComparison.Ordinal);
+        }
+
         using var user = new ConsoleBrowser(Server.BaseUrl);
         await user.SignInAsync("user@example.test", "a long enough password");
         var page = await user.GetAsync("/console/secrets/shared_token");
         Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.DoesNotContain(hidden, page.Html, StringComparison.Ordinal);
         Assert.Contains("Needs UPDATE on this secret.", page.Html, StringComparison.Ordinal);
         Assert.Contains("Needs DELETE on this secret.", page.Html, StringComparison.Ordinal);
         Assert.Matches("<button type=\"submit\" disabled[^>]*>Save new version", page.Html);

@@ -122,7 +122,7 @@ public static class SecretEndpoints
             return Results.Ok();
         }).WithMetadata(On(AccessRight.Delete | AccessRight.Update)).WithSummary("Restore a deleted secret within the recovery window");
 
-        group.MapGet("/{key}/metadata", async (string key, SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
+        group.MapGet("/{key}/metadata", async (string key, HttpRequest request, SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var record = await vault.GetRecordAsync(key, ct);
             return Results.Json(new JsonObject
@@ -136,15 +136,15 @@ public static class SecretEndpoints
                 ["updatedAt"] = record.UpdatedAt,
                 ["lastUsedAt"] = record.LastUsedAt,
                 ["tags"] = Tags(record.Tags),
-                ["referencedBy"] = await ReferencingDefinitionsAsync(key, catalog, ct),
-                ["bindings"] = await BindingsAsync(key, access, catalog, ct),
+                ["referencedBy"] = await ReferencingDefinitionsAsync(request, key, catalog, ct),
+                ["bindings"] = await BindingsAsync(request, key, access, catalog, ct),
             }, BatonJson.Context.JsonObject);
         }).WithMetadata(On(Use)).WithSummary("What is known about a secret, never its value");
 
-        group.MapGet("/{key}/bindings", async (string key, SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
+        group.MapGet("/{key}/bindings", async (string key, HttpRequest request, SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             await vault.GetRecordAsync(key, ct);
-            return Results.Json(await BindingsAsync(key, access, catalog, ct), BatonJson.Context.JsonArray);
+            return Results.Json(await BindingsAsync(request, key, access, catalog, ct), BatonJson.Context.JsonArray);
         }).WithMetadata(On(Use)).WithSummary("The definitions a secret is bound to: each may use it although its author may not READ it, as long as its content is the one bound");
 
         group.MapPut("/{key}/bindings/{workflowName}/{version:int}", async (string key, string workflowName, int version, HttpRequest request,
@@ -171,7 +171,7 @@ public static class SecretEndpoints
             return removed > 0 ? Results.Ok() : throw new NotFoundException($"Secret '{key}' is not bound to workflow '{workflowName}' version {version}");
         }).WithMetadata(On(AccessRight.Read | AccessRight.Update)).WithSummary("Remove a secret's bindings to a workflow definition version");
 
-        group.MapGet("/{key}/usage", async (string key, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
+        group.MapGet("/{key}/usage", async (string key, HttpRequest request, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             await vault.GetRecordAsync(key, ct);
             var runs = new JsonArray();
@@ -182,7 +182,7 @@ public static class SecretEndpoints
                 runs.Add(new JsonObject { ["workflowId"] = e.WorkflowId, ["version"] = e.Version, ["usedAt"] = e.Time });
                 if (runs.Count == 50) break;
             }
-            return Results.Json(new JsonObject { ["definitions"] = await ReferencingDefinitionsAsync(key, catalog, ct), ["recentRuns"] = runs }, BatonJson.Context.JsonObject);
+            return Results.Json(new JsonObject { ["definitions"] = await ReferencingDefinitionsAsync(request, key, catalog, ct), ["recentRuns"] = runs }, BatonJson.Context.JsonObject);
         }).WithMetadata(On(Use)).WithSummary("Which workflow definitions reference a secret, and which recent runs used it");
     }
 
@@ -218,12 +218,17 @@ public static class SecretEndpoints
         return rights == AccessRight.None ? AccessRight.Read : rights;
     }
 
-    internal static async Task<JsonArray> ReferencingDefinitionsAsync(string secret, DefinitionCatalog catalog, CancellationToken ct)
+    /// <summary>
+    /// The definition versions that name the secret, of those the caller may READ: holding a secret's EXECUTE must not
+    /// tell anyone the names of definitions they may not see.
+    /// </summary>
+    internal static async Task<JsonArray> ReferencingDefinitionsAsync(HttpRequest request, string secret, DefinitionCatalog catalog, CancellationToken ct)
     {
         var found = new JsonArray();
         foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
         {
-            if (DefinitionSecrets.Names(def).Contains(secret, StringComparer.Ordinal))
+            if (DefinitionSecrets.Names(def).Contains(secret, StringComparer.Ordinal)
+                && await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read))
             {
                 found.Add(new JsonObject { ["name"] = def.Name, ["version"] = def.Version });
             }
@@ -231,13 +236,17 @@ public static class SecretEndpoints
         return found;
     }
 
-    /// <summary>A secret's bindings, each with whether it still covers the definition version as stored now.</summary>
-    internal static async Task<JsonArray> BindingsAsync(string secret, AccessControl access, DefinitionCatalog catalog, CancellationToken ct)
+    /// <summary>
+    /// A secret's bindings to definitions the caller may READ, each with whether it still covers the definition version
+    /// as stored now.
+    /// </summary>
+    internal static async Task<JsonArray> BindingsAsync(HttpRequest request, string secret, AccessControl access, DefinitionCatalog catalog, CancellationToken ct)
     {
         var list = new JsonArray();
         foreach (var id in access.BindingsOf(secret))
         {
             if (ParseBinding(id) is not { } binding) continue;
+            if (!await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, binding.Name), AccessRight.Read)) continue;
             string? stored = null;
             try
             {
