@@ -137,6 +137,7 @@ public sealed class PostgresExecutionStore(PostgresDatabase database) : IExecuti
         if (query.Version is not null) Add(" AND workflow_version = @version", Int("version", query.Version));
         if (query.WorkflowId is not null) Add(" AND workflow_id = @id", Text("id", query.WorkflowId));
         if (query.CorrelationId is not null) Add(" AND correlation_id = @correlation", Text("correlation", query.CorrelationId));
+        if (query.StartedBy is not null) Add(" AND created_by = @startedBy", Text("startedBy", query.StartedBy));
         if (query.StartedAfter is not null) Add(" AND start_time >= @after", Long("after", query.StartedAfter));
         if (query.StartedBefore is not null) Add(" AND start_time <= @before", Long("before", query.StartedBefore));
         if (query.Statuses is { Count: > 0 } statuses) Add(" AND status = ANY(@statuses)", Texts("statuses", [.. statuses.Select(s => s.WireName())]));

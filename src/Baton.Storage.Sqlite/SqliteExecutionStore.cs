@@ -156,6 +156,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
         if (query.Version is not null) { where.Append(" AND workflow_version = $version"); command.Parameters.AddWithValue("$version", query.Version.Value); }
         if (query.WorkflowId is not null) { where.Append(" AND workflow_id = $id"); command.Parameters.AddWithValue("$id", query.WorkflowId); }
         if (query.CorrelationId is not null) { where.Append(" AND correlation_id = $correlation"); command.Parameters.AddWithValue("$correlation", query.CorrelationId); }
+        if (query.StartedBy is not null) { where.Append(" AND json_extract(json, '$.createdBy') = $startedBy"); command.Parameters.AddWithValue("$startedBy", query.StartedBy); }
         if (query.StartedAfter is not null) { where.Append(" AND start_time >= $after"); command.Parameters.AddWithValue("$after", query.StartedAfter.Value); }
         if (query.StartedBefore is not null) { where.Append(" AND start_time <= $before"); command.Parameters.AddWithValue("$before", query.StartedBefore.Value); }
         if (query.Statuses is { Count: > 0 } statuses)

@@ -70,6 +70,19 @@ public abstract partial class StorageComplianceSuite
     }
 
     [Fact]
+    public async Task Search_filters_by_who_started_the_run()
+    {
+        var mine = Samples.Run("wf-mine", startTime: Samples.T0 + 1000);
+        mine.CreatedBy = "dana@example.test";
+        var theirs = Samples.Run("wf-theirs", startTime: Samples.T0 + 2000);
+        theirs.CreatedBy = "eve@example.test";
+        await SaveRunsAsync(mine, theirs);
+
+        Assert.Equal(["wf-mine"], await SearchIdsAsync(new WorkflowQuery { StartedBy = "dana@example.test" }));
+        Assert.Empty(await SearchIdsAsync(new WorkflowQuery { StartedBy = "nobody@example.test" }));
+    }
+
+    [Fact]
     public async Task Search_filters_by_an_inclusive_start_time_range()
     {
         await SaveSearchableRunsAsync();

@@ -14,6 +14,8 @@ public sealed record WorkflowQuery
     public long? StartedAfter { get; init; }
     /// <summary>Epoch ms, inclusive.</summary>
     public long? StartedBefore { get; init; }
+    /// <summary>Only runs started by this principal (its id, as in the run's createdBy).</summary>
+    public string? StartedBy { get; init; }
     /// <summary>Text that must occur in the run's id, correlation id, input or output.</summary>
     public string? FreeText { get; init; }
     public int Start { get; init; }

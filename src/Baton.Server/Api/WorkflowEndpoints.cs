@@ -266,7 +266,7 @@ public static class WorkflowEndpoints
     }
 
     /// <summary>Lists of runs let in whoever may see some runs, then show only the runs the caller may see.</summary>
-    private static readonly AccessRule SeeSomeRuns = AccessRule.Custom("READ or EXECUTE on some WORKFLOW_DEF (results filtered per run)", c =>
+    internal static readonly AccessRule SeeSomeRuns = AccessRule.Custom("READ or EXECUTE on some WORKFLOW_DEF (results filtered per run)", c =>
         ValueTask.FromResult(c.Principal.ManagesAllRuns || c.Model.MayOnSome(c.Principal, TargetTypes.WorkflowDef, AccessRight.Read) || c.Model.MayOnSome(c.Principal, TargetTypes.WorkflowDef, AccessRight.Execute)
             ? null : "needs READ on the runs of a WORKFLOW_DEF"));
 

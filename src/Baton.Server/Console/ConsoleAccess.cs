@@ -27,6 +27,8 @@ public static class ConsoleAccess
     public const string SomeEnvironmentValue = "some-env";
     public const string UseSecret = "use-secret";
     public const string SomeSchedule = "some-schedule";
+    public const string SomeRuns = "some-runs";
+    public const string Run = "run";
     public const string SomeDefinition = "some-definition";
     public const string Definition = "definition";
     public const string DefinitionWriter = "definition-writer";
@@ -39,6 +41,10 @@ public static class ConsoleAccess
         SomeSecret => AccessRule.OnSome(TargetTypes.SecretName, AccessRight.All),
         // The same rule as GET /api/secrets/{key}/metadata: READ or EXECUTE on the secret the route names.
         UseSecret => AccessRule.On(TargetTypes.SecretName, AccessRight.Read | AccessRight.Execute, "name"),
+        // The same rule as GET /api/workflow/search: READ or EXECUTE on some definition; the list shows only visible runs.
+        SomeRuns => Baton.Server.Api.WorkflowEndpoints.SeeSomeRuns,
+        // The same rule as GET /api/workflow/{workflowId}: seeing that run (RunAccess).
+        Run => AccessRule.Run(AccessRight.Read),
         // The same rule as GET /api/scheduler/schedules: READ on some schedule; the page lists only those.
         SomeSchedule => Baton.Server.Api.SchedulerEndpoints.SeeSomeSchedules,
         // The same rule as GET /api/environment: READ on some environment value; the page lists only those.

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
+
+namespace Baton.EndToEnd;
+
+/// <summary>
+/// The console's Runs pages against a real server: the list with its filters, a run's page with each task's input as
+/// stored and the secret manifest (never a value), and the actions, each under the API's rule; a reader sees a run
+/// but cannot act on it, and someone else's run is not there for a user without rights.
+/// </summary>
+public sealed class ConsoleRunsTests : OwnServerTests
+{
+    private const string Value = "run-page-secret-3b9f20aa";
+
+    private async Task<ConsoleBrowser> AdminAsync()
+    {
+        var browser = new ConsoleBrowser(Server.BaseUrl);
+        await browser.SignInAsync(Server.AdminCredentials()["email"]!.GetValue<string>(), Server.AdminCredentials()["password"]!.GetValue<string>());
+        return browser;
+    }
+
+    [Fact]
+    public async Task The_list_filters_and_a_runs_page_shows_tasks_as_stored_and_the_manifest_without_the_value()
+    {
+        using var admin = new BatonClient(Server);
+        await admin.PutSecretAsync("run_page_token", Value);
+        var name = Defs.Unique("run_page");
+        var run = await admin.ExecuteAsync(Defs.Workflow(name, Defs.Http("call", $"{Peer.BaseUrl}/echo", "POST",
+            body: new JsonObject { ["token"] = "${workflow.secrets.run_page_token}" },
+            headers: new JsonObject { ["Authorization"] = "Bearer ${workflow.secrets.run_page_token}" })));
+        Assert.Equal("COMPLETED", run["status"]!.GetValue<string>());
+        var id = run["workflowId"]!.GetValue<string>();
+
+        using var browser = await AdminAsync();
+        var list = await browser.GetAsync($"/console/runs?name={name}&status=COMPLETED");
+        Assert.Equal(HttpStatusCode.OK, list.Status);
+        Assert.Contains($"href=\"console/runs/{id}\"", list.Html, StringComparison.Ordinal);
+        var none = await browser.GetAsync($"/console/runs?name={name}&status=FAILED");
+        Assert.DoesNotContain(id, none.Html, StringComparison.Ordinal);
+        var bad = await browser.GetAsync("/console/runs?status=SLEEPING&from=yesterday&start=x");
+        Assert.Equal(HttpStatusCode.OK, bad.Status);
+        Assert.Contains("status &#x27;SLEEPING&#x27; is not a run status", bad.Html, StringComparison.Ordinal);
+        Assert.Contains("from &#x27;yesterday&#x27; is not a date and time", bad.Html, StringComparison.Ordinal);
+
+        var page = await browser.GetAsync($"/console/runs/{id}");
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("<strong>call</strong>", page.Html, StringComparison.Ordinal);
+        Assert.Contains("${workflow.secrets.run_page_token}", page.Html, StringComparison.Ordinal); // the input as stored: the reference
+        Assert.Contains("<td>run_page_token</td><td>1</td>", page.Html, StringComparison.Ordinal); // the manifest
+        foreach (var visited in browser.Pages) Assert.DoesNotContain(Value, visited.Html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/console/runs/no-such-run")).Status);
+    }
+
+    [Fact]
+    public async Task Pause_resume_terminate_and_restart_act_as_the_api_does()
+    {
+        using var admin = new BatonClient(Server);
+        var name = Defs.Unique("run_actions");
+        await admin.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(name + "_work", "work")));
+        var id = await admin.StartAsync(name);
+        await admin.WaitForStatusAsync(id, "RUNNING");
+
+        using var browser = await AdminAsync();
+        var page = await browser.GetAsync($"/console/runs/{id}");
+        var paused = await browser.PostFormAsync($"/console/runs/{id}", "run-pause", page.Html);
+        Assert.Contains("Paused.", paused.Html, StringComparison.Ordinal);
+        Assert.Equal("PAUSED", (await admin.GetWorkflowAsync(id))["status"]!.GetValue<string>());
+        var resumed = await browser.PostFormAsync($"/console/runs/{id}", "run-resume", paused.Html);
+        Assert.Contains("Resumed.", resumed.Html, StringComparison.Ordinal);
+        var terminated = await browser.PostFormAsync($"/console/runs/{id}", "run-terminate", resumed.Html);
+        Assert.Contains("Terminated.", terminated.Html, StringComparison.Ordinal);
+        Assert.Equal("TERMINATED", (await admin.GetWorkflowAsync(id))["status"]!.GetValue<string>());
+        var restarted = await browser.PostFormAsync($"/console/runs/{id}", "run-restart", terminated.Html);
+        Assert.Contains("Restarted.", restarted.Html, StringComparison.Ordinal);
+        Assert.Equal("RUNNING", (await admin.GetWorkflowAsync(id))["status"]!.GetValue<string>());
+        // An action that does not apply now is refused with the executor's reason, not a 500.
+        var again = await browser.PostFormAsync($"/console/runs/{id}", "run-resume", restarted.Html);
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        Assert.Contains("class=\"error\"", again.Html, StringComparison.Ordinal);
+        Assert.Equal("RUNNING", (await admin.GetWorkflowAsync(id))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_reader_sees_a_run_without_acting_and_a_user_without_rights_sees_neither_the_run_nor_the_list_entry()
+    {
+        using var admin = new BatonClient(Server);
+        var name = Defs.Unique("guarded_run");
+        await admin.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(name + "_work", "work")));
+        var id = await admin.StartAsync(name);
+        (await admin.PutAsync("/api/users/reader@example.test", new JsonObject { ["roles"] = new JsonArray("USER"), ["password"] = "a long enough password" })).ShouldBe(HttpStatusCode.OK);
+        (await admin.PutAsync("/api/users/other@example.test", new JsonObject { ["roles"] = new JsonArray("USER"), ["password"] = "a long enough password" })).ShouldBe(HttpStatusCode.OK);
+        (await admin.PostAsync("/api/auth/authorization", new JsonObject
+        {
+            ["subject"] = new JsonObject { ["type"] = "USER", ["id"] = "reader@example.test" },
+            ["target"] = new JsonObject { ["type"] = "WORKFLOW_DEF", ["id"] = name },
+            ["access"] = new JsonArray("READ"),
+        })).ShouldBe(HttpStatusCode.OK);
+
+        using var reader = new ConsoleBrowser(Server.BaseUrl);
+        await reader.SignInAsync("reader@example.test", "a long enough password");
+        var page = await reader.GetAsync($"/console/runs/{id}");
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("You may look at this run but not act on it", page.Html, StringComparison.Ordinal);
+        var forged = await reader.PostFormAsync($"/console/runs/{id}", "run-terminate", page.Html);
+        Assert.Contains($"Forbidden: needs EXECUTE on WORKFLOW_DEF &#x27;{name}&#x27;", forged.Html, StringComparison.Ordinal);
+        Assert.Equal("RUNNING", (await admin.GetWorkflowAsync(id))["status"]!.GetValue<string>());
+
+        using var other = new ConsoleBrowser(Server.BaseUrl);
+        await other.SignInAsync("other@example.test", "a long enough password");
+        Assert.Equal(HttpStatusCode.Forbidden, (await other.GetAsync($"/console/runs/{id}")).Status);
+        var list = await other.GetAsync("/console/runs");
+        Assert.DoesNotContain(id, list.Html, StringComparison.Ordinal);
+    }
+}
