@@ -28,6 +28,7 @@ need_apt() { # need_apt <command> <package>: installs the Debian package when th
 command -v dotnet >/dev/null 2>&1 || { echo "scripts/test.sh: the .NET SDK 10 (dotnet) is required" >&2; exit 1; }
 need_apt python3 python3
 need_apt jq jq   # Baton.Jq.Tests compares Baton.Jq with Debian's jq 1.6
+need_apt chromium chromium   # Baton.Console.Tests drives Debian's Chromium with Playwright (no browser download)
 
 # A throwaway PostgreSQL for Baton.Storage.Postgres's tests, on a free loopback port, stopped by the EXIT trap.
 # It refuses to run as root, so it runs as the postgres user (the Debian package creates it).
