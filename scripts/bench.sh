@@ -47,7 +47,9 @@ for arg in "$@"; do
     esac
 done
 [[ -z "$expect_rev" ]] || { echo "bench.sh: --compare-build needs a revision" >&2; exit 2; }
-[[ $(( ${compare_auth:-0} + ${compare_postgres:-0} + ${compare_build:+1} )) -le 1 ]] || { echo "bench.sh: --compare-auth, --compare-build and --compare-postgres exclude each other" >&2; exit 2; }
+comparisons=0
+for chosen in "$compare_auth" "$compare_build" "$compare_postgres"; do [[ -z "$chosen" ]] || comparisons=$((comparisons + 1)); done
+[[ "$comparisons" -le 1 ]] || { echo "bench.sh: --compare-auth, --compare-build and --compare-postgres exclude each other" >&2; exit 2; }
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench.sh: port $port is already in use; set BATON_BENCH_PORT" >&2
