@@ -20,6 +20,9 @@ internal sealed class BenchOptions
           --queue-poll-ms MS   PostgreSqlStorageOptions.QueuePollInterval (default 100; the package's default is
                                15000, its lowest allowed 50)
           --long-polling       PostgreSqlStorageOptions.EnableLongPolling: LISTEN/NOTIFY wakes idle workers
+          --create MODE        how a chain's jobs are created: held (default: the first job is created scheduled,
+                               its two continuations attached, then it is enqueued) or enqueued (Hangfire's idiom:
+                               Enqueue, then ContinueJobWith twice, racing the workers for the parent's state lock)
           --schema NAME        the Hangfire schema (default hangfire)
           --chain-timeout S    a chain not done after this many seconds counts as an error (default 60)
         """;
@@ -37,6 +40,9 @@ internal sealed class BenchOptions
     public int QueuePollMs { get; private set; } = 100;
 
     public bool LongPolling { get; private set; }
+
+    /// <summary>The first job is held back until its continuations are attached (--create held).</summary>
+    public bool Held { get; private set; } = true;
 
     public string Schema { get; private set; } = "hangfire";
 
@@ -69,6 +75,13 @@ internal sealed class BenchOptions
                 case "--warmup": options.WarmupSeconds = Number(0, 3600); break;
                 case "--queue-poll-ms": options.QueuePollMs = Number(50, 60_000); break;
                 case "--long-polling": options.LongPolling = true; break;
+                case "--create": options.Held = Value() switch
+                {
+                    "held" => true,
+                    "enqueued" => false,
+                    var other => throw new ArgumentException($"--create: '{other}' is neither held nor enqueued"),
+                };
+                    break;
                 case "--schema": options.Schema = Identifier(name, Value()); break;
                 case "--chain-timeout": options.ChainTimeoutSeconds = Number(1, 3600); break;
                 case "--help" or "-h": options.ShowHelp = true; break;

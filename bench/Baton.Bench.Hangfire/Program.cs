@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.PostgreSql;
+using Hangfire.States;
 using Npgsql;
 
 namespace Baton.Bench.Hangfire;
@@ -100,7 +101,7 @@ internal static class Program
         var measureTo = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         await Console.Error.WriteLineAsync(
             $"bench-hangfire: {options.Clients} producers, {options.Workers} workers, queue poll {options.QueuePollMs} ms, " +
-            $"long polling {(options.LongPolling ? "on" : "off")}; {options.WarmupSeconds} s warm-up, {options.DurationSeconds} s measured");
+            $"long polling {(options.LongPolling ? "on" : "off")}, chains created {(options.Held ? "held" : "enqueued")}; {options.WarmupSeconds} s warm-up, {options.DurationSeconds} s measured");
 
         var producers = Enumerable.Range(0, options.Clients)
             .Select(p => Task.Run(() => ProduceAsync(p, client, options, measureFrom, measureTo, cancellationToken), cancellationToken))
@@ -126,6 +127,7 @@ internal static class Program
             ["clients"] = options.Clients,
             ["queuePollMs"] = options.QueuePollMs,
             ["longPolling"] = options.LongPolling,
+            ["create"] = options.Held ? "held" : "enqueued",
             ["completed"] = latencies.Length,
             ["errors"] = errors,
             ["durationSeconds"] = options.DurationSeconds,
@@ -152,9 +154,12 @@ internal static class Program
             var done = ChainSteps.Expect(chainId);
             try
             {
-                var first = client.Enqueue(() => ChainSteps.CallOneAsync(n));
-                var second = client.ContinueJobWith(first, () => ChainSteps.Transform(0));
-                client.ContinueJobWith(second, () => ChainSteps.CallTwoAsync(chainId, 0));
+                if (!CreateChain(client, options.Held, chainId, n))
+                {
+                    result.Fail($"chain {chainId}: its first job left the scheduled state before it was enqueued");
+                    continue;
+                }
+
                 var d = await done.WaitAsync(chainTimeout, cancellationToken);
                 var finished = Stopwatch.GetTimestamp();
                 if (d != 2 * n)
@@ -181,6 +186,23 @@ internal static class Program
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Creates the chain's three jobs. Enqueued: Hangfire's idiom (Enqueue, then ContinueJobWith twice); a worker may
+    /// already run a parent while its continuation is being attached, and then both wait for the parent's state lock,
+    /// which Hangfire.PostgreSql retries after sleeping up to a second. Held: the first job is created scheduled an
+    /// hour ahead, its continuations are attached while nothing runs, then it is moved to the queue (one more state
+    /// change, no lock contention).
+    /// </summary>
+    private static bool CreateChain(BackgroundJobClient client, bool held, string chainId, long n)
+    {
+        var first = held
+            ? client.Create(() => ChainSteps.CallOneAsync(n), new ScheduledState(TimeSpan.FromHours(1)))
+            : client.Enqueue(() => ChainSteps.CallOneAsync(n));
+        var second = client.ContinueJobWith(first, () => ChainSteps.Transform(0));
+        client.ContinueJobWith(second, () => ChainSteps.CallTwoAsync(chainId, 0));
+        return !held || client.ChangeState(first, new EnqueuedState(), ScheduledState.StateName);
     }
 
     private static double Percentile(double[] sorted, double percentile) =>
