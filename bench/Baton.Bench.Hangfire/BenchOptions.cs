@@ -75,12 +75,13 @@ internal sealed class BenchOptions
                 case "--warmup": options.WarmupSeconds = Number(0, 3600); break;
                 case "--queue-poll-ms": options.QueuePollMs = Number(50, 60_000); break;
                 case "--long-polling": options.LongPolling = true; break;
-                case "--create": options.Held = Value() switch
-                {
-                    "held" => true,
-                    "enqueued" => false,
-                    var other => throw new ArgumentException($"--create: '{other}' is neither held nor enqueued"),
-                };
+                case "--create":
+                    options.Held = Value() switch
+                    {
+                        "held" => true,
+                        "enqueued" => false,
+                        var other => throw new ArgumentException($"--create: '{other}' is neither held nor enqueued"),
+                    };
                     break;
                 case "--schema": options.Schema = Identifier(name, Value()); break;
                 case "--chain-timeout": options.ChainTimeoutSeconds = Number(1, 3600); break;

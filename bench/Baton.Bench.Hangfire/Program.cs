@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Baton.Bench.Load;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.States;
@@ -65,7 +66,7 @@ internal static class Program
         ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
         ThreadPool.SetMinThreads(Math.Max(minWorkers, options.Clients + options.Workers + 8), minIo);
 
-        await using var peer = await EchoPeer.StartAsync(cancellationToken);
+        await using var peer = await EchoPeer.StartAsync(new Dictionary<string, string>(), cancellationToken);
         using var handler = new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, MaxConnectionsPerServer = 1024 };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30), DefaultRequestVersion = HttpVersion.Version11 };
         ChainSteps.Configure(http, peer.EchoUri);
