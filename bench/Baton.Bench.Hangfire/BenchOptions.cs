@@ -1,4 +1,5 @@
 using System.Globalization;
+using Npgsql;
 
 namespace Baton.Bench.Hangfire;
 
@@ -68,7 +69,7 @@ internal sealed class BenchOptions
 
             switch (name)
             {
-                case "--postgres": options.Postgres = Value(); break;
+                case "--postgres": options.Postgres = ConnectionString(name, Value()); break;
                 case "--workers": options.Workers = Number(1, 1000); break;
                 case "--clients": options.Clients = Number(1, 10_000); break;
                 case "--duration": options.DurationSeconds = Number(1, 3600); break;
@@ -96,6 +97,19 @@ internal sealed class BenchOptions
         }
 
         return options;
+    }
+
+    private static string ConnectionString(string name, string text)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(text);
+            return text;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{name}: not a PostgreSQL connection string ({ex.Message})", ex);
+        }
     }
 
     private static string Identifier(string name, string text) =>

@@ -66,6 +66,12 @@ internal static class Program
         ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
         ThreadPool.SetMinThreads(Math.Max(minWorkers, options.Clients + options.Workers + 8), minIo);
 
+        // Fail fast and plainly on a wrong connection string: Hangfire's client would retry each call for a long while.
+        await using (var probe = new NpgsqlConnection(options.Postgres))
+        {
+            await probe.OpenAsync(cancellationToken);
+        }
+
         await using var peer = await EchoPeer.StartAsync(new Dictionary<string, string>(), cancellationToken);
         using var handler = new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, MaxConnectionsPerServer = 1024 };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30), DefaultRequestVersion = HttpVersion.Version11 };
