@@ -57,6 +57,13 @@ public sealed class PostgresAuditLog(PostgresDatabase database) : IAuditLog
     {
         if (resolutions.Count == 0) return;
         await using var batch = new NpgsqlBatch(connection, transaction);
+        Append(batch, resolutions);
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Adds the inserts of <paramref name="resolutions"/> to a batch (a run's change carrying its hand-offs).</summary>
+    internal static void Append(NpgsqlBatch batch, IReadOnlyList<SecretResolution> resolutions)
+    {
         foreach (var r in resolutions)
         {
             var command = new NpgsqlBatchCommand(InsertSql);
@@ -68,7 +75,6 @@ public sealed class PostgresAuditLog(PostgresDatabase database) : IAuditLog
             });
             batch.BatchCommands.Add(command);
         }
-        await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>A resolution's secrets as stored: one <c>[name, version, fingerprint]</c> array per secret, in the order given.</summary>

@@ -10,8 +10,9 @@ namespace Baton.Storage.Postgres;
 
 /// <summary>
 /// Runs in PostgreSQL, as in SQLite: one row per run (its JSON without the tasks, plus the columns searches filter on)
-/// and one row per task attempt, so a change writes only what changed. A change is one transaction, sent as one batch
-/// (one round trip), with the audit rows of the secrets its tasks will be given (see <see cref="PostgresAuditLog"/>).
+/// and one row per task attempt, so a change writes only what changed. A change is group-committed with the others
+/// waiting (<see cref="PostgresDatabase.GroupWriteAsync"/>: one transaction, one round trip), with the audit rows of the
+/// secrets its tasks will be given (see <see cref="PostgresAuditLog"/>).
 /// </summary>
 public sealed class PostgresExecutionStore(PostgresDatabase database) : IExecutionStore
 {
@@ -29,30 +30,31 @@ public sealed class PostgresExecutionStore(PostgresDatabase database) : IExecuti
         ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, seq = excluded.seq, json = excluded.json;
         """;
 
-    public async Task SaveAsync(WorkflowChange change, CancellationToken ct = default)
+    public Task SaveAsync(WorkflowChange change, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(change);
         var run = change.Workflow;
-        await using var connection = await database.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var batch = new NpgsqlBatch(connection, transaction))
+        // Serialized here, on the caller's thread: the group writer only sends what it is given.
+        var runJson = Json(run.WithoutTasks());
+        var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: Json(t))).ToList();
+        var removed = change.RemovedTaskIds ?? [];
+        var resolutions = change.Resolutions;
+        return database.GroupWriteAsync(batch =>
         {
-            foreach (var taskId in change.RemovedTaskIds ?? [])
+            foreach (var taskId in removed)
             {
                 batch.BatchCommands.Add(Command("DELETE FROM task_logs WHERE task_id = @id;", Text("id", taskId)));
                 batch.BatchCommands.Add(Command("DELETE FROM tasks WHERE task_id = @id;", Text("id", taskId)));
             }
             batch.BatchCommands.Add(Command(UpsertRun, Text("id", run.WorkflowId), Text("name", run.WorkflowName), Int("version", run.WorkflowVersion),
                 Text("status", run.Status.WireName()), Text("correlation", run.CorrelationId), Long("start", run.StartTime), Long("end", run.EndTime),
-                Text("createdBy", run.CreatedBy), Text("idempotency", run.IdempotencyKey), Text("json", Json(run.WithoutTasks()))));
-            foreach (var task in change.Tasks)
+                Text("createdBy", run.CreatedBy), Text("idempotency", run.IdempotencyKey), Text("json", runJson)));
+            foreach (var (taskId, seq, json) in tasks)
             {
-                batch.BatchCommands.Add(Command(UpsertTask, Text("task", task.TaskId), Text("workflow", run.WorkflowId), Int("seq", task.Seq), Text("json", Json(task))));
+                batch.BatchCommands.Add(Command(UpsertTask, Text("task", taskId), Text("workflow", run.WorkflowId), Int("seq", seq), Text("json", json)));
             }
-            await batch.ExecuteNonQueryAsync(ct);
-        }
-        await PostgresAuditLog.InsertAsync(connection, transaction, change.Resolutions, ct);
-        await transaction.CommitAsync(ct);
+            PostgresAuditLog.Append(batch, resolutions);
+        });
     }
 
     public async Task<WorkflowRun?> FindByIdempotencyKeyAsync(string workflowName, string idempotencyKey, CancellationToken ct = default)
