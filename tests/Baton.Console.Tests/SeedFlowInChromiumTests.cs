@@ -52,15 +52,20 @@ public sealed class SeedFlowInChromiumTests : OwnServerTests
         var workflow = "charge_customer";
         var definition = new JsonObject
         {
-            ["name"] = workflow, ["version"] = 1, ["schemaVersion"] = 2,
+            ["name"] = workflow,
+            ["version"] = 1,
+            ["schemaVersion"] = 2,
             ["tasks"] = new JsonArray(new JsonObject
             {
-                ["name"] = "charge", ["taskReferenceName"] = "charge", ["type"] = "HTTP",
+                ["name"] = "charge",
+                ["taskReferenceName"] = "charge",
+                ["type"] = "HTTP",
                 ["inputParameters"] = new JsonObject
                 {
                     ["http_request"] = new JsonObject
                     {
-                        ["uri"] = $"{Peer.BaseUrl}/echo", ["method"] = "POST",
+                        ["uri"] = $"{Peer.BaseUrl}/echo",
+                        ["method"] = "POST",
                         ["headers"] = new JsonObject { ["Authorization"] = $"Bearer ${{workflow.secrets.{SecretName}}}" },
                         ["body"] = new JsonObject { ["amount"] = 42 },
                     },

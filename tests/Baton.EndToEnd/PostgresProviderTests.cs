@@ -111,7 +111,9 @@ public sealed class PostgresProviderTests : IAsyncLifetime
         // A call that needs the store says it is away: 503, never a 500 or a stack trace.
         var during = await client.PostAsync("/api/tasks", new JsonObject
         {
-            ["workflowInstanceId"] = workflowId, ["taskId"] = task["taskId"]!.GetValue<string>(), ["status"] = "COMPLETED",
+            ["workflowInstanceId"] = workflowId,
+            ["taskId"] = task["taskId"]!.GetValue<string>(),
+            ["status"] = "COMPLETED",
             ["outputData"] = new JsonObject { ["during"] = true },
         });
         during.ShouldBe(HttpStatusCode.ServiceUnavailable);
