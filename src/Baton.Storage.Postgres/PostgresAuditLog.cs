@@ -109,9 +109,8 @@ public sealed class PostgresAuditLog(PostgresDatabase database) : IAuditLog
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Max(0, query.Limit);
         if (limit == 0) return [];
-        var sql = new StringBuilder("""
-            SELECT id, time, action, outcome, secret, version, principal, workflow_id, task_id, task_reference_name, detail, secrets::text
-            FROM audit_log WHERE true
+        var sql = new StringBuilder($"""
+            SELECT {AuditRows.Columns}, secrets::text FROM audit_log WHERE true
             """);
         if (query.Secret is not null) sql.Append(" AND secret_names @> ARRAY[@secret]");
         if (query.WorkflowId is not null) sql.Append(" AND workflow_id = @workflow");
@@ -130,31 +129,13 @@ public sealed class PostgresAuditLog(PostgresDatabase database) : IAuditLog
         var events = new List<AuditEvent>();
         while (events.Count < limit && await reader.ReadAsync(ct))
         {
-            var e = new AuditEvent
-            {
-                Id = reader.GetInt64(0),
-                Time = reader.GetInt64(1),
-                Action = reader.GetString(2),
-                Outcome = reader.GetString(3),
-                Secret = reader.StringOrNull(4),
-                Version = reader.Int32OrNull(5),
-                Principal = reader.StringOrNull(6),
-                WorkflowId = reader.StringOrNull(7),
-                TaskId = reader.StringOrNull(8),
-                TaskReferenceName = reader.StringOrNull(9),
-                Detail = reader.StringOrNull(10),
-            };
+            var e = AuditRows.Event(reader);
             if (reader.StringOrNull(11) is not { } secrets)
             {
                 events.Add(e);
                 continue;
             }
-            // One event per secret, the last named first (as if appended one by one, newest first).
-            foreach (var secret in Enumerable.Reverse(DecodeSecrets(secrets)))
-            {
-                if (query.Secret is not null && secret.Name != query.Secret) continue;
-                events.Add(e with { Secret = secret.Name, Version = secret.Version, Fingerprint = secret.Fingerprint });
-            }
+            AuditRows.AddResolved(events, e, DecodeSecrets(secrets), query.Secret);
         }
         if (events.Count > limit) events.RemoveRange(limit, events.Count - limit);
         return events;

@@ -14,10 +14,9 @@ namespace Baton.Storage.Postgres;
 /// </summary>
 public sealed class PostgresSecretRepository(PostgresDatabase database) : ISecretRepository
 {
-    private const string SecretColumns =
-        "name, description, current_version, created_by, created_at, updated_by, updated_at, last_used_at, deleted_at, deleted_by";
+    private const string SecretColumns = SecretRows.SecretColumns;
 
-    private const string VersionColumns = "name, version, kind, ciphertext, created_by, created_at, destroyed_at";
+    private const string VersionColumns = SecretRows.VersionColumns;
 
     public async Task<byte[]?> LoadKeyringAsync(CancellationToken ct = default)
     {
@@ -237,22 +236,7 @@ public sealed class PostgresSecretRepository(PostgresDatabase database) : ISecre
         await using (var command = Create(connection, transaction, $"SELECT {SecretColumns} FROM secrets{filter} ORDER BY name COLLATE \"C\";", Text("name", name)))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            while (await reader.ReadAsync(ct))
-            {
-                records.Add(new SecretRecord
-                {
-                    Name = reader.GetString(0),
-                    Description = reader.StringOrNull(1),
-                    CurrentVersion = reader.GetInt32(2),
-                    CreatedBy = reader.StringOrNull(3),
-                    CreatedAt = reader.GetInt64(4),
-                    UpdatedBy = reader.StringOrNull(5),
-                    UpdatedAt = reader.GetInt64(6),
-                    LastUsedAt = reader.Int64OrNull(7),
-                    DeletedAt = reader.Int64OrNull(8),
-                    DeletedBy = reader.StringOrNull(9),
-                });
-            }
+            while (await reader.ReadAsync(ct)) records.Add(SecretRows.Secret(reader));
         }
         var tags = new List<(string Name, SecretTag Tag)>();
         await using (var command = Create(connection, transaction,
@@ -273,19 +257,7 @@ public sealed class PostgresSecretRepository(PostgresDatabase database) : ISecre
         await using var command = Create(connection, null, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var versions = new List<SecretVersionRecord>();
-        while (await reader.ReadAsync(ct))
-        {
-            versions.Add(new SecretVersionRecord
-            {
-                Name = reader.GetString(0),
-                Version = reader.GetInt32(1),
-                Kind = reader.GetString(2),
-                Ciphertext = reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
-                CreatedBy = reader.StringOrNull(4),
-                CreatedAt = reader.GetInt64(5),
-                DestroyedAt = reader.Int64OrNull(6),
-            });
-        }
+        while (await reader.ReadAsync(ct)) versions.Add(SecretRows.Version(reader));
         return versions;
     }
 }

@@ -265,12 +265,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
                 events.Add(e);
                 continue;
             }
-            // One event per secret, the last named first (as if appended one by one, newest first).
-            foreach (var secret in Enumerable.Reverse(DecodeSecrets(secrets)))
-            {
-                if (query.Secret is not null && secret.Name != query.Secret) continue;
-                events.Add(e with { Secret = secret.Name, Version = secret.Version, Fingerprint = secret.Fingerprint });
-            }
+            AuditRows.AddResolved(events, e, DecodeSecrets(secrets), query.Secret);
         }
         if (events.Count > limit) events.RemoveRange(limit, events.Count - limit);
         return Task.FromResult<IReadOnlyList<AuditEvent>>(events);
@@ -278,7 +273,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         static void Read(SqliteCommand command, List<(AuditEvent, string?)> into)
         {
             using var reader = command.ExecuteReader();
-            while (reader.Read()) into.Add((ReadEvent(reader), reader.GetStringOrNull(11)));
+            while (reader.Read()) into.Add((AuditRows.Event(reader), reader.GetStringOrNull(11)));
         }
     }
 
@@ -343,19 +338,4 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         if (query.To is not null) sql.Append(" AND e.time <= $to");
         return sql.ToString();
     }
-
-    private static AuditEvent ReadEvent(SqliteDataReader reader) => new()
-    {
-        Id = reader.GetInt64(0),
-        Time = reader.GetInt64(1),
-        Action = reader.GetString(2),
-        Outcome = reader.GetString(3),
-        Secret = reader.GetStringOrNull(4),
-        Version = reader.IsDBNull(5) ? null : reader.GetInt32(5),
-        Principal = reader.GetStringOrNull(6),
-        WorkflowId = reader.GetStringOrNull(7),
-        TaskId = reader.GetStringOrNull(8),
-        TaskReferenceName = reader.GetStringOrNull(9),
-        Detail = reader.GetStringOrNull(10),
-    };
 }

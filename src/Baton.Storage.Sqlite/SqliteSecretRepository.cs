@@ -14,10 +14,9 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
 {
     private readonly SqliteTags _tags = new(database, "secret_tags", "secrets");
 
-    private const string SecretColumns =
-        "name, description, current_version, created_by, created_at, updated_by, updated_at, last_used_at, deleted_at, deleted_by";
+    private const string SecretColumns = SecretRows.SecretColumns;
 
-    private const string VersionColumns = "name, version, kind, ciphertext, created_by, created_at, destroyed_at";
+    private const string VersionColumns = SecretRows.VersionColumns;
 
     public Task<byte[]?> LoadKeyringAsync(CancellationToken ct = default)
     {
@@ -224,22 +223,7 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
         using var command = Create(connection, sql, parameters);
         using var reader = command.ExecuteReader();
         var records = new List<SecretRecord>();
-        while (reader.Read())
-        {
-            records.Add(new SecretRecord
-            {
-                Name = reader.GetString(0),
-                Description = reader.GetStringOrNull(1),
-                CurrentVersion = reader.GetInt32(2),
-                CreatedBy = reader.GetStringOrNull(3),
-                CreatedAt = reader.GetInt64(4),
-                UpdatedBy = reader.GetStringOrNull(5),
-                UpdatedAt = reader.GetInt64(6),
-                LastUsedAt = reader.GetInt64OrNull(7),
-                DeletedAt = reader.GetInt64OrNull(8),
-                DeletedBy = reader.GetStringOrNull(9),
-            });
-        }
+        while (reader.Read()) records.Add(SecretRows.Secret(reader));
         return records;
     }
 
@@ -259,19 +243,7 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
         using var command = Create(connection, sql, parameters);
         using var reader = command.ExecuteReader();
         var versions = new List<SecretVersionRecord>();
-        while (reader.Read())
-        {
-            versions.Add(new SecretVersionRecord
-            {
-                Name = reader.GetString(0),
-                Version = reader.GetInt32(1),
-                Kind = reader.GetString(2),
-                Ciphertext = reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
-                CreatedBy = reader.GetStringOrNull(4),
-                CreatedAt = reader.GetInt64(5),
-                DestroyedAt = reader.GetInt64OrNull(6),
-            });
-        }
+        while (reader.Read()) versions.Add(SecretRows.Version(reader));
         return versions;
     }
 }
