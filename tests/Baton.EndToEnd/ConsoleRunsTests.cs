@@ -83,6 +83,65 @@ public sealed class ConsoleRunsTests : OwnServerTests
     }
 
     [Fact]
+    public async Task An_input_nodes_responder_answers_from_the_run_page_and_someone_else_cannot()
+    {
+        using var admin = new BatonClient(Server);
+        var identifier = Defs.Unique("approval");
+        foreach (var user in new[] { "approver@example.test", "stranger@example.test" })
+        {
+            (await admin.PutAsync($"/api/users/{user}", new JsonObject { ["roles"] = new JsonArray("USER"), ["password"] = "a long enough password" })).ShouldBe(HttpStatusCode.OK);
+        }
+        var workflow = JsonNode.Parse($$$$$"""
+            {"identifier": "{{{{{identifier}}}}}",
+             "nodes": [
+               {"identifier": "trigger", "config": {"type": "SELF_SERVE_TRIGGER", "userInputs": {"properties": {}}}},
+               {"identifier": "approve", "config": {"type": "INPUT", "description": "Deploy?",
+                 "userInputs": {"properties": {}, "buttons": [{"identifier": "yes", "label": "Ship it"}, {"identifier": "no", "label": "Hold"}]},
+                 "outlets": [{"identifier": "yes"}, {"identifier": "no"}],
+                 "responders": {"users": ["approver@example.test"]}}},
+               {"identifier": "done", "config": {"type": "CONDITION", "outlets": []}}],
+             "connections": [
+               {"sourceIdentifier": "trigger", "targetIdentifier": "approve"},
+               {"sourceIdentifier": "approve", "sourceOutletIdentifier": "yes", "targetIdentifier": "done"},
+               {"sourceIdentifier": "approve", "sourceOutletIdentifier": "no", "targetIdentifier": "done"}]}
+            """)!.AsObject();
+        Assert.True((await admin.PutAsync($"/v1/workflows/{identifier}", workflow)).Status is HttpStatusCode.OK or HttpStatusCode.Created);
+        foreach (var user in new[] { "approver@example.test", "stranger@example.test" })
+        {
+            // Both may look at the run (READ on the workflow); only the approver is a responder.
+            (await admin.PostAsync("/api/auth/authorization", new JsonObject
+            {
+                ["subject"] = new JsonObject { ["type"] = "USER", ["id"] = user },
+                ["target"] = new JsonObject { ["type"] = "WORKFLOW_DEF", ["id"] = identifier },
+                ["access"] = new JsonArray("READ"),
+            })).ShouldBe(HttpStatusCode.OK);
+        }
+        var runId = (await admin.PostAsync($"/v1/workflows/{identifier}/runs", new JsonObject())).Object["run"]!["identifier"]!.GetValue<string>();
+        await admin.WaitForAsync(runId, r => r["tasks"]!.AsArray().Any(t => t!["referenceTaskName"]!.GetValue<string>() == "approve" && t["status"]!.GetValue<string>() == "IN_PROGRESS"));
+
+        using var stranger = new ConsoleBrowser(Server.BaseUrl);
+        await stranger.SignInAsync("stranger@example.test", "a long enough password");
+        var seen = await stranger.GetAsync($"/console/runs/{runId}");
+        Assert.Equal(HttpStatusCode.OK, seen.Status);
+        Assert.Contains("You may not respond: stranger@example.test is not one of the responders", seen.Html, StringComparison.Ordinal);
+        var taskId = (await admin.GetWorkflowAsync(runId))["tasks"]!.AsArray().First(t => t!["referenceTaskName"]!.GetValue<string>() == "approve")!["taskId"]!.GetValue<string>();
+        var forged = await stranger.PostFormAsync($"/console/runs/{runId}", $"respond-{taskId}-yes", seen.Html);
+        Assert.Contains("Forbidden: stranger@example.test is not one of the responders", forged.Html, StringComparison.Ordinal);
+
+        using var approver = new ConsoleBrowser(Server.BaseUrl);
+        await approver.SignInAsync("approver@example.test", "a long enough password");
+        var page = await approver.GetAsync($"/console/runs/{runId}");
+        Assert.Contains("Waiting for a response: approve", page.Html, StringComparison.Ordinal);
+        Assert.Contains(">Ship it</button>", page.Html, StringComparison.Ordinal);
+        var answered = await approver.PostFormAsync($"/console/runs/{runId}", $"respond-{taskId}-yes", page.Html);
+        Assert.Contains("Responded &#x27;yes&#x27;.", answered.Html, StringComparison.Ordinal);
+        var done = await admin.WaitForStatusAsync(runId, "COMPLETED");
+        var input = done["tasks"]!.AsArray().First(t => t!["referenceTaskName"]!.GetValue<string>() == "approve")!;
+        Assert.Equal("yes", input["outputData"]!["selectedOutlet"]!["identifier"]!.GetValue<string>());
+        Assert.Equal("approver@example.test", input["outputData"]!["responses"]![0]!["submitterInfo"]!["submittedBy"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_reader_sees_a_run_without_acting_and_a_user_without_rights_sees_neither_the_run_nor_the_list_entry()
     {
         using var admin = new BatonClient(Server);

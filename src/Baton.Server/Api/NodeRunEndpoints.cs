@@ -124,14 +124,7 @@ public static class NodeRunEndpoints
             if (outlet is null) problems.Add(new("$.outlet", "outlet (the button pressed) is required"));
             if (body["inputs"] is { } given && given is not JsonObject) problems.Add(new("$.inputs", "inputs must be an object"));
             if (problems.Count > 0) throw new InvalidRequestException(problems);
-            var caller = request.CallerOf();
-            if (NodeInputTaskType.Responders(task.WorkflowTask!) is { } responders
-                && !responders.Users.Contains(caller.Id)
-                && !caller.Roles.Any(responders.Roles.Contains) && !caller.Groups.Any(responders.Groups.Contains))
-            {
-                throw new AccessDeniedException($"Forbidden: {caller.Id} is not one of the responders of INPUT node '{task.ReferenceTaskName}'");
-            }
-            await executor.RespondToInputAsync(taskId, caller.Id, outlet!, body["inputs"] as JsonObject, ct);
+            await RespondAsync(request, executor, task, outlet!, body["inputs"] as JsonObject, ct);
             return Results.Json(new JsonObject { ["ok"] = true, ["nodeRun"] = NodeRunViews.NodeRun(await executor.GetTaskAsync(taskId, ct)) }, json.JsonObject);
         }).WithMetadata(InputResponder).Accepts<JsonObject>("application/json")
           .WithSummary("Respond to an INPUT node: {outlet, inputs}; only its responders may (or, when it names none, whoever may operate the run)");
@@ -184,6 +177,31 @@ public static class NodeRunEndpoints
     /// A responder need not see the run (an approver is not a reader of the workflow's runs): a node that names its
     /// responders lets exactly them respond (checked by the handler); one that names none, whoever may operate the run.
     /// </summary>
+    /// <summary>
+    /// Why the caller may not respond to this INPUT node, or null: one of its responders when it names some, else
+    /// whoever may operate the run (the responses route and the console's run page both ask).
+    /// </summary>
+    internal static string? ResponderRefusal(Principal caller, AccessModel model, WorkflowRun run, TaskRun task)
+    {
+        if (NodeInputTaskType.Responders(task.WorkflowTask!) is { } responders)
+        {
+            return responders.Users.Contains(caller.Id) || caller.Roles.Any(responders.Roles.Contains) || caller.Groups.Any(responders.Groups.Contains)
+                ? null
+                : $"{caller.Id} is not one of the responders of INPUT node '{task.ReferenceTaskName}'";
+        }
+        return RunAccess.MayOperate(caller, model, run, AccessRight.Execute);
+    }
+
+    /// <summary>Responds to an INPUT node as the caller, once <see cref="ResponderRefusal"/> lets them.</summary>
+    internal static async Task RespondAsync(HttpRequest request, WorkflowExecutor executor, TaskRun task, string outlet, JsonObject? inputs, CancellationToken ct)
+    {
+        var caller = request.CallerOf();
+        var run = await executor.GetWorkflowAsync(task.WorkflowInstanceId, includeTasks: false, ct);
+        var model = request.HttpContext.RequestServices.GetRequiredService<AccessControl>().Model;
+        if (ResponderRefusal(caller, model, run, task) is { } refusal) throw new AccessDeniedException($"Forbidden: {refusal}");
+        await executor.RespondToInputAsync(task.TaskId, caller.Id, outlet, inputs, ct);
+    }
+
     private static readonly AccessRule InputResponder = AccessRule.Custom("one of the INPUT node's responders, else EXECUTE on the run of task {taskId}", async c =>
     {
         var executor = c.Context.RequestServices.GetRequiredService<WorkflowExecutor>();
