@@ -41,7 +41,17 @@ public sealed class ConsoleSecretPageTests : OwnServerTests
         Assert.Contains(workflow, page.Html, StringComparison.Ordinal);
         Assert.Contains("resolve", page.Html, StringComparison.Ordinal); // the audit of the run's hand-off
 
-        var saved = await browser.PostFormAsync("/console/secrets/payments_token", "new-value", page.Html, ("NewValue.Value", Second));
+        // Bindings: the page binds the secret to the definition version and removes the binding, as the API's routes do.
+        var bound = await browser.PostFormAsync("/console/secrets/payments_token", "bind", page.Html, ("Binding.Workflow", workflow), ("Binding.Version", "1"));
+        Assert.Contains($"Bound to {workflow} version 1.", bound.Html, StringComparison.Ordinal);
+        Assert.Contains(workflow, (await admin.GetAsync("/api/secrets/payments_token/bindings")).Text, StringComparison.Ordinal);
+        var badVersion = await browser.PostFormAsync("/console/secrets/payments_token", "bind", bound.Html, ("Binding.Workflow", workflow), ("Binding.Version", "one"));
+        Assert.Contains("version: version &#x27;one&#x27; is not a version number", badVersion.Html, StringComparison.Ordinal);
+        var unbound = await browser.PostFormAsync("/console/secrets/payments_token", $"unbind-{workflow}-1", badVersion.Html);
+        Assert.Contains($"Removed the binding to {workflow} version 1.", unbound.Html, StringComparison.Ordinal);
+        Assert.Equal("[]", (await admin.GetAsync("/api/secrets/payments_token/bindings")).Text);
+
+        var saved = await browser.PostFormAsync("/console/secrets/payments_token", "new-value", unbound.Html, ("NewValue.Value", Second));
         Assert.Contains("Saved version 2.", saved.Html, StringComparison.Ordinal);
         Assert.Contains("2 (current)", saved.Html, StringComparison.Ordinal);
         Assert.Equal(Second, (await admin.GetAsync("/api/secrets/payments_token")).Text);

@@ -11,6 +11,7 @@ using Baton.Secrets.Audit;
 using Baton.Secrets.Service;
 using Baton.Secrets.Store;
 using Baton.Server.Auth;
+using Baton.Server.Views;
 
 namespace Baton.Server.Api;
 
@@ -91,24 +92,8 @@ public static class SecretEndpoints
         }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Remove tags: [{\"key\",\"value\"}]");
 
         group.MapGet("/{key}/versions", async (string key, SecretVault vault, CancellationToken ct) =>
-        {
-            var record = await vault.GetRecordAsync(key, ct);
-            var list = new JsonArray();
-            foreach (var version in await vault.VersionsAsync(key, ct))
-            {
-                list.Add(new JsonObject
-                {
-                    ["version"] = version.Version,
-                    ["current"] = version.Version == record.CurrentVersion,
-                    ["kind"] = version.Kind,
-                    ["createdBy"] = version.CreatedBy,
-                    ["createdAt"] = version.CreatedAt,
-                    ["destroyed"] = version.DestroyedAt is not null,
-                    ["destroyedAt"] = version.DestroyedAt,
-                });
-            }
-            return Results.Json(list, BatonJson.Context.JsonArray);
-        }).WithMetadata(On(Use)).WithSummary("A secret's versions (metadata only, newest first)");
+            Results.Json(await SecretViews.VersionsAsync(key, vault, ct), ViewJsonContext.Default.IReadOnlyListSecretVersionView))
+            .WithMetadata(On(Use)).WithSummary("A secret's versions (metadata only, newest first)");
 
         group.MapDelete("/{key}/versions/{version:int}", async (string key, int version, HttpRequest request, SecretVault vault, CancellationToken ct) =>
         {
@@ -123,53 +108,27 @@ public static class SecretEndpoints
         }).WithMetadata(On(AccessRight.Delete | AccessRight.Update)).WithSummary("Restore a deleted secret within the recovery window");
 
         group.MapGet("/{key}/metadata", async (string key, HttpRequest request, SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
-        {
-            var record = await vault.GetRecordAsync(key, ct);
-            return Results.Json(new JsonObject
-            {
-                ["name"] = record.Name,
-                ["description"] = record.Description,
-                ["currentVersion"] = record.CurrentVersion,
-                ["createdBy"] = record.CreatedBy,
-                ["createdAt"] = record.CreatedAt,
-                ["updatedBy"] = record.UpdatedBy,
-                ["updatedAt"] = record.UpdatedAt,
-                ["lastUsedAt"] = record.LastUsedAt,
-                ["tags"] = Tags(record.Tags),
-                ["referencedBy"] = await ReferencingDefinitionsAsync(request, key, catalog, ct),
-                ["bindings"] = await BindingsAsync(request, key, access, catalog, ct),
-            }, BatonJson.Context.JsonObject);
-        }).WithMetadata(On(Use)).WithSummary("What is known about a secret, never its value");
+            Results.Json(await SecretViews.MetadataAsync(request, key, vault, access, catalog, ct), ViewJsonContext.Default.SecretMetadataView))
+            .WithMetadata(On(Use)).WithSummary("What is known about a secret, never its value");
 
         group.MapGet("/{key}/bindings", async (string key, HttpRequest request, SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             await vault.GetRecordAsync(key, ct);
-            return Results.Json(await BindingsAsync(request, key, access, catalog, ct), BatonJson.Context.JsonArray);
+            return Results.Json(await SecretViews.BindingsAsync(request, key, access, catalog, ct), ViewJsonContext.Default.IReadOnlyListBindingView);
         }).WithMetadata(On(Use)).WithSummary("The definitions a secret is bound to: each may use it although its author may not READ it, as long as its content is the one bound");
 
         group.MapPut("/{key}/bindings/{workflowName}/{version:int}", async (string key, string workflowName, int version, HttpRequest request,
             SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct) =>
-        {
-            await vault.GetRecordAsync(key, ct);
-            await Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, workflowName), AccessRight.Read);
-            var origin = SecretHandOff.OriginOf(await catalog.GetWorkflowDefAsync(workflowName, version, ct));
-            await access.ChangeBindingAsync(key, origin, remove: false, request.CallerOf(), ct);
-            return Results.Json(BindingView(origin, current: true), BatonJson.Context.JsonObject);
-        }).WithMetadata(On(AccessRight.Read))
-          .WithSummary("Bind a secret to a workflow definition version as it is stored now (needs READ on both): its runs may use the secret whoever wrote it; a later edit is not covered");
+            Results.Json(await BindAsync(request, key, workflowName, version, vault, access, catalog, ct), ViewJsonContext.Default.BindingView))
+            .WithMetadata(On(BindRights))
+            .WithSummary("Bind a secret to a workflow definition version as it is stored now (needs READ on both): its runs may use the secret whoever wrote it; a later edit is not covered");
 
         group.MapDelete("/{key}/bindings/{workflowName}/{version:int}", async (string key, string workflowName, int version, HttpRequest request,
             AccessControl access, CancellationToken ct) =>
         {
-            var removed = 0;
-            foreach (var id in access.BindingsOf(key))
-            {
-                if (ParseBinding(id) is not { } binding || binding.Name != workflowName || binding.Version != version) continue;
-                await access.ChangeBindingAsync(key, binding, remove: true, request.CallerOf(), ct);
-                removed++;
-            }
-            return removed > 0 ? Results.Ok() : throw new NotFoundException($"Secret '{key}' is not bound to workflow '{workflowName}' version {version}");
-        }).WithMetadata(On(AccessRight.Read | AccessRight.Update)).WithSummary("Remove a secret's bindings to a workflow definition version");
+            await UnbindAsync(request, key, workflowName, version, access, ct);
+            return Results.Ok();
+        }).WithMetadata(On(UnbindRights)).WithSummary("Remove a secret's bindings to a workflow definition version");
 
         group.MapGet("/{key}/usage", async (string key, HttpRequest request, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
         {
@@ -182,8 +141,43 @@ public static class SecretEndpoints
                 runs.Add(new JsonObject { ["workflowId"] = e.WorkflowId, ["version"] = e.Version, ["usedAt"] = e.Time });
                 if (runs.Count == 50) break;
             }
-            return Results.Json(new JsonObject { ["definitions"] = await ReferencingDefinitionsAsync(request, key, catalog, ct), ["recentRuns"] = runs }, BatonJson.Context.JsonObject);
+            return Results.Json(new JsonObject { ["definitions"] = JsonSerializer.SerializeToNode(await SecretViews.ReferencingDefinitionsAsync(request, key, catalog, ct), ViewJsonContext.Default.IReadOnlyListDefinitionReferenceView), ["recentRuns"] = runs }, BatonJson.Context.JsonObject);
         }).WithMetadata(On(Use)).WithSummary("Which workflow definitions reference a secret, and which recent runs used it");
+    }
+
+    /// <summary>Binding a secret needs READ on it (and READ on the definition, checked in <see cref="BindAsync"/>).</summary>
+    internal const AccessRight BindRights = AccessRight.Read;
+
+    /// <summary>Removing a binding needs READ or UPDATE on the secret.</summary>
+    internal const AccessRight UnbindRights = AccessRight.Read | AccessRight.Update;
+
+    /// <summary>
+    /// Binds the secret to a definition version as stored now, as the caller: READ on the secret and on the definition
+    /// (the API's PUT and the console's form).
+    /// </summary>
+    internal static async Task<BindingView> BindAsync(HttpRequest request, string key, string workflowName, int version,
+        SecretVault vault, AccessControl access, DefinitionCatalog catalog, CancellationToken ct)
+    {
+        await vault.GetRecordAsync(key, ct);
+        await Guard.RequireAsync(request, Secret(key), BindRights);
+        await Guard.RequireAsync(request, new Target(TargetTypes.WorkflowDef, workflowName), AccessRight.Read);
+        var origin = SecretHandOff.OriginOf(await catalog.GetWorkflowDefAsync(workflowName, version, ct));
+        await access.ChangeBindingAsync(key, origin, remove: false, request.CallerOf(), ct);
+        return new BindingView(origin.Name, origin.Version, origin.Fingerprint, Current: true);
+    }
+
+    /// <summary>Removes the secret's bindings to a definition version, as the caller (READ or UPDATE on the secret); 404 when there were none.</summary>
+    internal static async Task UnbindAsync(HttpRequest request, string key, string workflowName, int version, AccessControl access, CancellationToken ct)
+    {
+        await Guard.RequireAsync(request, Secret(key), UnbindRights);
+        var removed = 0;
+        foreach (var id in access.BindingsOf(key))
+        {
+            if (ParseBinding(id) is not { } binding || binding.Name != workflowName || binding.Version != version) continue;
+            await access.ChangeBindingAsync(key, binding, remove: true, request.CallerOf(), ct);
+            removed++;
+        }
+        if (removed == 0) throw new NotFoundException($"Secret '{key}' is not bound to workflow '{workflowName}' version {version}");
     }
 
     /// <summary>Using a secret in a run needs READ or EXECUTE; so does seeing that it exists and its metadata.</summary>
@@ -218,59 +212,8 @@ public static class SecretEndpoints
         return rights == AccessRight.None ? AccessRight.Read : rights;
     }
 
-    /// <summary>
-    /// The definition versions that name the secret, of those the caller may READ: holding a secret's EXECUTE must not
-    /// tell anyone the names of definitions they may not see.
-    /// </summary>
-    internal static async Task<JsonArray> ReferencingDefinitionsAsync(HttpRequest request, string secret, DefinitionCatalog catalog, CancellationToken ct)
-    {
-        var found = new JsonArray();
-        foreach (var def in await catalog.ListWorkflowDefsAsync(ct))
-        {
-            if (DefinitionSecrets.Names(def).Contains(secret, StringComparer.Ordinal)
-                && await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, def.Name), AccessRight.Read))
-            {
-                found.Add(new JsonObject { ["name"] = def.Name, ["version"] = def.Version });
-            }
-        }
-        return found;
-    }
-
-    /// <summary>
-    /// A secret's bindings to definitions the caller may READ, each with whether it still covers the definition version
-    /// as stored now.
-    /// </summary>
-    internal static async Task<JsonArray> BindingsAsync(HttpRequest request, string secret, AccessControl access, DefinitionCatalog catalog, CancellationToken ct)
-    {
-        var list = new JsonArray();
-        foreach (var id in access.BindingsOf(secret))
-        {
-            if (ParseBinding(id) is not { } binding) continue;
-            if (!await Guard.HoldsAsync(request, new Target(TargetTypes.WorkflowDef, binding.Name), AccessRight.Read)) continue;
-            string? stored = null;
-            try
-            {
-                stored = DefinitionFingerprint.Of(await catalog.GetWorkflowDefAsync(binding.Name, binding.Version, ct));
-            }
-            catch (NotFoundException)
-            {
-                // The definition version is gone; the binding covers nothing until the same content is saved again.
-            }
-            list.Add(BindingView(binding, current: stored == binding.Fingerprint));
-        }
-        return list;
-    }
-
-    private static JsonObject BindingView(DefinitionOrigin binding, bool current) => new()
-    {
-        ["workflowName"] = binding.Name,
-        ["version"] = binding.Version,
-        ["fingerprint"] = binding.Fingerprint,
-        ["current"] = current,
-    };
-
     /// <summary>A binding id, <c>name@version#fingerprint</c>, read from its end (a name may hold '@' or '#').</summary>
-    private static DefinitionOrigin? ParseBinding(string id)
+    internal static DefinitionOrigin? ParseBinding(string id)
     {
         var hash = id.LastIndexOf('#');
         var at = hash < 0 ? -1 : id.LastIndexOf('@', hash);
