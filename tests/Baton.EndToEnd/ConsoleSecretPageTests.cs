@@ -40,6 +40,7 @@ public sealed class ConsoleSecretPageTests : OwnServerTests
         Assert.Contains("1 (current)", page.Html, StringComparison.Ordinal);
         Assert.Contains(workflow, page.Html, StringComparison.Ordinal);
         Assert.Contains("resolve", page.Html, StringComparison.Ordinal); // the audit of the run's hand-off
+        Assert.Contains("<h2>Who may use it</h2>", page.Html, StringComparison.Ordinal);
 
         // Bindings: the page binds the secret to the definition version and removes the binding, as the API's routes do.
         var bound = await browser.PostFormAsync("/console/secrets/payments_token", "bind", page.Html, ("Binding.Workflow", workflow), ("Binding.Version", "1"));
@@ -117,6 +118,7 @@ public sealed class ConsoleSecretPageTests : OwnServerTests
         Assert.Contains("Needs DELETE on this secret.", page.Html, StringComparison.Ordinal);
         Assert.Matches("<button type=\"submit\" disabled[^>]*>Save new version", page.Html);
         Assert.DoesNotContain("<h2>Audit</h2>", page.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<h2>Who may use it</h2>", page.Html, StringComparison.Ordinal); // EXECUTE does not show the grants: READ does
 
         // Posting the forms the page did not offer, with a valid anti-forgery token, is refused by the same checks.
         var newValue = await user.PostFormAsync("/console/secrets/shared_token", "new-value", page.Html, ("NewValue.Value", "an attacker's value 1"));
