@@ -107,6 +107,11 @@ public sealed class ConsoleSecretPageTests : OwnServerTests
             metadata.ShouldBe(HttpStatusCode.OK);
             Assert.DoesNotContain(hidden, metadata.Text, StringComparison.Ordinal);
             Assert.DoesNotContain(hidden, (await userApi.GetAsync("/api/secrets/shared_token/usage")).Text, StringComparison.Ordinal);
+            // Nor whose runs used it: the admin's run of the hidden definition is not in the user's usage.
+            var adminsRun = await admin.ExecuteAsync(Defs.Workflow(hidden, Defs.Http("call", $"{Peer.BaseUrl}/echo", headers: new JsonObject { ["Authorization"] = "Bearer ${workflow.secrets.shared_token}" })));
+            var runId = adminsRun["workflowId"]!.GetValue<string>();
+            Assert.Contains(runId, (await admin.GetAsync("/api/secrets/shared_token/usage")).Text, StringComparison.Ordinal);
+            Assert.DoesNotContain(runId, (await userApi.GetAsync("/api/secrets/shared_token/usage")).Text, StringComparison.Ordinal);
         }
 
         using var user = new ConsoleBrowser(Server.BaseUrl);

@@ -130,19 +130,35 @@ public static class SecretEndpoints
             return Results.Ok();
         }).WithMetadata(On(UnbindRights)).WithSummary("Remove a secret's bindings to a workflow definition version");
 
-        group.MapGet("/{key}/usage", async (string key, HttpRequest request, SecretVault vault, DefinitionCatalog catalog, CancellationToken ct) =>
+        group.MapGet("/{key}/usage", async (string key, HttpRequest request, SecretVault vault, DefinitionCatalog catalog, WorkflowExecutor executor,
+            AccessControl access, CancellationToken ct) =>
         {
             await vault.GetRecordAsync(key, ct);
             var runs = new JsonArray();
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var caller = request.CallerOf();
             foreach (var e in await vault.QueryAuditAsync(new AuditQuery { Secret = key, Action = "resolve", Limit = 500 }, ct))
             {
                 if (e.WorkflowId is null || e.Outcome != "ok" || !seen.Add(e.WorkflowId)) continue;
+                // Only runs the caller may see: a secret's EXECUTE does not tell who else used it, or when.
+                if (!await MayViewRunAsync(executor, caller, access, e.WorkflowId, ct)) continue;
                 runs.Add(new JsonObject { ["workflowId"] = e.WorkflowId, ["version"] = e.Version, ["usedAt"] = e.Time });
                 if (runs.Count == 50) break;
             }
             return Results.Json(new JsonObject { ["definitions"] = JsonSerializer.SerializeToNode(await SecretViews.ReferencingDefinitionsAsync(request, key, catalog, ct), ViewJsonContext.Default.IReadOnlyListDefinitionReferenceView), ["recentRuns"] = runs }, BatonJson.Context.JsonObject);
         }).WithMetadata(On(Use)).WithSummary("Which workflow definitions reference a secret, and which recent runs used it");
+    }
+
+    private static async Task<bool> MayViewRunAsync(WorkflowExecutor executor, Principal caller, AccessControl access, string workflowId, CancellationToken ct)
+    {
+        try
+        {
+            return RunAccess.MayView(caller, access.Model, await executor.GetWorkflowAsync(workflowId, includeTasks: false, ct));
+        }
+        catch (NotFoundException)
+        {
+            return false; // removed since
+        }
     }
 
     /// <summary>Binding a secret needs READ on it (and READ on the definition, checked in <see cref="BindAsync"/>).</summary>
