@@ -7,6 +7,7 @@ using Baton.Engine.Environment;
 using Baton.Engine.Execution;
 using Baton.Secrets.Service;
 using Baton.Server.Auth;
+using Baton.Server.Views;
 
 namespace Baton.Server.Api;
 
@@ -34,18 +35,18 @@ public static class AccessEndpoints
         var admin = AccessRule.Role(Roles.Admin);
 
         users.MapGet("/", (AccessControl access) =>
-            Results.Json(new JsonArray([.. access.Model.Users.Values.OrderBy(u => u.Id).Select(u => (JsonNode)UserView(u))]), BatonJson.Context.JsonArray))
+            Json(access.Model.Users.Values.OrderBy(u => u.Id).Select(AccessViews.User)))
             .WithMetadata(admin).WithSummary("Every user");
 
         users.MapGet("/{id}", (string id, AccessControl access) =>
-            Results.Json(UserView(access.Model.Users.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No user '{id}'")), BatonJson.Context.JsonObject))
+            Json(AccessViews.User(access.Model.Users.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No user '{id}'"))))
             .WithMetadata(admin).WithSummary("One user");
 
         users.MapPut("/{id}", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
         {
             var body = await JsonBody.ReadAsync(request, BatonJson.Context.JsonObject);
             var user = await access.PutUserAsync(id, TokenEndpoints.Text(body, "name"), Strings(body, "roles"), Strings(body, "groups"), TokenEndpoints.Text(body, "password"), request.CallerOf(), ct);
-            return Results.Json(UserView(user), BatonJson.Context.JsonObject);
+            return Json(AccessViews.User(user));
         }).WithMetadata(admin).Accepts<JsonObject>("application/json")
           .WithSummary("Create or update a user: {\"name\",\"roles\",\"groups\",\"password\"}; the id is the email");
 
@@ -91,18 +92,18 @@ public static class AccessEndpoints
         var admin = AccessRule.Role(Roles.Admin);
 
         groups.MapGet("/", (AccessControl access) =>
-            Results.Json(new JsonArray([.. access.Model.Groups.Values.OrderBy(g => g.Id).Select(g => (JsonNode)GroupView(g))]), BatonJson.Context.JsonArray))
+            Json(access.Model.Groups.Values.OrderBy(g => g.Id).Select(AccessViews.Group)))
             .WithMetadata(admin).WithSummary("Every group");
 
         groups.MapGet("/{id}", (string id, AccessControl access) =>
-            Results.Json(GroupView(access.Model.Groups.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No group '{id}'")), BatonJson.Context.JsonObject))
+            Json(AccessViews.Group(access.Model.Groups.GetValueOrDefault(id) ?? throw new AccessNotFoundException($"No group '{id}'"))))
             .WithMetadata(admin).WithSummary("One group");
 
         groups.MapPut("/{id}", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
         {
             var body = await JsonBody.ReadAsync(request, BatonJson.Context.JsonObject);
             var group = await access.PutGroupAsync(id, TokenEndpoints.Text(body, "description"), Strings(body, "roles"), request.CallerOf(), ct);
-            return Results.Json(GroupView(group), BatonJson.Context.JsonObject);
+            return Json(AccessViews.Group(group));
         }).WithMetadata(admin).Accepts<JsonObject>("application/json").WithSummary("Create or update a group: {\"description\",\"roles\"}");
 
         groups.MapDelete("/{id}", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
@@ -115,7 +116,7 @@ public static class AccessEndpoints
         {
             var model = access.Model;
             if (!model.Groups.ContainsKey(id)) throw new AccessNotFoundException($"No group '{id}'");
-            return Results.Json(new JsonArray([.. model.Users.Values.Where(u => u.Groups.Contains(id)).OrderBy(u => u.Id).Select(u => (JsonNode)UserView(u))]), BatonJson.Context.JsonArray);
+            return Json(model.Users.Values.Where(u => u.Groups.Contains(id)).OrderBy(u => u.Id).Select(AccessViews.User));
         }).WithMetadata(admin).WithSummary("A group's members");
 
         groups.MapPost("/{id}/users/{userId}", async (string id, string userId, HttpRequest request, AccessControl access, CancellationToken ct) =>
@@ -161,24 +162,14 @@ public static class AccessEndpoints
         apps.MapPost("/", async (HttpRequest request, AccessControl access, CancellationToken ct) =>
         {
             var body = await JsonBody.ReadAsync(request, BatonJson.Context.JsonObject);
-            return Results.Json(AppView(await access.CreateApplicationAsync(TokenEndpoints.Text(body, "name"), request.CallerOf(), ct)), BatonJson.Context.JsonObject);
+            return Json(AccessViews.Application(await access.CreateApplicationAsync(TokenEndpoints.Text(body, "name"), request.CallerOf(), ct)));
         }).WithMetadata(AccessRule.OnSome(TargetTypes.Application, AccessRight.Create)).Accepts<JsonObject>("application/json")
           .WithSummary("Create an application (a service account): {\"name\"}");
 
-        apps.MapGet("/", async (HttpRequest request, AccessControl access, ResourceTags tags, CancellationToken ct) =>
-        {
-            var model = access.Model;
-            var caller = request.CallerOf();
-            var list = new JsonArray();
-            foreach (var a in model.Applications.Values.OrderBy(a => a.Name))
-            {
-                var target = new Target(TargetTypes.Application, a.Id);
-                if ((model.RightsOn(caller, target, await tags.OfAsync(target, ct)) & AccessRight.Read) != 0) list.Add(AppView(a));
-            }
-            return Results.Json(list, BatonJson.Context.JsonArray);
-        }).WithMetadata(AccessRule.OnSome(TargetTypes.Application, AccessRight.Read)).WithSummary("The applications the caller may read");
+        apps.MapGet("/", async (HttpRequest request, AccessControl access, CancellationToken ct) =>
+            Json((await ReadableApplicationsAsync(request, access, ct)).Select(AccessViews.Application))).WithMetadata(AccessRule.OnSome(TargetTypes.Application, AccessRight.Read)).WithSummary("The applications the caller may read");
 
-        apps.MapGet("/{id}", (string id, AccessControl access) => Results.Json(AppView(AppOf(access, id)), BatonJson.Context.JsonObject))
+        apps.MapGet("/{id}", (string id, AccessControl access) => Json(AccessViews.Application(AppOf(access, id))))
             .WithMetadata(On(AccessRight.Read)).WithSummary("One application");
 
         apps.MapPut("/{id}", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
@@ -186,7 +177,7 @@ public static class AccessEndpoints
             var body = await JsonBody.ReadAsync(request, BatonJson.Context.JsonObject);
             var name = TokenEndpoints.Text(body, "name");
             if (string.IsNullOrWhiteSpace(name) || name.Length > 256) throw new AccessRequestException("$.name", "an application needs a name of 1 to 256 characters");
-            return Results.Json(AppView(await access.UpdateApplicationAsync(id, a => a with { Name = name }, "application-update", $"name {name}", request.CallerOf(), ct)), BatonJson.Context.JsonObject);
+            return Json(AccessViews.Application(await access.UpdateApplicationAsync(id, a => a with { Name = name }, "application-update", $"name {name}", request.CallerOf(), ct)));
         }).WithMetadata(On(AccessRight.Update)).Accepts<JsonObject>("application/json").WithSummary("Rename an application: {\"name\"}");
 
         apps.MapDelete("/{id}", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
@@ -196,11 +187,11 @@ public static class AccessEndpoints
         }).WithMetadata(On(AccessRight.Delete)).WithSummary("Delete an application with its keys and grants; its tokens stop at once");
 
         apps.MapPost("/{id}/roles/{role}", async (string id, string role, HttpRequest request, AccessControl access, CancellationToken ct) =>
-            Results.Json(AppView(await access.AddApplicationRoleAsync(id, role, request.CallerOf(), ct)), BatonJson.Context.JsonObject))
+            Json(AccessViews.Application(await access.AddApplicationRoleAsync(id, role, request.CallerOf(), ct))))
             .WithMetadata(On(AccessRight.Update)).WithSummary("Give an application a role (the admin-only roles need ADMIN)");
 
         apps.MapDelete("/{id}/roles/{role}", async (string id, string role, HttpRequest request, AccessControl access, CancellationToken ct) =>
-            Results.Json(AppView(await access.RemoveApplicationRoleAsync(id, role, request.CallerOf(), ct)), BatonJson.Context.JsonObject))
+            Json(AccessViews.Application(await access.RemoveApplicationRoleAsync(id, role, request.CallerOf(), ct))))
             .WithMetadata(On(AccessRight.Update)).WithSummary("Take a role from an application");
 
         apps.MapPost("/{id}/accessKeys", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
@@ -212,7 +203,7 @@ public static class AccessEndpoints
         apps.MapGet("/{id}/accessKeys", (string id, AccessControl access) =>
         {
             AppOf(access, id);
-            return Results.Json(new JsonArray([.. access.Model.Keys.Values.Where(k => k.ApplicationId == id).OrderBy(k => k.CreatedAt).Select(k => (JsonNode)KeyView(k))]), BatonJson.Context.JsonArray);
+            return Json(access.Model.Keys.Values.Where(k => k.ApplicationId == id).OrderBy(k => k.CreatedAt).Select(AccessViews.Key));
         }).WithMetadata(On(AccessRight.Read)).WithSummary("An application's keys (ids and status, never secrets)");
 
         apps.MapDelete("/{id}/accessKeys/{keyId}", async (string id, string keyId, HttpRequest request, AccessControl access, CancellationToken ct) =>
@@ -222,21 +213,21 @@ public static class AccessEndpoints
         }).WithMetadata(On(AccessRight.Update)).WithSummary("Delete an access key; its tokens stop at once");
 
         apps.MapPost("/{id}/accessKeys/{keyId}/status", async (string id, string keyId, HttpRequest request, AccessControl access, CancellationToken ct) =>
-            Results.Json(KeyView(await access.ToggleAccessKeyAsync(id, keyId, request.CallerOf(), ct)), BatonJson.Context.JsonObject))
+            Json(AccessViews.Key(await access.ToggleAccessKeyAsync(id, keyId, request.CallerOf(), ct))))
             .WithMetadata(On(AccessRight.Update)).WithSummary("Pause an active key or reactivate a paused one (a paused key's tokens stop at once)");
 
         apps.MapGet("/key/{accessKeyId}", (string accessKeyId, AccessControl access) =>
         {
             var key = access.Model.Keys.GetValueOrDefault(accessKeyId) ?? throw new AccessNotFoundException($"No access key '{accessKeyId}'");
-            return Results.Json(AppView(AppOf(access, key.ApplicationId)), BatonJson.Context.JsonObject);
+            return Json(AccessViews.Application(AppOf(access, key.ApplicationId)));
         }).WithMetadata(AccessRule.Role(Roles.ApplicationManager)).WithSummary("The application an access key belongs to");
 
         apps.MapPut("/{id}/tags", async (string id, HttpRequest request, AccessControl access, CancellationToken ct) =>
         {
             var tags = await TagListAsync(request);
             CheckTagRights(request, access, tags);
-            return Results.Json(AppView(await access.UpdateApplicationAsync(id,
-                a => a with { Tags = [.. a.Tags.Where(t => !tags.Any(n => n.Key == t.Key)), .. tags] }, "application-tags", "set " + string.Join(", ", tags.Select(t => t.TargetId)), request.CallerOf(), ct)), BatonJson.Context.JsonObject);
+            return Json(AccessViews.Application(await access.UpdateApplicationAsync(id,
+                a => a with { Tags = [.. a.Tags.Where(t => !tags.Any(n => n.Key == t.Key)), .. tags] }, "application-tags", "set " + string.Join(", ", tags.Select(t => t.TargetId)), request.CallerOf(), ct)));
         }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Add or replace tags: [{\"key\",\"value\"}]");
 
         apps.MapGet("/{id}/tags", (string id, AccessControl access) =>
@@ -247,8 +238,8 @@ public static class AccessEndpoints
         {
             var tags = await TagListAsync(request);
             CheckTagRights(request, access, tags);
-            return Results.Json(AppView(await access.UpdateApplicationAsync(id,
-                a => a with { Tags = [.. a.Tags.Where(t => !tags.Any(n => n.Key == t.Key && n.Value == t.Value))] }, "application-tags", "removed " + string.Join(", ", tags.Select(t => t.TargetId)), request.CallerOf(), ct)), BatonJson.Context.JsonObject);
+            return Json(AccessViews.Application(await access.UpdateApplicationAsync(id,
+                a => a with { Tags = [.. a.Tags.Where(t => !tags.Any(n => n.Key == t.Key && n.Value == t.Value))] }, "application-tags", "removed " + string.Join(", ", tags.Select(t => t.TargetId)), request.CallerOf(), ct)));
         }).WithMetadata(On(AccessRight.Update)).Accepts<List<JsonObject>>("application/json").WithSummary("Remove tags: [{\"key\",\"value\"}]");
     }
 
@@ -478,36 +469,36 @@ public static class AccessEndpoints
 
     private static JsonArray Names(IEnumerable<string> names) => new([.. names.Select(n => (JsonNode)n)]);
 
-    private static JsonObject UserView(User u) => new()
+    /// <summary>The applications the caller may READ, by name (the API's list and the console's Access page).</summary>
+    internal static async Task<List<Application>> ReadableApplicationsAsync(HttpRequest request, AccessControl access, CancellationToken ct)
     {
-        ["id"] = u.Id,
-        ["name"] = u.Name,
-        ["roles"] = new JsonArray([.. u.Roles.Select(r => (JsonNode)new JsonObject { ["name"] = r })]),
-        ["groups"] = new JsonArray([.. u.Groups.Select(g => (JsonNode)new JsonObject { ["id"] = g })]),
-        ["createTime"] = u.CreatedAt,
-        ["updateTime"] = u.UpdatedAt,
-        ["createdBy"] = u.CreatedBy,
-    };
+        var model = access.Model;
+        var caller = request.CallerOf();
+        var tags = request.HttpContext.RequestServices.GetRequiredService<ResourceTags>();
+        var list = new List<Application>();
+        foreach (var a in model.Applications.Values.OrderBy(a => a.Name))
+        {
+            var target = new Target(TargetTypes.Application, a.Id);
+            if ((model.RightsOn(caller, target, await tags.OfAsync(target, ct)) & AccessRight.Read) != 0) list.Add(a);
+        }
+        return list;
+    }
 
-    private static JsonObject GroupView(Group g) => new()
-    {
-        ["id"] = g.Id,
-        ["description"] = g.Description,
-        ["roles"] = new JsonArray([.. g.Roles.Select(r => (JsonNode)new JsonObject { ["name"] = r })]),
-    };
+    private static IResult Json(UserView view) => Results.Json(view, AccessViewJsonContext.Default.UserView);
 
-    private static JsonObject AppView(Application a) => new()
-    {
-        ["id"] = a.Id,
-        ["name"] = a.Name,
-        ["roles"] = Names(a.Roles),
-        ["tags"] = new JsonArray([.. a.Tags.Select(t => (JsonNode)new JsonObject { ["key"] = t.Key, ["value"] = t.Value })]),
-        ["createdBy"] = a.CreatedBy,
-        ["createTime"] = a.CreatedAt,
-        ["updateTime"] = a.UpdatedAt,
-    };
+    private static IResult Json(IEnumerable<UserView> views) => Results.Json<IReadOnlyList<UserView>>([.. views], AccessViewJsonContext.Default.IReadOnlyListUserView);
 
-    private static JsonObject KeyView(AccessKey k) => new() { ["id"] = k.Id, ["createdAt"] = k.CreatedAt, ["status"] = k.Active ? "ACTIVE" : "INACTIVE" };
+    private static IResult Json(GroupView view) => Results.Json(view, AccessViewJsonContext.Default.GroupView);
+
+    private static IResult Json(IEnumerable<GroupView> views) => Results.Json<IReadOnlyList<GroupView>>([.. views], AccessViewJsonContext.Default.IReadOnlyListGroupView);
+
+    private static IResult Json(ApplicationView view) => Results.Json(view, AccessViewJsonContext.Default.ApplicationView);
+
+    private static IResult Json(IEnumerable<ApplicationView> views) => Results.Json<IReadOnlyList<ApplicationView>>([.. views], AccessViewJsonContext.Default.IReadOnlyListApplicationView);
+
+    private static IResult Json(AccessKeyView view) => Results.Json(view, AccessViewJsonContext.Default.AccessKeyView);
+
+    private static IResult Json(IEnumerable<AccessKeyView> views) => Results.Json<IReadOnlyList<AccessKeyView>>([.. views], AccessViewJsonContext.Default.IReadOnlyListAccessKeyView);
 
     private static JsonObject SubjectView(Subject s) => new() { ["type"] = s.Type, ["id"] = s.Id };
 
