@@ -50,7 +50,7 @@ public sealed partial class PostgresNodeLock(PostgresDatabase database, ILogger<
                     LogRetaken(logger);
                     break;
                 }
-                catch (NpgsqlException)
+                catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException)
                 {
                     await Task.Delay(CheckEvery, stoppingToken); // PostgreSQL is still away.
                 }
@@ -79,7 +79,7 @@ public sealed partial class PostgresNodeLock(PostgresDatabase database, ILogger<
             await command.ExecuteScalarAsync(ct);
             return true;
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
         {
             _held = null;
             await held.DisposeAsync();
