@@ -50,6 +50,9 @@ public sealed partial class ConsoleAccessPageTests : OwnServerTests
         var appId = AppId().Match(app.Html).Groups[1].Value;
         var key = await browser.PostFormAsync("/console/access", "create-key", app.Html, ("KeyForm.ApplicationId", appId));
         Assert.Contains("it is not stored and is never shown again", key.Html, StringComparison.Ordinal);
+        var roled = await browser.PostFormAsync("/console/access", "app-role", app.Html, ("RoleForm.ApplicationId", appId), ("RoleForm.Role", "WORKER"));
+        Assert.Contains("deployer now has the roles WORKER.", roled.Html, StringComparison.Ordinal);
+        Assert.Contains("WORKER", (await admin.GetAsync($"/api/applications/{appId}")).Text, StringComparison.Ordinal);
         var keyId = KeyField().Match(key.Html).Groups[1].Value;
         var keySecret = SecretField().Match(key.Html).Groups[1].Value;
         Assert.NotEmpty(keySecret);
@@ -87,6 +90,9 @@ public sealed partial class ConsoleAccessPageTests : OwnServerTests
         Assert.NotEqual(HttpStatusCode.OK, raise.Status);
         Assert.DoesNotContain("ADMIN", (await admin.GetAsync("/api/users/eve@example.test")).Text, StringComparison.Ordinal);
 
+        var role = await eve.PostFormAsync("/console/access", "app-role", page.Html, ("RoleForm.ApplicationId", adminApp), ("RoleForm.Role", "ADMIN"));
+        Assert.Contains($"Forbidden: needs UPDATE on APPLICATION &#x27;{adminApp}&#x27;", role.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("ADMIN", (await admin.GetAsync($"/api/applications/{adminApp}")).Text, StringComparison.Ordinal);
         var key = await eve.PostFormAsync("/console/access", "create-key", page.Html, ("KeyForm.ApplicationId", adminApp));
         Assert.Contains($"Forbidden: needs UPDATE on APPLICATION &#x27;{adminApp}&#x27;", key.Html, StringComparison.Ordinal);
         Assert.Equal("[]", (await admin.GetAsync($"/api/applications/{adminApp}/accessKeys")).Text);
