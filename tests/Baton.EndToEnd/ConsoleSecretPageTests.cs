@@ -57,7 +57,17 @@ public sealed class ConsoleSecretPageTests : OwnServerTests
         Assert.Contains("2 (current)", saved.Html, StringComparison.Ordinal);
         Assert.Equal(Second, (await admin.GetAsync("/api/secrets/payments_token")).Text);
 
-        var destroyed = await browser.PostFormAsync("/console/secrets/payments_token", "destroy-1", saved.Html);
+        // Version 1's value made current again, as version 3, without the value leaving the server.
+        var restoredVersion = await browser.PostFormAsync("/console/secrets/payments_token", "restore-1", saved.Html);
+        Assert.Contains("The value of version 1 is current again, as version 3.", restoredVersion.Html, StringComparison.Ordinal);
+        Assert.Equal(First, (await admin.GetAsync("/api/secrets/payments_token")).Text);
+        Assert.Contains("restore-version", (await admin.GetAsync("/api/audit?secret=payments_token")).Text, StringComparison.Ordinal);
+        var viaApi = await admin.PostAsync("/api/secrets/payments_token/versions/2/restore");
+        viaApi.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal(4, viaApi.Object["version"]!.GetValue<int>());
+        Assert.Equal(Second, (await admin.GetAsync("/api/secrets/payments_token")).Text);
+
+        var destroyed = await browser.PostFormAsync("/console/secrets/payments_token", "destroy-1", restoredVersion.Html);
         Assert.Contains("Destroyed version 1.", destroyed.Html, StringComparison.Ordinal);
         Assert.Contains("destroyed", (await admin.GetAsync("/api/secrets/payments_token/versions")).Text, StringComparison.Ordinal);
 
@@ -134,6 +144,12 @@ public sealed class ConsoleSecretPageTests : OwnServerTests
         Assert.Contains("Forbidden: needs DELETE", delete.Html, StringComparison.Ordinal);
         Assert.Equal(First, (await admin.GetAsync("/api/secrets/shared_token")).Text);
         Assert.Equal("true", (await admin.GetAsync("/api/secrets/shared_token/exists")).Text);
+
+        // Nor can the user make an earlier version current again.
+        await admin.PutSecretAsync("shared_token", "a-newer-value-8c1e");
+        var restore = await user.PostFormAsync("/console/secrets/shared_token", "restore-1", (await user.GetAsync("/console/secrets/shared_token")).Html);
+        Assert.Contains("Forbidden: needs UPDATE on SECRET_NAME &#x27;shared_token&#x27;", restore.Html, StringComparison.Ordinal);
+        Assert.Equal("a-newer-value-8c1e", (await admin.GetAsync("/api/secrets/shared_token")).Text);
 
         // A secret the user has no right on is not shown at all.
         var other = await user.GetAsync("/console/secrets/other_token");

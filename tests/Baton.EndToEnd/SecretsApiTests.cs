@@ -177,4 +177,29 @@ public sealed class SecretsApiTests(ServerFixture fixture)
         (await PutAsync(name, "\"" + value + "\"")).ShouldBe(HttpStatusCode.OK);
         Assert.Equal(value, await ReadBackAsync(name));
     }
+
+    [Fact]
+    public async Task Restoring_a_version_refuses_the_current_one_a_destroyed_one_and_an_unknown_secret_with_reasons()
+    {
+        var name = "restorable-" + Guid.NewGuid().ToString("N")[..8];
+        await _client.PutSecretAsync(name, "first-value-0001");
+        await _client.PutSecretAsync(name, "second-value-0002");
+        await _client.PutSecretAsync(name, "third-value-00003");
+        (await _client.DeleteAsync($"/api/secrets/{name}/versions/1")).ShouldBe(HttpStatusCode.OK);
+
+        var current = await _client.PostAsync($"/api/secrets/{name}/versions/3/restore");
+        current.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("already the current one", current.Text, StringComparison.Ordinal);
+        var destroyed = await _client.PostAsync($"/api/secrets/{name}/versions/1/restore");
+        destroyed.ShouldBe(HttpStatusCode.BadRequest);
+        Assert.Contains("version 1 has been destroyed", destroyed.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("first-value-0001", destroyed.Text, StringComparison.Ordinal);
+        (await _client.PostAsync($"/api/secrets/no-such-{name}/versions/1/restore")).ShouldBe(HttpStatusCode.NotFound);
+
+        var restored = await _client.PostAsync($"/api/secrets/{name}/versions/2/restore");
+        restored.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal(4, restored.Object["version"]!.GetValue<int>());
+        Assert.Equal("second-value-0002", (await _client.GetAsync($"/api/secrets/{name}")).Text);
+        Assert.DoesNotContain("second-value-0002", restored.Text, StringComparison.Ordinal);
+    }
 }

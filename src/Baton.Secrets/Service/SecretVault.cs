@@ -202,6 +202,31 @@ public sealed class SecretVault(
         throw new SecretAccessDeniedException(refusal);
     }
 
+    /// <summary>
+    /// Makes an earlier version's value current again, as a new version (check-and-set against the current one): the
+    /// value is decrypted and encrypted again inside the vault and never leaves it. Needs what any write needs
+    /// (UPDATE); audited as the write plus a <c>restore-version</c> event naming both versions.
+    /// </summary>
+    public async Task<int> RestoreVersionAsync(string name, int version, string? principal, CancellationToken ct)
+    {
+        var record = await repository.GetAsync(name, ct);
+        if (record is not { DeletedAt: null }) throw new SecretNotFoundException($"No secret named '{name}'");
+        await CheckWriteAsync(name, record, principal, ct);
+        if (version == record.CurrentVersion) throw new SecretRequestException("version", $"version {version} of '{name}' is already the current one");
+        SecretValue value;
+        try
+        {
+            value = await DecryptAsync(name, version, ct);
+        }
+        catch (SecretResolutionException e)
+        {
+            throw new SecretRequestException("version", e.Message);
+        }
+        var written = await PutAsync(name, value, null, record.CurrentVersion, principal, ct);
+        await AppendAsync(new AuditEvent { Action = "restore-version", Outcome = "ok", Secret = name, Version = written, Principal = principal, Detail = $"the value of version {version} is current again as version {written}" }, ct);
+        return written;
+    }
+
     /// <summary>The deliberate read-back of a value through the API; audited.</summary>
     public async Task<SecretValue> ReadBackAsync(string name, string? principal, CancellationToken ct)
     {

@@ -101,6 +101,10 @@ public static class SecretEndpoints
             return Results.Ok();
         }).WithMetadata(On(AccessRight.Delete)).WithSummary("Destroy one version for good (its ciphertext is erased)");
 
+        group.MapPost("/{key}/versions/{version:int}/restore", async (string key, int version, HttpRequest request, SecretVault vault, CancellationToken ct) =>
+            Results.Json(new JsonObject { ["version"] = await vault.RestoreVersionAsync(key, version, Principal(request), ct) }, BatonJson.Context.JsonObject))
+            .WithMetadata(On(AccessRight.Update)).WithSummary("Make an earlier version's value current again, as a new version (the value never leaves the server)");
+
         group.MapPost("/{key}/restore", async (string key, HttpRequest request, SecretVault vault, CancellationToken ct) =>
         {
             await vault.RestoreAsync(key, Principal(request), ct);
