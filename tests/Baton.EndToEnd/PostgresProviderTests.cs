@@ -130,4 +130,28 @@ public sealed class PostgresProviderTests : IAsyncLifetime
         var run = await client.WaitForStatusAsync(workflowId, "COMPLETED");
         Assert.True(run["tasks"]![0]!["outputData"]!["after"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task An_http_task_that_finishes_while_PostgreSQL_is_away_is_carried_on_when_it_returns()
+    {
+        await using var postgres = await ThrowawayPostgres.StartAsync();
+        await using var server = await ServerProcess.StartAsync(On(postgres.ConnectionString));
+        using var client = new BatonClient(server);
+        var name = Defs.Unique("pg_outage_http");
+        var slow = Defs.Http("slow", $"{_peer.BaseUrl}/delay/2500");
+        slow["inputParameters"]!["http_request"]!["readTimeOut"] = 20000;
+        await client.RegisterWorkflowAsync(Defs.Workflow(name, slow));
+        var workflowId = await client.StartAsync(name);
+        // The task is handed to its executor at once; the peer holds the call for 2.5 s.
+        await client.WaitForAsync(workflowId, r => r["tasks"]!.AsArray().Count == 1);
+        await Task.Delay(500);
+
+        // The call finishes while PostgreSQL is away, so its outcome cannot be recorded then.
+        await postgres.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await postgres.StartAgainAsync();
+
+        var run = await client.WaitForStatusAsync(workflowId, "COMPLETED");
+        Assert.Equal(200, run["tasks"]![0]!["outputData"]!["response"]!["statusCode"]!.GetValue<int>());
+    }
 }

@@ -49,6 +49,9 @@ public sealed class WorkflowExecutor(
     // database need the store to be the only truth (or a version check) instead.
     private readonly ConcurrentDictionary<string, WorkflowRun> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>Runs whose last change the store could not take (it was away): see <see cref="RetryUnrecordedAsync"/>.</summary>
+    private readonly ConcurrentDictionary<string, byte> _unrecorded = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
     // ---- starting -------------------------------------------------------------------------------------------
@@ -809,6 +812,43 @@ public sealed class WorkflowExecutor(
         if (!await store.RemoveWorkflowAsync(workflowId, ct)) throw WorkflowNotFound(workflowId);
     }
 
+    /// <summary>
+    /// Looks again at every run whose last change could not be recorded because the store was away (a database server
+    /// that stopped or could not be reached). What such a change held is lost, as in a crash: the decider starts again
+    /// from what the store holds, so a system task whose outcome was not recorded is handed out again (at least once,
+    /// as after a restart) and a worker's answer that was refused is sent again by its worker. A run stays on the list
+    /// until one look goes through. Called about every second by the engine host.
+    /// </summary>
+    public async Task RetryUnrecordedAsync(CancellationToken ct)
+    {
+        foreach (var workflowId in _unrecorded.Keys)
+        {
+            try
+            {
+                await DecideAsync(workflowId, ct);
+                _unrecorded.TryRemove(workflowId, out _);
+            }
+            catch (NotFoundException)
+            {
+                _unrecorded.TryRemove(workflowId, out _);
+            }
+            catch (Exception e) when (IsStoreAway(e))
+            {
+                return; // Still away: the next round tries again.
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="e"/> says the store could not be reached (a transient database error), not that a change was refused.</summary>
+    private static bool IsStoreAway(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Data.Common.DbException { IsTransient: true }) return true;
+        }
+        return false;
+    }
+
     /// <summary>Lets the decider look at a run again (timers, PUT /decide).</summary>
     public Task DecideAsync(string workflowId, CancellationToken ct) =>
         MutateAsync(workflowId, (_, _) => false, ct);
@@ -1267,10 +1307,11 @@ public sealed class WorkflowExecutor(
                 Resolutions = [.. prepared.Select(p => p.Resolutions.Resolution)],
             }, CancellationToken.None);
         }
-        catch
+        catch (Exception e)
         {
             _active.TryRemove(run.WorkflowId, out _);
             foreach (var dispatch in dispatches) _inFlight.TryRemove(dispatch.Task.TaskId, out _);
+            if (IsStoreAway(e)) _unrecorded.TryAdd(run.WorkflowId, 0);
             throw;
         }
         if (run.Status.IsTerminal())

@@ -44,6 +44,7 @@ public sealed class EngineHost(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _ = RetryUnrecordedLoopAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             var due = await timers.WaitForDueAsync(stoppingToken);
@@ -51,6 +52,30 @@ public sealed class EngineHost(
             {
                 _ = DecideQuietlyAsync(id, stoppingToken);
             }
+        }
+    }
+
+    /// <summary>Once a second, the runs whose last change the store could not take (see <see cref="WorkflowExecutor.RetryUnrecordedAsync"/>).</summary>
+    private async Task RetryUnrecordedLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try
+                {
+                    await executor.RetryUnrecordedAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "Looking again at runs whose changes were not recorded failed");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
         }
     }
 
