@@ -1,0 +1,81 @@
+using System.Text.Json.Serialization;
+
+namespace Baton.Engine.Cluster;
+
+/// <summary>
+/// How the nodes sharing one database tell each other what changed. On one node (SQLite, <see cref="SingleNode"/>)
+/// nothing is sent: every run is this node's and every cache is the truth. Over PostgreSQL the messages travel by
+/// <c>LISTEN/NOTIFY</c>. Delivery is at most once and not durable: every message is a hint that spares a node a read,
+/// never the only record of anything (the store is), and a node that may have missed messages (its listening
+/// connection broke) hears <see cref="ClusterMessage.Resync"/> from its own bus and reloads what it keeps in memory.
+/// </summary>
+public interface IClusterBus
+{
+    /// <summary>False on one node: <see cref="Publish"/> sends nothing and every run is this node's.</summary>
+    bool IsShared { get; }
+
+    /// <summary>This node's id, unique for the life of the process.</summary>
+    string NodeId { get; }
+
+    /// <summary>Sends to the other nodes. Never waits and never throws: a message that cannot be sent is dropped (and logged).</summary>
+    void Publish(ClusterMessage message);
+
+    /// <summary>A message from another node, or <see cref="ClusterMessage.Resync"/> from this node's bus. Handlers must not block.</summary>
+    event Action<ClusterMessage>? Received;
+}
+
+/// <summary>One node's message to the others. <see cref="Kind"/> says which fields it uses.</summary>
+public sealed record ClusterMessage
+{
+    /// <summary>A run changed on a node that does not own it: its owner (<see cref="Target"/>) reads it again and hands out what it asks for.</summary>
+    public const string RunChanged = "run-changed";
+    /// <summary>Worker tasks were scheduled (<see cref="Tasks"/>, all of <see cref="TaskType"/>): every node queues them for its pollers.</summary>
+    public const string TasksOffered = "tasks-offered";
+    /// <summary>A worker task was taken by a poll (<see cref="TaskId"/>): the other nodes drop it from their queues.</summary>
+    public const string TaskTaken = "task-taken";
+    /// <summary>A model every node keeps in memory changed (<see cref="Model"/>): each node loads it again.</summary>
+    public const string ModelChanged = "model-changed";
+    /// <summary>A node joined or came back: the others send it their queued worker tasks.</summary>
+    public const string Hello = "hello";
+    /// <summary>Only from a node's own bus: messages may have been missed; reload every model and re-read owned runs.</summary>
+    public const string Resync = "resync";
+
+    public const string ModelDefinitions = "definitions";
+    public const string ModelSecrets = "secrets";
+    public const string ModelAccess = "access";
+    public const string ModelEnvironment = "environment";
+
+    public required string Kind { get; init; }
+    /// <summary>The sending node (set by the bus).</summary>
+    public string? Sender { get; init; }
+    /// <summary>The one node meant (<see cref="RunChanged"/>); null for all.</summary>
+    public string? Target { get; init; }
+    public string? WorkflowId { get; init; }
+    public string? TaskType { get; init; }
+    public string? TaskId { get; init; }
+    public IReadOnlyList<OfferedTask>? Tasks { get; init; }
+    public string? Model { get; init; }
+}
+
+/// <summary>A worker task a node may hand to its pollers from <see cref="VisibleAt"/> (ms since the epoch).</summary>
+public sealed record OfferedTask(string TaskId, string WorkflowId, long VisibleAt);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ClusterMessage))]
+public sealed partial class ClusterJson : JsonSerializerContext;
+
+/// <summary>One node alone on its store: nothing to tell anyone.</summary>
+public sealed class SingleNode : IClusterBus
+{
+    public bool IsShared => false;
+
+    public string NodeId { get; } = Guid.NewGuid().ToString("N");
+
+    public void Publish(ClusterMessage message)
+    {
+    }
+
+#pragma warning disable CS0067 // Never raised: one node hears from no one.
+    public event Action<ClusterMessage>? Received;
+#pragma warning restore CS0067
+}
