@@ -16,45 +16,68 @@ namespace Baton.Storage.Postgres;
 /// </summary>
 public sealed class PostgresExecutionStore(PostgresDatabase database) : IExecutionStore
 {
-    private const string UpsertRun = """
-        INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, created_by, idempotency_key, json)
-        VALUES (@id, @name, @version, @status, @correlation, @start, @end, @createdBy, @idempotency, @json)
-        ON CONFLICT (workflow_id) DO UPDATE SET
-            workflow_name = excluded.workflow_name, workflow_version = excluded.workflow_version, status = excluded.status,
-            correlation_id = excluded.correlation_id, start_time = excluded.start_time, end_time = excluded.end_time,
-            created_by = excluded.created_by, idempotency_key = excluded.idempotency_key, json = excluded.json;
+    /// <summary>A new run: written only if no run has its id (else the write is refused, see <see cref="Refused"/>).</summary>
+    private const string InsertRun = """
+        WITH written AS (
+            INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, created_by, idempotency_key, json, version, owner_node)
+            VALUES (@id, @name, @version, @status, @correlation, @start, @end, @createdBy, @idempotency, @json, 1, @owner)
+            ON CONFLICT (workflow_id) DO NOTHING RETURNING 1)
+        SELECT baton_run_changed(@id) WHERE NOT EXISTS (SELECT 1 FROM written);
         """;
+
+    /// <summary>A change: written only if the stored run is still the version it was decided on; the owner stays.</summary>
+    private const string UpdateRun = """
+        WITH written AS (
+            UPDATE workflows SET workflow_name = @name, workflow_version = @version, status = @status, correlation_id = @correlation,
+                start_time = @start, end_time = @end, created_by = @createdBy, idempotency_key = @idempotency, json = @json, version = version + 1
+            WHERE workflow_id = @id AND version = @expected RETURNING 1)
+        SELECT baton_run_changed(@id) WHERE NOT EXISTS (SELECT 1 FROM written);
+        """;
+
+    /// <summary>The SQLSTATE <c>baton_run_changed</c> raises.</summary>
+    internal const string Refused = "BT409";
 
     private const string UpsertTask = """
         INSERT INTO tasks (task_id, workflow_id, seq, json) VALUES (@task, @workflow, @seq, @json)
         ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, seq = excluded.seq, json = excluded.json;
         """;
 
-    public Task SaveAsync(WorkflowChange change, CancellationToken ct = default)
+    public async Task SaveAsync(WorkflowChange change, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(change);
         var run = change.Workflow;
+        var expected = run.StoreVersion;
         // Serialized here, on the caller's thread: the group writer only sends what it is given.
         var runJson = Json(run.WithoutTasks());
         var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: Json(t))).ToList();
         var removed = change.RemovedTaskIds ?? [];
         var resolutions = change.Resolutions;
-        return database.GroupWriteAsync(batch =>
+        try
         {
-            foreach (var taskId in removed)
+            await database.GroupWriteAsync(batch =>
             {
-                batch.BatchCommands.Add(Command("DELETE FROM task_logs WHERE task_id = @id;", Text("id", taskId)));
-                batch.BatchCommands.Add(Command("DELETE FROM tasks WHERE task_id = @id;", Text("id", taskId)));
-            }
-            batch.BatchCommands.Add(Command(UpsertRun, Text("id", run.WorkflowId), Text("name", run.WorkflowName), Int("version", run.WorkflowVersion),
-                Text("status", run.Status.WireName()), Text("correlation", run.CorrelationId), Long("start", run.StartTime), Long("end", run.EndTime),
-                Text("createdBy", run.CreatedBy), Text("idempotency", run.IdempotencyKey), Text("json", runJson)));
-            foreach (var (taskId, seq, json) in tasks)
-            {
-                batch.BatchCommands.Add(Command(UpsertTask, Text("task", taskId), Text("workflow", run.WorkflowId), Int("seq", seq), Text("json", json)));
-            }
-            PostgresAuditLog.Append(batch, resolutions);
-        });
+                // The run first: a refused write stops the transaction before anything else of it is sent.
+                batch.BatchCommands.Add(Command(expected == 0 ? InsertRun : UpdateRun, Text("id", run.WorkflowId), Text("name", run.WorkflowName),
+                    Int("version", run.WorkflowVersion), Text("status", run.Status.WireName()), Text("correlation", run.CorrelationId), Long("start", run.StartTime),
+                    Long("end", run.EndTime), Text("createdBy", run.CreatedBy), Text("idempotency", run.IdempotencyKey), Text("json", runJson),
+                    expected == 0 ? Text("owner", run.OwnerNode) : Long("expected", expected)));
+                foreach (var taskId in removed)
+                {
+                    batch.BatchCommands.Add(Command("DELETE FROM task_logs WHERE task_id = @id;", Text("id", taskId)));
+                    batch.BatchCommands.Add(Command("DELETE FROM tasks WHERE task_id = @id;", Text("id", taskId)));
+                }
+                foreach (var (taskId, seq, json) in tasks)
+                {
+                    batch.BatchCommands.Add(Command(UpsertTask, Text("task", taskId), Text("workflow", run.WorkflowId), Int("seq", seq), Text("json", json)));
+                }
+                PostgresAuditLog.Append(batch, resolutions);
+            });
+        }
+        catch (PostgresException e) when (e.SqlState == Refused)
+        {
+            throw new RunChangedElsewhereException(run.WorkflowId);
+        }
+        run.StoreVersion = expected + 1;
     }
 
     public async Task<WorkflowRun?> FindByIdempotencyKeyAsync(string workflowName, string idempotencyKey, CancellationToken ct = default)
@@ -76,9 +99,15 @@ public sealed class PostgresExecutionStore(PostgresDatabase database) : IExecuti
         // The run and its tasks as of one moment.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         WorkflowRun? run;
-        await using (var command = Create(connection, transaction, "SELECT json FROM workflows WHERE workflow_id = @id;", Text("id", workflowId)))
+        await using (var command = Create(connection, transaction, "SELECT json, version, owner_node FROM workflows WHERE workflow_id = @id;", Text("id", workflowId)))
+        await using (var row = await command.ExecuteReaderAsync(ct))
         {
-            run = await command.ExecuteScalarAsync(ct) is string json ? BatonJson.Deserialize<WorkflowRun>(json) : null;
+            run = await row.ReadAsync(ct) ? BatonJson.Deserialize<WorkflowRun>(row.GetString(0)) : null;
+            if (run is not null)
+            {
+                run.StoreVersion = row.GetInt64(1);
+                run.OwnerNode = row.StringOrNull(2);
+            }
         }
         if (run is not null && includeTasks)
         {

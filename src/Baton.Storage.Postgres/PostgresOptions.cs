@@ -9,6 +9,13 @@ public sealed class PostgresOptions
     /// <summary>Most connections this node opens at once.</summary>
     public int MaxPoolSize { get; set; } = 50;
 
+    /// <summary>
+    /// How long a node may go without a heartbeat before the others take it for gone and carry on its runs (seconds;
+    /// it beats every fifth of it). Shorter: a dead node's work moves on sooner. Longer: a node stalled that long
+    /// (a pause, a slow database) is not taken for gone, which would run its in-flight system tasks a second time.
+    /// </summary>
+    public double NodeLeaseSeconds { get; set; } = 10;
+
     /// <summary>The problem with these settings, in words a person can act on; null when there is none.</summary>
     public static string? Problem(PostgresOptions options)
     {
@@ -27,6 +34,9 @@ public sealed class PostgresOptions
             // The message names the keyword, never the value (a connection string may carry a password).
             return $"the setting Baton:Storage:Postgres:ConnectionString is not a valid connection string: {e.Message}";
         }
-        return options.MaxPoolSize < 1 ? $"the setting Baton:Storage:Postgres:MaxPoolSize is {options.MaxPoolSize}; it must be at least 1 (default 50)." : null;
+        if (options.MaxPoolSize < 1) return $"the setting Baton:Storage:Postgres:MaxPoolSize is {options.MaxPoolSize}; it must be at least 1 (default 50).";
+        return options.NodeLeaseSeconds is < 1 or > 3600 or double.NaN
+            ? $"the setting Baton:Storage:Postgres:NodeLeaseSeconds is {options.NodeLeaseSeconds}; it must be between 1 and 3600 (default 10)."
+            : null;
     }
 }

@@ -90,6 +90,19 @@ public static class PostgresSchema
         CREATE INDEX task_logs_by_task ON task_logs (task_id, id);
         CREATE TABLE poll_data (queue_name text NOT NULL, domain text NOT NULL, json text NOT NULL, PRIMARY KEY (queue_name, domain));
         """,
+        // 2: several nodes (issue 18). A run's version, checked by every write; the node that owns it (runs its system
+        // tasks and timers); the nodes alive, by heartbeat; and the error a refused write raises, so a group commit can
+        // tell which of its writes lost.
+        """
+        ALTER TABLE workflows ADD COLUMN version bigint NOT NULL DEFAULT 1, ADD COLUMN owner_node text;
+        CREATE INDEX workflows_active_by_owner ON workflows (owner_node) WHERE status IN ('RUNNING', 'PAUSED');
+        CREATE TABLE baton_nodes (node_id text PRIMARY KEY, host text NOT NULL, started_at timestamptz NOT NULL DEFAULT now(),
+            heartbeat_at timestamptz NOT NULL DEFAULT now());
+        CREATE FUNCTION baton_run_changed(workflow_id text) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'workflow % was changed elsewhere since it was read', workflow_id USING ERRCODE = 'BT409';
+        END $$;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -14,7 +14,10 @@ public static class PostgresServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(_ => new PostgresDatabase(options.ConnectionString!, options.MaxPoolSize));
         services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<PostgresDatabase>());
-        services.AddHostedService<PostgresNodeLock>();
+        services.AddSingleton(options);
+        services.AddSingleton<PostgresMembership>();
+        services.AddSingleton<Baton.Engine.Cluster.IRunOwnership>(sp => sp.GetRequiredService<PostgresMembership>());
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresMembership>());
         services.AddSingleton<IMetadataStore, PostgresMetadataStore>();
         services.AddSingleton<IExecutionStore, PostgresExecutionStore>();
         services.AddSingleton<ISecretRepository, PostgresSecretRepository>();

@@ -14,7 +14,7 @@ namespace Baton.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionStore
 {
-    public Task SaveAsync(WorkflowChange change, CancellationToken ct = default)
+    public async Task SaveAsync(WorkflowChange change, CancellationToken ct = default)
     {
         var run = change.Workflow;
         // Serialized here, on the caller's thread, straight to UTF-8: the single writer only copies the bytes.
@@ -22,9 +22,10 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
         var tasks = change.Tasks.Select(t => (t.TaskId, t.Seq, Json: Utf8Json(t))).ToList();
         var removed = change.RemovedTaskIds;
         var resolutions = SqliteAuditLog.Encode(change.Resolutions);
-        var (id, name, version, status, correlation, start, end, idempotencyKey) =
-            (run.WorkflowId, run.WorkflowName, run.WorkflowVersion, run.Status.WireName(), run.CorrelationId, run.StartTime, run.EndTime, run.IdempotencyKey);
-        return database.WriteAsync(connection =>
+        var (id, name, version, status, correlation, start, end, idempotencyKey, expected, owner) =
+            (run.WorkflowId, run.WorkflowName, run.WorkflowVersion, run.Status.WireName(), run.CorrelationId, run.StartTime, run.EndTime, run.IdempotencyKey,
+             run.StoreVersion, run.OwnerNode);
+        await database.WriteAsync(connection =>
         {
             if (removed is { Count: > 0 })
             {
@@ -36,13 +37,18 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
                     delete.ExecuteNonQuery();
                 }
             }
-            Run(connection, """
-                INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, json, idempotency_key)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                ON CONFLICT (workflow_id) DO UPDATE SET
-                    workflow_name = excluded.workflow_name, workflow_version = excluded.workflow_version, status = excluded.status, correlation_id = excluded.correlation_id,
-                    start_time = excluded.start_time, end_time = excluded.end_time, json = excluded.json, idempotency_key = excluded.idempotency_key;
-                """, id, name, version, status, (object?)correlation ?? DBNull.Value, start, end, workflowJson, (object?)idempotencyKey ?? DBNull.Value);
+            var written = expected == 0
+                ? Run(connection, """
+                    INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id, start_time, end_time, json, idempotency_key, version, owner_node)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10)
+                    ON CONFLICT (workflow_id) DO NOTHING;
+                    """, id, name, version, status, (object?)correlation ?? DBNull.Value, start, end, workflowJson, (object?)idempotencyKey ?? DBNull.Value, (object?)owner ?? DBNull.Value)
+                : Run(connection, """
+                    UPDATE workflows SET workflow_name = ?2, workflow_version = ?3, status = ?4, correlation_id = ?5, start_time = ?6, end_time = ?7,
+                        json = ?8, idempotency_key = ?9, version = version + 1
+                    WHERE workflow_id = ?1 AND version = ?10;
+                    """, id, name, version, status, (object?)correlation ?? DBNull.Value, start, end, workflowJson, (object?)idempotencyKey ?? DBNull.Value, expected);
+            if (written == 0) throw new RunChangedElsewhereException(id);
             foreach (var (taskId, seq, json) in tasks)
             {
                 Run(connection, """
@@ -52,6 +58,7 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
             }
             SqliteAuditLog.Insert(database, connection, resolutions);
         }, ct);
+        run.StoreVersion = expected + 1;
     }
 
     public Task<WorkflowRun?> FindByIdempotencyKeyAsync(string workflowName, string idempotencyKey, CancellationToken ct = default)
@@ -78,9 +85,15 @@ public sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionSt
         WorkflowRun? run;
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT json FROM workflows WHERE workflow_id = $id;";
+            command.CommandText = "SELECT json, version, owner_node FROM workflows WHERE workflow_id = $id;";
             command.Parameters.AddWithValue("$id", workflowId);
-            run = command.ExecuteScalar() is string json ? BatonJson.Deserialize<WorkflowRun>(json) : null;
+            using var row = command.ExecuteReader();
+            run = row.Read() ? BatonJson.Deserialize<WorkflowRun>(row.GetString(0)) : null;
+            if (run is not null)
+            {
+                run.StoreVersion = row.GetInt64(1);
+                run.OwnerNode = row.IsDBNull(2) ? null : row.GetString(2);
+            }
         }
         if (run is not null && includeTasks)
         {

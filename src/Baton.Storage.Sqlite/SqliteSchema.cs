@@ -245,6 +245,12 @@ internal static class SqliteSchema
         UPDATE workflows SET idempotency_key = json_extract(json, '$.idempotencyKey') WHERE json_extract(json, '$.idempotencyKey') IS NOT NULL;
         CREATE INDEX workflows_by_idempotency_key ON workflows (workflow_name, idempotency_key, start_time) WHERE idempotency_key IS NOT NULL;
         """,
+        // 10: a run's version, checked on every write (issue 18's contract: a change decided on an old copy is refused),
+        // and the node that owns it (always this one on SQLite; kept for the same contract).
+        """
+        ALTER TABLE workflows ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE workflows ADD COLUMN owner_node TEXT;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -19,12 +19,8 @@ public sealed class ConsoleSchedulesTests : OwnServerTests
         await admin.RegisterWorkflowAsync(Defs.Workflow(workflow, Defs.Inline("noop", "1")));
         var every = Defs.Unique("every_second");
         (await admin.PostAsync("/api/scheduler/schedules", SchedulerTests.Schedule(every, workflow))).ShouldBe(HttpStatusCode.OK);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await SchedulerTests.FiresAsync(admin, every)).Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the schedule never fired");
-            await Task.Delay(200);
-        }
+        // A fire is POLLED (claimed) before its run starts and it becomes EXECUTED: wait for the second.
+        await SchedulerTests.WaitForFiresAsync(admin, every, fires => fires.Exists(f => f["state"]?.GetValue<string>() == "EXECUTED"), seconds: 30);
 
         using var browser = new ConsoleBrowser(Server.BaseUrl);
         await browser.SignInAsync(Server.AdminCredentials()["email"]!.GetValue<string>(), Server.AdminCredentials()["password"]!.GetValue<string>());

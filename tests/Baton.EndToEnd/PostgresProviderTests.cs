@@ -8,8 +8,8 @@ namespace Baton.EndToEnd;
 
 /// <summary>
 /// The server on PostgreSQL (<c>Baton:Storage:Provider=postgres</c>), each test on a database of its own: a workflow
-/// that uses a secret runs and outlives a kill, no value reaches the database's files, a second node and a node with
-/// another master key are refused, and PostgreSQL going away makes the server not ready without losing anything.
+/// that uses a secret runs and outlives a kill, no value reaches the database's files, a node with another master key
+/// is refused, and PostgreSQL going away makes the server not ready without losing anything.
 /// </summary>
 public sealed class PostgresProviderTests : IAsyncLifetime
 {
@@ -57,19 +57,6 @@ public sealed class PostgresProviderTests : IAsyncLifetime
         // The scan sees what is stored (the secret's name, the run's id), so its "no" about the value means something.
         Assert.True(await database.DataFilesContainAsync(Encoding.UTF8.GetBytes(workflowId)), "The scan must see the run, or it proves nothing.");
         Assert.False(await database.DataFilesContainAsync(Encoding.UTF8.GetBytes(value)));
-    }
-
-    [Fact]
-    public async Task A_second_node_on_the_same_database_refuses_to_start_and_says_why()
-    {
-        await using var database = await PostgresTestDatabase.CreateAsync();
-        await using var first = await ServerProcess.StartAsync(On(database.ConnectionString));
-
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(On(database.ConnectionString)));
-        Assert.Contains("another Baton node is running on this PostgreSQL database", error.Message, StringComparison.Ordinal);
-
-        using var client = new BatonClient(first);
-        (await client.GetAsync("/health/ready")).ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -7,16 +7,64 @@ namespace Baton.Storage.Compliance;
 public abstract partial class StorageComplianceSuite
 {
     [Fact]
-    public async Task Concurrent_saves_of_different_tasks_of_one_run_keep_every_task()
+    public async Task Concurrent_saves_of_one_run_from_the_same_version_write_exactly_one()
     {
         var run = Samples.Run("wf-1");
         await Executions.SaveAsync(new WorkflowChange(run, []));
 
-        await Task.WhenAll(Enumerable.Range(1, 50).Select(seq =>
-            Task.Run(() => Executions.SaveAsync(new WorkflowChange(Samples.Run("wf-1"), [Samples.Task(run, $"t-{seq:D2}", seq)])))));
+        // Fifty nodes decide on the same copy (version 1) at once: one change lands, the others are refused whole.
+        var outcomes = await Task.WhenAll(Enumerable.Range(1, 50).Select(seq => Task.Run(async () =>
+        {
+            var copy = Samples.Run("wf-1");
+            copy.StoreVersion = 1;
+            try
+            {
+                await Executions.SaveAsync(new WorkflowChange(copy, [Samples.Task(copy, $"t-{seq:D2}", seq)]));
+                return $"t-{seq:D2}";
+            }
+            catch (RunChangedElsewhereException e)
+            {
+                Assert.Equal("wf-1", e.WorkflowId);
+                return null;
+            }
+        })));
+
+        var winner = Assert.Single(outcomes, o => o is not null);
+        var read = await Executions.GetWorkflowAsync("wf-1", includeTasks: true);
+        Assert.Equal([winner], read!.Tasks.Select(t => t.TaskId));
+        Assert.Equal(2, read.StoreVersion);
+    }
+
+    [Fact]
+    public async Task A_change_decided_on_an_old_copy_is_refused_and_writes_nothing()
+    {
+        var run = Samples.Run("wf-1");
+        run.OwnerNode = "node-a";
+        await Executions.SaveAsync(new WorkflowChange(run, []));
+        Assert.Equal(1, run.StoreVersion);
+
+        var mine = await Executions.GetWorkflowAsync("wf-1", includeTasks: true);
+        var theirs = await Executions.GetWorkflowAsync("wf-1", includeTasks: true);
+        Assert.Equal((1L, "node-a"), (mine!.StoreVersion, mine.OwnerNode));
+        theirs!.OwnerNode = "node-b"; // a write never moves the owner
+        await Executions.SaveAsync(new WorkflowChange(theirs, [Samples.Task(theirs, "t-theirs", 1)]));
+        Assert.Equal(2, theirs.StoreVersion);
+
+        mine.Variables["stale"] = true;
+        await Assert.ThrowsAsync<RunChangedElsewhereException>(() =>
+            Executions.SaveAsync(new WorkflowChange(mine, [Samples.Task(mine, "t-mine", 2)], ["t-theirs"])));
+        Assert.Equal(1, mine.StoreVersion);
 
         var read = await Executions.GetWorkflowAsync("wf-1", includeTasks: true);
-        Assert.Equal(Enumerable.Range(1, 50).Select(seq => $"t-{seq:D2}"), read!.Tasks.Select(t => t.TaskId));
+        Assert.Equal(["t-theirs"], read!.Tasks.Select(t => t.TaskId));
+        Assert.Null(read.Variables["stale"]);
+        Assert.Equal((2L, "node-a"), (read.StoreVersion, read.OwnerNode));
+
+        // A second "new" run with a taken id is refused too, and a removed run cannot be written back from an old copy.
+        await Assert.ThrowsAsync<RunChangedElsewhereException>(() => Executions.SaveAsync(new WorkflowChange(Samples.Run("wf-1"), [])));
+        Assert.True(await Executions.RemoveWorkflowAsync("wf-1"));
+        await Assert.ThrowsAsync<RunChangedElsewhereException>(() => Executions.SaveAsync(new WorkflowChange(read, [])));
+        Assert.Null(await Executions.GetWorkflowAsync("wf-1", includeTasks: false));
     }
 
     [Fact]
@@ -31,6 +79,7 @@ public abstract partial class StorageComplianceSuite
             for (var step = 1; step <= steps; step++)
             {
                 var next = Samples.Run("wf-1");
+                next.StoreVersion = step;
                 next.Variables["step"] = step;
                 await Executions.SaveAsync(new WorkflowChange(next, [Step(next, "t-1", 1, step), Step(next, "t-2", 2, step)]));
             }

@@ -44,6 +44,17 @@ public sealed class WorkflowRun
     /// </summary>
     public Dictionary<string, List<string>>? SecretVariables { get; set; }
 
+    /// <summary>
+    /// The store's version of this run as read (0: never written). A write names it and is refused when the stored run
+    /// has moved on (another node changed it), so a change decided on an old copy is decided again. Not on the wire.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long StoreVersion { get; set; }
+
+    /// <summary>The node that runs this run's system tasks and timers (several nodes over one database); null on one node. Not on the wire.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? OwnerNode { get; set; }
+
     /// <summary>The latest attempt of each task reference name.</summary>
     public TaskRun? LatestTask(string referenceTaskName)
     {

@@ -64,8 +64,8 @@ public sealed record OfferedTask(string TaskId, string WorkflowId, long VisibleA
 [JsonSerializable(typeof(ClusterMessage))]
 public sealed partial class ClusterJson : JsonSerializerContext;
 
-/// <summary>One node alone on its store: nothing to tell anyone.</summary>
-public sealed class SingleNode : IClusterBus
+/// <summary>One node alone on its store: nothing to tell anyone, no run to claim.</summary>
+public sealed class SingleNode : IClusterBus, IRunOwnership
 {
     public bool IsShared => false;
 
@@ -75,7 +75,24 @@ public sealed class SingleNode : IClusterBus
     {
     }
 
-#pragma warning disable CS0067 // Never raised: one node hears from no one.
+    public Task<IReadOnlyList<string>> ClaimOrphanedRunsAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>([]);
+
+#pragma warning disable CS0067 // Never raised: one node hears from no one and is never taken for gone.
     public event Action<ClusterMessage>? Received;
+
+    public event Action? Rejoined;
 #pragma warning restore CS0067
+}
+
+/// <summary>
+/// Which node owns which run, over a shared store: nodes prove they are alive by a heartbeat, and the runs of a node
+/// that stopped (its lease ran out) go to a node that is. On one node every run is its own and nothing is claimed.
+/// </summary>
+public interface IRunOwnership
+{
+    /// <summary>Makes this node the owner of every active run no live node owns; returns their ids, to be carried on as after a restart.</summary>
+    Task<IReadOnlyList<string>> ClaimOrphanedRunsAsync(CancellationToken ct);
+
+    /// <summary>Raised when this node learns it was taken for gone (no heartbeat within the lease): its runs may be others' now.</summary>
+    event Action? Rejoined;
 }

@@ -39,15 +39,19 @@ public sealed class WorkflowExecutor(
     Baton.Secrets.Audit.IAuditLog audit,
     Environment.EnvironmentValues environment,
     IWorkflowStartPolicy startPolicy,
+    Cluster.IClusterBus cluster,
     IOptions<EngineOptions> options,
     ILogger<WorkflowExecutor> logger) : IDisposable
 {
     private readonly SemaphoreSlim _systemTaskSlots = new(options.Value.SystemTaskConcurrency);
 
-    // Active runs as last committed. On one node every change goes through this executor under the run's lock,
-    // so the copy here is the committed state and saves a read and a parse per step. Several nodes over one
-    // database need the store to be the only truth (or a version check) instead.
+    // Active runs this node owns, as last committed here: a change starts from this copy and saves a read and a parse
+    // per step. It is only a guess when several nodes share the store: every write names the version it was decided on,
+    // and a refused write (another node changed the run) drops the copy and decides again from the store.
     private readonly ConcurrentDictionary<string, WorkflowRun> _active = new(StringComparer.Ordinal);
+
+    /// <summary>Most times one change is decided again because another node changed its run first.</summary>
+    private const int MaxDecideAgain = 16;
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
 
     /// <summary>Runs whose last change the store could not take (it was away): see <see cref="RetryUnrecordedAsync"/>.</summary>
@@ -388,6 +392,7 @@ public sealed class WorkflowExecutor(
             TaskToDomain = request.TaskToDomain,
             IdempotencyKey = request.IdempotencyKey,
             WorkflowDefinition = def,
+            OwnerNode = cluster.IsShared ? cluster.NodeId : null,
         };
     }
 
@@ -920,6 +925,10 @@ public sealed class WorkflowExecutor(
                 {
                     // The run was removed while its task waited in the queue.
                 }
+                if (taken is not null && cluster.IsShared)
+                {
+                    cluster.Publish(new Cluster.ClusterMessage { Kind = Cluster.ClusterMessage.TaskTaken, TaskType = taskType, TaskId = taken.TaskId });
+                }
                 if (taken is not null && await HandOverAsync(taken, plan, ct) is { } ready && await WithRuntimeMetadataAsync(ready, declared, ct) is { } complete)
                 {
                     handed.Add(complete);
@@ -1254,6 +1263,29 @@ public sealed class WorkflowExecutor(
         Func<Task>? beforeCommit = null)
     {
         using var held = await locks.AcquireAsync(workflowId, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await MutateOnceAsync(workflowId, change, removedTasks, decide, beforeCommit, ct);
+                return;
+            }
+            catch (RunChangedElsewhereException) when (attempt < MaxDecideAgain)
+            {
+                // Another node changed the run since this copy was read: read it again and apply the change to that.
+                _active.TryRemove(workflowId, out _);
+            }
+        }
+    }
+
+    private async Task MutateOnceAsync(
+        string workflowId,
+        Func<WorkflowRun, long, bool> change,
+        Func<IReadOnlyList<string>?>? removedTasks,
+        bool decide,
+        Func<Task>? beforeCommit,
+        CancellationToken ct)
+    {
         var run = _active.TryGetValue(workflowId, out var cached)
             ? cached
             : await store.GetWorkflowAsync(workflowId, includeTasks: true, ct) ?? throw WorkflowNotFound(workflowId);
@@ -1273,13 +1305,18 @@ public sealed class WorkflowExecutor(
         }
         if (!changed && run.UpdateTime < now && !run.Tasks.Exists(t => t.UpdateTime >= now))
         {
-            AfterCommit(run, SelectDispatches(run));
+            if (run.Status.IsTerminal()) vault.RunEnded(run.WorkflowId); // it may have ended on another node
+            else if (Owns(run) && cached is null) _active[run.WorkflowId] = run;
+            AfterCommit(run, SelectDispatches(run), []);
             return;
         }
         if (beforeCommit is not null) await beforeCommit();
         var removed = removedTasks?.Invoke();
         await CommitAsync(run, now, removedByDecider.Count == 0 ? removed : [.. removed ?? [], .. removedByDecider]);
     }
+
+    /// <summary>Whether this node runs the run's system tasks and timers and keeps it in memory: always on one node.</summary>
+    private bool Owns(WorkflowRun run) => !cluster.IsShared || run.OwnerNode == cluster.NodeId;
 
     private async Task CommitAsync(WorkflowRun run, long passStart, IReadOnlyList<string>? removedTaskIds)
     {
@@ -1326,12 +1363,13 @@ public sealed class WorkflowExecutor(
                 if (task.SubWorkflowId is { } child && task.Status == TaskStatus.Canceled) _ = Task.Run(() => EndChildAsync(child, run));
             }
         }
-        else
+        else if (Owns(run))
         {
             _active[run.WorkflowId] = run;
         }
         foreach (var (dispatch, resolutions) in prepared) handOff.Committed(dispatch.Plan, resolutions);
-        AfterCommit(run, dispatches);
+        AfterCommit(run, dispatches, changedTasks);
+        if (!Owns(run)) cluster.Publish(new Cluster.ClusterMessage { Kind = Cluster.ClusterMessage.RunChanged, Target = run.OwnerNode, WorkflowId = run.WorkflowId });
     }
 
     private sealed record PendingDispatch(TaskRun Task, HandOffPlan Plan, ISystemTask Handler);
@@ -1340,7 +1378,7 @@ public sealed class WorkflowExecutor(
     private List<PendingDispatch> SelectDispatches(WorkflowRun run)
     {
         var due = new List<PendingDispatch>();
-        if (run.Status != WorkflowStatus.Running) return due;
+        if (run.Status != WorkflowStatus.Running || !Owns(run)) return due;
         var now = Clock.NowMs();
         foreach (var task in run.Tasks)
         {
@@ -1353,8 +1391,11 @@ public sealed class WorkflowExecutor(
         return due;
     }
 
-    /// <summary>Hands out what the committed state asks for: worker queue entries, system task runs, a timer.</summary>
-    private void AfterCommit(WorkflowRun run, List<PendingDispatch> dispatches)
+    /// <summary>
+    /// Hands out what the committed state asks for: worker queue entries (here, and to the other nodes' pollers for
+    /// those <paramref name="changed"/> by this commit), system task runs and a timer (by the run's owner).
+    /// </summary>
+    private void AfterCommit(WorkflowRun run, List<PendingDispatch> dispatches, IReadOnlyList<TaskRun> changed)
     {
         waiters.OnCommitted(run);
         if (run.Status != WorkflowStatus.Running) return;
@@ -1365,8 +1406,87 @@ public sealed class WorkflowExecutor(
                 queue.Offer(task.TaskType, new QueuedTask(task.TaskId, run.WorkflowId), task.VisibleAfter());
             }
         }
+        if (cluster.IsShared) OfferToOtherNodes(run, changed);
         foreach (var dispatch in dispatches) Dispatch(run.WorkflowId, dispatch.Task, dispatch.Plan, dispatch.Handler);
-        if (decider.NextWakeAt(run, Clock.NowMs()) is { } wake) timers.Schedule(run.WorkflowId, wake);
+        if (Owns(run) && decider.NextWakeAt(run, Clock.NowMs()) is { } wake) timers.Schedule(run.WorkflowId, wake);
+    }
+
+    private void OfferToOtherNodes(WorkflowRun run, IReadOnlyList<TaskRun> changed)
+    {
+        foreach (var byType in changed.Where(t => t.Status == TaskStatus.Scheduled && WorkflowDecider.IsWorkerTask(t)).GroupBy(t => t.TaskType, StringComparer.Ordinal))
+        {
+            cluster.Publish(new Cluster.ClusterMessage
+            {
+                Kind = Cluster.ClusterMessage.TasksOffered,
+                TaskType = byType.Key,
+                Tasks = [.. byType.Select(t => new Cluster.OfferedTask(t.TaskId, run.WorkflowId, t.VisibleAfter()))],
+            });
+        }
+    }
+
+    // ---- several nodes ---------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// What another node tells this one (see <see cref="Cluster.IClusterBus"/>): a run of this node's changed there
+    /// (read it again: hand out its system tasks, arm its timer, wake callers waiting on it), worker tasks to queue or
+    /// drop, a node that wants this one's queued tasks. Called on the bus's thread: anything that reads the store runs apart.
+    /// </summary>
+    public void OnClusterMessage(Cluster.ClusterMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        switch (message.Kind)
+        {
+            case Cluster.ClusterMessage.RunChanged when message.Target == cluster.NodeId && message.WorkflowId is { Length: > 0 } id:
+                _ = Task.Run(() => ReadAgainAsync(id));
+                break;
+            case Cluster.ClusterMessage.TasksOffered when message.TaskType is { Length: > 0 } type && message.Tasks is { } tasks:
+                foreach (var task in tasks) queue.Offer(type, new QueuedTask(task.TaskId, task.WorkflowId), task.VisibleAt);
+                break;
+            case Cluster.ClusterMessage.TaskTaken when message.TaskType is { Length: > 0 } type && message.TaskId is { Length: > 0 } taskId:
+                queue.Remove(type, taskId);
+                break;
+            case Cluster.ClusterMessage.Hello:
+                foreach (var (type, tasks) in queue.Snapshot())
+                {
+                    cluster.Publish(new Cluster.ClusterMessage
+                    {
+                        Kind = Cluster.ClusterMessage.TasksOffered,
+                        TaskType = type,
+                        Tasks = [.. tasks.Select(t => new Cluster.OfferedTask(t.Task.TaskId, t.Task.WorkflowId, t.VisibleAt))],
+                    });
+                }
+                break;
+            case Cluster.ClusterMessage.Resync:
+                // Messages may have been missed: every run kept here is read again, and the others resend their queues.
+                foreach (var owned in _active.Keys) _ = Task.Run(() => ReadAgainAsync(owned));
+                cluster.Publish(new Cluster.ClusterMessage { Kind = Cluster.ClusterMessage.Hello });
+                break;
+        }
+    }
+
+    /// <summary>Drops every run kept in memory: this node's runs may have gone to others (it was taken for gone).</summary>
+    public void ForgetCachedRuns() => _active.Clear();
+
+    /// <summary>Reads a run again from the store and hands out what it asks for (another node changed it).</summary>
+    public async Task ReadAgainAsync(string workflowId)
+    {
+        try
+        {
+            using (await locks.AcquireAsync(workflowId, _stopping.Token)) _active.TryRemove(workflowId, out _);
+            await DecideAsync(workflowId, _stopping.Token);
+        }
+        catch (NotFoundException)
+        {
+            // Removed meanwhile.
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not read workflow {WorkflowId} again after another node changed it", workflowId);
+        }
     }
 
     private void Dispatch(string workflowId, TaskRun task, HandOffPlan plan, ISystemTask handler)

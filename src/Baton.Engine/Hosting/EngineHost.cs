@@ -18,33 +18,77 @@ public sealed class EngineHost(
     WorkflowExecutor executor,
     WorkflowTimers timers,
     EngineReadiness readiness,
+    Cluster.IClusterBus cluster,
+    Cluster.IRunOwnership ownership,
     ILogger<EngineHost> logger) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await definitions.LoadAsync(cancellationToken);
         await environment.LoadAsync(cancellationToken);
-        var active = await store.GetActiveWorkflowIdsAsync(cancellationToken);
-        foreach (var id in active)
+        if (cluster.IsShared)
+        {
+            // Several nodes: carry on the runs no live node owns (all of them when this is the first node up), hear
+            // what the others change, and ask them for the worker tasks they have queued.
+            cluster.Received += executor.OnClusterMessage;
+            ownership.Rejoined += executor.ForgetCachedRuns;
+            await ResumeAsync(await ownership.ClaimOrphanedRunsAsync(cancellationToken), cancellationToken);
+            cluster.Publish(new Cluster.ClusterMessage { Kind = Cluster.ClusterMessage.Hello });
+        }
+        else
+        {
+            await ResumeAsync(await store.GetActiveWorkflowIdsAsync(cancellationToken), cancellationToken);
+        }
+        readiness.MarkReady();
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Carries on runs that were active when their node stopped (this one, or with several nodes another).</summary>
+    private async Task ResumeAsync(IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        foreach (var id in ids)
         {
             try
             {
-                await executor.ResumeAfterRestartAsync(id, cancellationToken);
-                await executor.ReconcileChildrenAsync(id, cancellationToken);
+                await executor.ResumeAfterRestartAsync(id, ct);
+                await executor.ReconcileChildrenAsync(id, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Could not resume workflow {WorkflowId}", id);
             }
         }
-        if (active.Count > 0) logger.LogInformation("Resumed {Count} active workflows", active.Count);
-        readiness.MarkReady();
-        await base.StartAsync(cancellationToken);
+        if (ids.Count > 0) logger.LogInformation("Resumed {Count} active workflows", ids.Count);
+    }
+
+    /// <summary>Several nodes: once a second, the runs of nodes that stopped become this node's and carry on here.</summary>
+    private async Task ClaimLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try
+                {
+                    await ResumeAsync(await ownership.ClaimOrphanedRunsAsync(ct), ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning("Could not claim the runs of stopped nodes ({Error}); trying again", e.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _ = RetryUnrecordedLoopAsync(stoppingToken);
+        if (cluster.IsShared) _ = ClaimLoopAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             var due = await timers.WaitForDueAsync(stoppingToken);

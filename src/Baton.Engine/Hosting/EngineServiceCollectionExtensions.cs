@@ -21,6 +21,10 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<DefinitionCatalog>();
         services.AddSingleton<WorkflowLocks>();
         services.AddSingleton<WorkerQueues>();
+        // One node unless a shared store registers its own (PostgreSQL); both are one object on one node.
+        services.TryAddSingleton<Cluster.SingleNode>();
+        services.TryAddSingleton<Cluster.IClusterBus>(sp => sp.GetRequiredService<Cluster.SingleNode>());
+        services.TryAddSingleton<Cluster.IRunOwnership>(sp => sp.GetRequiredService<Cluster.SingleNode>());
         services.AddSingleton<WorkflowTimers>();
         services.AddSingleton<CompletionWaiters>();
         services.AddSingleton<JavaScriptEvaluator>();

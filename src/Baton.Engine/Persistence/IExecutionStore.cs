@@ -8,9 +8,15 @@ namespace Baton.Engine.Persistence;
 /// </summary>
 public interface IExecutionStore
 {
-    /// <summary>Writes a run and the given tasks of it atomically (all or nothing).</summary>
+    /// <summary>
+    /// Writes a run and the given tasks of it atomically (all or nothing), only if the stored run is still at
+    /// <see cref="WorkflowRun.StoreVersion"/> (0: it must not exist yet); otherwise writes nothing and throws
+    /// <see cref="RunChangedElsewhereException"/>. On success the run's <see cref="WorkflowRun.StoreVersion"/> is the new version.
+    /// A new run is stored with its <see cref="WorkflowRun.OwnerNode"/>; later writes keep the stored owner.
+    /// </summary>
     Task SaveAsync(WorkflowChange change, CancellationToken ct = default);
 
+    /// <summary>The run with its <see cref="WorkflowRun.StoreVersion"/> and <see cref="WorkflowRun.OwnerNode"/> as stored.</summary>
     Task<WorkflowRun?> GetWorkflowAsync(string workflowId, bool includeTasks, CancellationToken ct = default);
     Task<TaskRun?> GetTaskAsync(string taskId, CancellationToken ct = default);
     /// <summary>The latest run of <paramref name="workflowName"/> started with <paramref name="idempotencyKey"/> (without tasks), if any.</summary>

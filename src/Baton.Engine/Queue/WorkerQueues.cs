@@ -8,7 +8,9 @@ public readonly record struct QueuedTask(string TaskId, string WorkflowId);
 /// <summary>
 /// Worker task queues, one per task type, in memory. The durable truth is the task's SCHEDULED status in the
 /// execution store: the queue is an index of it, rebuilt when the server starts (every active run is decided
-/// again, which re-offers its scheduled tasks). Offering a task that is already queued does nothing.
+/// again, which re-offers its scheduled tasks). Offering a task that is already queued does nothing. With several
+/// nodes every node queues every worker task (the bus tells them), a poll on any node may take it, and the run's
+/// versioned commit decides which poll got it; the others drop it (<see cref="Remove"/>).
 /// </summary>
 public sealed class WorkerQueues
 {
@@ -50,6 +52,33 @@ public sealed class WorkerQueues
         return true;
     }
 
+    /// <summary>Drops a queued task (another node's poll took it); true when it was queued.</summary>
+    public bool Remove(string taskType, string taskId)
+    {
+        var queue = For(taskType);
+        // Its entry stays in the ready or delayed list and is skipped when it comes up: membership is the truth.
+        lock (queue) return queue.Members.Remove(taskId);
+    }
+
+    /// <summary>Every queued task with the time it becomes pollable, per type (for a node that joins).</summary>
+    public IReadOnlyList<(string TaskType, IReadOnlyList<(QueuedTask Task, long VisibleAt)> Tasks)> Snapshot()
+    {
+        List<KeyValuePair<string, TypeQueue>> all;
+        lock (_gate) all = [.. _queues];
+        var snapshot = new List<(string, IReadOnlyList<(QueuedTask, long)>)>();
+        foreach (var (type, queue) in all)
+        {
+            lock (queue)
+            {
+                var tasks = queue.Ready.Where(t => queue.Members.Contains(t.TaskId)).Select(t => (t, 0L))
+                    .Concat(queue.Delayed.UnorderedItems.Where(d => queue.Members.Contains(d.Element.TaskId)).Select(d => (d.Element, d.Priority)))
+                    .DistinctBy(t => t.Item1.TaskId, StringComparer.Ordinal).ToList();
+                if (tasks.Count > 0) snapshot.Add((type, tasks));
+            }
+        }
+        return snapshot;
+    }
+
     /// <summary>Takes up to <paramref name="count"/> tasks, waiting up to <paramref name="wait"/> for the first.</summary>
     public async Task<IReadOnlyList<QueuedTask>> TakeAsync(string taskType, int count, TimeSpan wait, CancellationToken ct)
     {
@@ -68,10 +97,10 @@ public sealed class WorkerQueues
                     var taken = new List<QueuedTask>(Math.Min(count, queue.Ready.Count));
                     while (taken.Count < count && queue.Ready.TryDequeue(out var item))
                     {
-                        queue.Members.Remove(item.TaskId);
-                        taken.Add(item);
+                        if (queue.Members.Remove(item.TaskId)) taken.Add(item); // else removed, or a second entry of one offered again
                     }
-                    return taken;
+                    if (taken.Count > 0) return taken;
+                    continue;
                 }
                 sleepMs = deadline - now;
                 if (sleepMs <= 0 || ct.IsCancellationRequested) return [];

@@ -79,6 +79,12 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         {
             // The client went away.
         }
+        catch (Baton.Engine.Persistence.RunChangedElsewhereException)
+        {
+            // Other nodes changed the run each time this one decided again: nothing was changed here, try again.
+            context.Response.Headers.RetryAfter = "1";
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The workflow is being changed by other requests right now; nothing was changed. Try again.", retryable: true);
+        }
         catch (Exception e) when (StoreAway(e) is { } away)
         {
             // The store is on a server of its own (PostgreSQL) and cannot be reached: nothing was changed, try again.
