@@ -1,0 +1,236 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Baton.EndToEnd.Infrastructure;
+using Baton.Testing;
+
+namespace Baton.EndToEnd;
+
+/// <summary>
+/// Several nodes over one PostgreSQL database (issue 18): a run started on one node is worked on by workers that poll
+/// and report on the others, each task goes to one poll only, and a node killed mid-run loses nothing: its runs, the
+/// HTTP tasks it had in flight and its timers are carried on by the nodes left, and every worker answer is kept.
+/// </summary>
+public sealed class ClusterTests : IAsyncLifetime
+{
+    private const string WorkType = "cluster_work";
+    private EchoPeer _peer = null!;
+    private PostgresTestDatabase _database = null!;
+    private readonly List<ServerProcess> _nodes = [];
+    private readonly string _masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public async Task InitializeAsync()
+    {
+        _peer = await EchoPeer.StartAsync();
+        _database = await PostgresTestDatabase.CreateAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        await _database.DisposeAsync();
+        await _peer.DisposeAsync();
+    }
+
+    private async Task<ServerProcess[]> StartNodesAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            // One after another: the first creates the schema, the keyring and the administrator the others share.
+            _nodes.Add(await ServerProcess.StartAsync(
+                "--Baton:Storage:Provider=postgres", $"--Baton:Storage:Postgres:ConnectionString={_database.ConnectionString}",
+                "--Baton:Storage:Postgres:NodeLeaseSeconds=3", $"--Baton:Secrets:MasterKey={_masterKey}"));
+        }
+        return [.. _nodes];
+    }
+
+    private BatonClient Client(ServerProcess node) => new(node.BaseUrl, _nodes[0].AdminCredentials());
+
+    private static JsonObject Chain(string name, string peer) => Defs.Workflow(name,
+        Defs.Http("fetch", $"{peer}/delay/200?i=${{workflow.input.i}}"),
+        Defs.Simple(WorkType, "work", new JsonObject { ["i"] = "${workflow.input.i}" }),
+        Defs.Inline("shape", "$.answer + '!'", new JsonObject { ["answer"] = "${work.output.answer}" }),
+        Defs.Http("report", $"{peer}/echo/report", "POST", new JsonObject { ["shaped"] = "${shape.output.result}" }));
+
+    private static async Task RegisterWorkTypeAsync(BatonClient client) =>
+        // A poll whose answer was lost with its node leaves the task IN_PROGRESS: it times out and is tried again.
+        (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject
+        {
+            ["name"] = WorkType, ["retryCount"] = 5, ["retryLogic"] = "FIXED", ["retryDelaySeconds"] = 0,
+            ["responseTimeoutSeconds"] = 5, ["timeoutSeconds"] = 0,
+        }))).ShouldBe(HttpStatusCode.OK);
+
+    [Fact]
+    public async Task A_task_scheduled_on_one_node_is_polled_on_a_second_and_reported_on_a_third_and_the_run_completes()
+    {
+        var nodes = await StartNodesAsync(3);
+        using var a = Client(nodes[0]);
+        using var b = Client(nodes[1]);
+        using var c = Client(nodes[2]);
+        await RegisterWorkTypeAsync(a);
+        var name = Defs.Unique("cluster_hop");
+        await a.RegisterWorkflowAsync(Chain(name, _peer.BaseUrl));
+
+        var id = await a.StartAsync(name, new JsonObject { ["i"] = 1 });
+        var task = await b.PollTaskAsync(WorkType);
+        Assert.Equal(id, task["workflowInstanceId"]!.GetValue<string>());
+        // The task is b's now: no other node hands it out again.
+        Assert.Equal(HttpStatusCode.NoContent, (await c.GetAsync($"/api/tasks/poll/{WorkType}?workerid=other")).Status);
+        await c.CompleteTaskAsync(task, new JsonObject { ["answer"] = "from-c" });
+
+        // The owner (a) runs the HTTP task that c's commit scheduled, and a and b both see the end.
+        var done = await b.WaitForStatusAsync(id, "COMPLETED");
+        Assert.Equal("from-c!", done["tasks"]![2]!["outputData"]!["result"]!.GetValue<string>());
+        Assert.Equal("COMPLETED", (await a.GetWorkflowAsync(id))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_synchronous_execute_on_one_node_is_answered_when_a_worker_reports_on_another()
+    {
+        var nodes = await StartNodesAsync(2);
+        using var a = Client(nodes[0]);
+        using var b = Client(nodes[1]);
+        var name = Defs.Unique("cluster_sync");
+        await a.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(WorkType, "work")));
+
+        var execute = a.PostAsync($"/api/workflow/execute/{name}/1?waitForSeconds=20", new JsonObject());
+        var task = await b.PollTaskAsync(WorkType);
+        await b.CompleteTaskAsync(task, new JsonObject { ["answer"] = "late" });
+
+        var answer = await execute;
+        answer.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("COMPLETED", answer.Object["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Three_nodes_lose_nothing_when_one_is_killed_with_300_workflows_in_flight()
+    {
+        const int runs = 300;
+        var nodes = await StartNodesAsync(3);
+        var clients = nodes.Select(Client).ToArray();
+        try
+        {
+            await RegisterWorkTypeAsync(clients[0]);
+            var name = Defs.Unique("cluster_kill");
+            await clients[0].RegisterWorkflowAsync(Chain(name, _peer.BaseUrl));
+
+            // Started on every node in turn: each node owns a third of the runs.
+            var ids = new string[runs];
+            await Parallel.ForEachAsync(Enumerable.Range(0, runs), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+                ids[i] = await clients[i % 3].StartAsync(name, new JsonObject { ["i"] = i }));
+
+            var killed = -1;
+            var answers = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+            using var stop = new CancellationTokenSource();
+            var workers = Enumerable.Range(0, 6).Select(w => Task.Run(() => WorkAsync(w, clients, () => killed, answers, stop.Token))).ToArray();
+
+            // Kill the second node while its runs are in flight: HTTP calls out, tasks polled and not yet reported.
+            while (answers.Count < runs / 4) await Task.Delay(20);
+            await nodes[1].KillAsync();
+            killed = 1;
+
+            var deadline = DateTime.UtcNow.AddSeconds(180);
+            var statuses = new Dictionary<string, JsonObject>();
+            while (true)
+            {
+                statuses.Clear();
+                foreach (var id in ids) statuses[id] = await clients[0].GetWorkflowAsync(id);
+                if (statuses.Values.All(s => s["status"]!.GetValue<string>() == "COMPLETED")) break;
+                Assert.True(DateTime.UtcNow < deadline,
+                    $"not every run completed: {string.Join(", ", statuses.Values.GroupBy(s => s["status"]!.GetValue<string>()).Select(g => $"{g.Key} {g.Count()}"))}");
+                await Task.Delay(500);
+            }
+            await stop.CancelAsync();
+            await Task.WhenAll(workers);
+
+            foreach (var (id, run) in statuses)
+            {
+                var tasks = run["tasks"]!.AsArray().Select(t => t!.AsObject()).ToList();
+                // No task reference completed twice: each of the four has exactly one COMPLETED attempt.
+                foreach (var reference in new[] { "fetch", "work", "shape", "report" })
+                {
+                    Assert.Single(tasks, t => t["referenceTaskName"]!.GetValue<string>() == reference && t["status"]!.GetValue<string>() == "COMPLETED");
+                }
+                // The worker answer acknowledged for the attempt that completed is the one the run kept and used.
+                var work = tasks.Single(t => t["referenceTaskName"]!.GetValue<string>() == "work" && t["status"]!.GetValue<string>() == "COMPLETED");
+                var answer = work["outputData"]!["answer"]!.GetValue<string>();
+                Assert.Equal(answers[work["taskId"]!.GetValue<string>()], answer);
+                Assert.Equal(answer + "!", tasks.Single(t => t["referenceTaskName"]!.GetValue<string>() == "shape")["outputData"]!["result"]!.GetValue<string>());
+            }
+            // Every answer a node acknowledged is in its run (none was lost with the killed node).
+            var kept = statuses.Values.SelectMany(r => r["tasks"]!.AsArray()).Where(t => t!["referenceTaskName"]!.GetValue<string>() == "work")
+                .ToDictionary(t => t!["taskId"]!.GetValue<string>(), t => t!);
+            foreach (var (taskId, answer) in answers)
+            {
+                Assert.True(kept.TryGetValue(taskId, out var task), $"task {taskId} was answered but is in no run");
+                Assert.Equal("COMPLETED", task["status"]!.GetValue<string>());
+                Assert.Equal(answer, task["outputData"]!["answer"]!.GetValue<string>());
+            }
+            // Each run's last HTTP call reached the peer (at least once: a call in flight on the killed node is made again).
+            Assert.True(_peer.Requests.Count(r => r["path"]!.GetValue<string>() == "/echo/report") >= runs);
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A worker: polls a node, answers each task on another (a node that does not answer is skipped, and the answer is
+    /// sent again elsewhere), and notes each answer a node acknowledged.
+    /// </summary>
+    private static async Task WorkAsync(int worker, BatonClient[] clients, Func<int> killed, ConcurrentDictionary<string, string> answers, CancellationToken ct)
+    {
+        var turn = worker;
+        BatonClient Next()
+        {
+            while (true)
+            {
+                var i = turn++ % clients.Length;
+                if (i != killed()) return clients[i];
+            }
+        }
+        while (!ct.IsCancellationRequested)
+        {
+            JsonArray polled;
+            try
+            {
+                var reply = await Next().GetAsync($"/api/tasks/poll/batch/{WorkType}?workerid=w{worker}&count=5&timeout=200");
+                if (reply.Status != HttpStatusCode.OK) continue;
+                polled = reply.Array;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                continue; // The node is gone: poll another.
+            }
+            foreach (var task in polled)
+            {
+                var taskId = task!["taskId"]!.GetValue<string>();
+                var answer = $"answer-{taskId}";
+                var result = new JsonObject
+                {
+                    ["workflowInstanceId"] = task["workflowInstanceId"]!.GetValue<string>(),
+                    ["taskId"] = taskId,
+                    ["status"] = "COMPLETED",
+                    ["outputData"] = new JsonObject { ["answer"] = answer },
+                };
+                while (!ct.IsCancellationRequested)
+                {
+                    try
+                    {
+                        var reply = await Next().PostAsync("/api/tasks", result.DeepClone());
+                        if (reply.Status == HttpStatusCode.OK)
+                        {
+                            answers[taskId] = answer;
+                            break;
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+                    {
+                        // The node is gone: send the same answer to another.
+                    }
+                }
+            }
+        }
+    }
+}
