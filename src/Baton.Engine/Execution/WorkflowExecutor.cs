@@ -902,7 +902,13 @@ public sealed class WorkflowExecutor(
                     await MutateAsync(item.WorkflowId, (run, now) =>
                     {
                         var task = run.FindTask(item.TaskId);
-                        if (task is null || task.Status != TaskStatus.Scheduled) return false;
+                        // The queue entry is a hint (another node may have sent it): the run decides whether this poll may take it.
+                        if (task is null || task.Status != TaskStatus.Scheduled || task.TaskType != taskType || !WorkflowDecider.IsWorkerTask(task)) return false;
+                        if (task.VisibleAfter() > now)
+                        {
+                            queue.Offer(taskType, item, task.VisibleAfter()); // offered too early: back until it is due
+                            return false;
+                        }
                         task.Status = TaskStatus.InProgress;
                         task.PollCount++;
                         task.WorkerId = workerId;
