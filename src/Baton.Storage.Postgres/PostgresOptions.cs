@@ -9,6 +9,12 @@ public sealed class PostgresOptions
     /// <summary>Most connections this node opens at once.</summary>
     public int MaxPoolSize { get; set; } = 50;
 
+    /// <summary>
+    /// Temporary and undocumented: lets a second node start on the same database (no node lock). Only for the tests
+    /// of the cluster bus until the engine runs several nodes; the engine still coordinates in one process.
+    /// </summary>
+    public bool AllowSeveralNodes { get; set; }
+
     /// <summary>The problem with these settings, in words a person can act on; null when there is none.</summary>
     public static string? Problem(PostgresOptions options)
     {

@@ -1,4 +1,5 @@
 using Baton.Access.Store;
+using Baton.Engine.Cluster;
 using Baton.Engine.Persistence;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Store;
@@ -14,7 +15,12 @@ public static class PostgresServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(_ => new PostgresDatabase(options.ConnectionString!, options.MaxPoolSize));
         services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<PostgresDatabase>());
-        services.AddHostedService<PostgresNodeLock>();
+        // Temporary, until several nodes are supported: tests of the cluster bus run two nodes on one database.
+        if (!options.AllowSeveralNodes) services.AddHostedService<PostgresNodeLock>();
+        // The cluster bus: one instance, the IClusterBus, started (listening) before the secrets host and the engine.
+        services.AddSingleton<PostgresClusterBus>();
+        services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<PostgresClusterBus>());
+        services.AddHostedService<PostgresClusterBusHost>();
         services.AddSingleton<IMetadataStore, PostgresMetadataStore>();
         services.AddSingleton<IExecutionStore, PostgresExecutionStore>();
         services.AddSingleton<ISecretRepository, PostgresSecretRepository>();
