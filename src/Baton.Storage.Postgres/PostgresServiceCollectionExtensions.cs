@@ -1,4 +1,5 @@
 using Baton.Access.Store;
+using Baton.Engine.Cluster;
 using Baton.Engine.Persistence;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Store;
@@ -18,6 +19,10 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<PostgresMembership>();
         services.AddSingleton<Baton.Engine.Cluster.IRunOwnership>(sp => sp.GetRequiredService<PostgresMembership>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresMembership>());
+        // The cluster bus: one instance, the IClusterBus, started (listening) before the secrets host and the engine.
+        services.AddSingleton<PostgresClusterBus>();
+        services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<PostgresClusterBus>());
+        services.AddHostedService<PostgresClusterBusHost>();
         services.AddSingleton<IMetadataStore, PostgresMetadataStore>();
         services.AddSingleton<IExecutionStore, PostgresExecutionStore>();
         services.AddSingleton<ISecretRepository, PostgresSecretRepository>();

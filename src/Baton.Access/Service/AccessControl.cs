@@ -38,6 +38,29 @@ public sealed partial class AccessControl(
     /// <summary>The current snapshot: read it once per check.</summary>
     public AccessModel Model => _model;
 
+    /// <summary>
+    /// The model changed through here (a change was stored): other nodes sharing the store reload
+    /// (<see cref="ReloadAsync"/>). Says nothing of what changed; handlers must not block.
+    /// </summary>
+    public event Action? Changed;
+
+    /// <summary>
+    /// Loads the model again from the store (another node sharing it changed it) and swaps it in whole, under the
+    /// write gate; the use checks' remembered answers belong to the old snapshot and go with it.
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            _model = new AccessModel(await store.LoadAsync(ct));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Loads the model; on the first start creates the administrator and writes its credentials file.</summary>
     public async Task InitializeAsync(string dataDir, CancellationToken ct)
     {
@@ -524,6 +547,7 @@ public sealed partial class AccessControl(
                 var next = _model.With(change);
                 await store.SaveAsync(change, ct);
                 _model = next;
+                RaiseChanged();
             }
             await audit.AppendAsync(auditEvent with { Time = Now(), Detail = auditEvent.Detail is null ? null : redactor.Redact(auditEvent.Detail) }, ct);
             return result;
@@ -540,6 +564,21 @@ public sealed partial class AccessControl(
             var (change, auditEvent) = build(model);
             return (change, auditEvent, true);
         }, ct);
+
+    private void RaiseChanged()
+    {
+        try
+        {
+            Changed?.Invoke();
+        }
+        catch (Exception e)
+        {
+            LogChangedHandlerFailed(logger, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A handler of the access model's Changed event failed")]
+    private static partial void LogChangedHandlerFailed(ILogger logger, Exception exception);
 
     /// <summary>An audit event of the access model (its detail passes the redactor like every other).</summary>
     public Task AuditAsync(string action, string outcome, string? principal, string detail, CancellationToken ct) =>

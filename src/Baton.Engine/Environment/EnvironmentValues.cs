@@ -16,11 +16,33 @@ namespace Baton.Engine.Environment;
 /// naming the secret and the reference to write. Kept in memory for the decider (single node; refreshed on every
 /// write through here).
 /// </summary>
-public sealed class EnvironmentValues(IEnvironmentStore store, SecretRedactor redactor)
+public sealed class EnvironmentValues(IEnvironmentStore store, SecretRedactor redactor) : IDisposable
 {
     private volatile JsonObject _document = [];
+    private readonly SemaphoreSlim _loadGate = new(1, 1);
 
-    public async Task LoadAsync(CancellationToken ct) => _document = Build(await store.ListAsync(ct));
+    /// <summary>
+    /// Reads every value and swaps the document in (at start, after each write here, and when another node sharing the
+    /// store changed one). Loads run one at a time, so an older read is never installed after a newer one.
+    /// </summary>
+    public async Task LoadAsync(CancellationToken ct)
+    {
+        await _loadGate.WaitAsync(ct);
+        try
+        {
+            _document = Build(await store.ListAsync(ct));
+        }
+        finally
+        {
+            _loadGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A value was put or deleted through here: other nodes sharing the store load again. Tags are not kept in memory,
+    /// so a tag change says nothing. Handlers must not block.
+    /// </summary>
+    public event Action? Changed;
 
     /// <summary>name → value: a JSON object when the value is one (so <c>.field</c> reads work), otherwise the text.</summary>
     public JsonObject Document => _document;
@@ -39,12 +61,14 @@ public sealed class EnvironmentValues(IEnvironmentStore store, SecretRedactor re
         if (problems.Count > 0) throw new InvalidRequestException(problems);
         await store.PutAsync(name, value, ct);
         await LoadAsync(ct);
+        Changed?.Invoke();
     }
 
     public async Task<string?> DeleteAsync(string name, CancellationToken ct)
     {
         var deleted = await store.DeleteAsync(name, ct);
         await LoadAsync(ct);
+        if (deleted is not null) Changed?.Invoke();
         return deleted;
     }
 
@@ -85,4 +109,6 @@ public sealed class EnvironmentValues(IEnvironmentStore store, SecretRedactor re
         }
         return JsonValue.Create(value);
     }
+
+    public void Dispose() => _loadGate.Dispose();
 }

@@ -13,13 +13,45 @@ namespace Baton.Engine.Execution;
 /// The metadata service: validates and stores definitions, and keeps task definitions in memory so the decider
 /// reads them without I/O. Single node: the cache is filled at start and updated on every write through here.
 /// </summary>
-public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redactor, Tasks.TaskTypeRegistry types)
+public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redactor, Tasks.TaskTypeRegistry types) : IDisposable
 {
     private readonly ConcurrentDictionary<string, TaskDef> _taskDefs = new(StringComparer.Ordinal);
 
     public async Task LoadAsync(CancellationToken ct)
     {
         foreach (var def in await store.ListTaskDefsAsync(ct)) _taskDefs[def.Name] = def;
+    }
+
+    /// <summary>A task definition was saved or deleted through here: other nodes sharing the store reload. Handlers must not block.</summary>
+    public event Action? TaskDefsChanged;
+
+    private readonly SemaphoreSlim _reloadGate = new(1, 1);
+
+    /// <summary>
+    /// Reads the task definitions again (another node sharing the store changed them): each one is replaced, and one
+    /// no longer stored is removed. A lookup sees each definition either as it was or as it is now.
+    /// </summary>
+    public async Task ReloadTaskDefsAsync(CancellationToken ct)
+    {
+        await _reloadGate.WaitAsync(ct);
+        try
+        {
+            var stored = await store.ListTaskDefsAsync(ct);
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var def in stored)
+            {
+                names.Add(def.Name);
+                _taskDefs[def.Name] = def;
+            }
+            foreach (var name in _taskDefs.Keys)
+            {
+                if (!names.Contains(name)) _taskDefs.TryRemove(name, out _);
+            }
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
     }
 
     public TaskDef? TaskDef(string name) => _taskDefs.TryGetValue(name, out var def) ? def : null;
@@ -46,8 +78,18 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
             def.UpdateTime = now;
             def.UpdatedBy = principal;
         }
-        await store.UpsertTaskDefsAsync(defs, ct);
-        foreach (var def in defs) _taskDefs[def.Name] = def;
+        // Under the reload gate: a reload that read the store before this write must not put the old definitions back after it.
+        await _reloadGate.WaitAsync(ct);
+        try
+        {
+            await store.UpsertTaskDefsAsync(defs, ct);
+            foreach (var def in defs) _taskDefs[def.Name] = def;
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+        TaskDefsChanged?.Invoke();
     }
 
     public async Task<TaskDef> GetTaskDefAsync(string name, CancellationToken ct) =>
@@ -57,8 +99,17 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
 
     public async Task DeleteTaskDefAsync(string name, CancellationToken ct)
     {
-        if (!await store.DeleteTaskDefAsync(name, ct)) throw new NotFoundException($"No task definition named '{name}'");
-        _taskDefs.TryRemove(name, out _);
+        await _reloadGate.WaitAsync(ct);
+        try
+        {
+            if (!await store.DeleteTaskDefAsync(name, ct)) throw new NotFoundException($"No task definition named '{name}'");
+            _taskDefs.TryRemove(name, out _);
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+        TaskDefsChanged?.Invoke();
     }
 
     /// <summary>Validates and stores one workflow definition.</summary>
@@ -177,4 +228,6 @@ public sealed class DefinitionCatalog(IMetadataStore store, SecretRedactor redac
     /// <summary>The SIMPLE task names of a definition that no task definition claims yet, each once.</summary>
     public IReadOnlyList<string> UnclaimedWorkerTypes(WorkflowDef def) =>
         [.. def.AllTasks().Where(t => t.Type == TaskTypes.Simple && !string.IsNullOrEmpty(t.Name) && TaskDef(t.Name) is null).Select(t => t.Name).Distinct(StringComparer.Ordinal)];
+
+    public void Dispose() => _reloadGate.Dispose();
 }

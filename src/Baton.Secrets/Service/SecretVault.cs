@@ -104,7 +104,7 @@ public sealed class SecretVault(
 
         foreach (var record in await repository.ListAsync(includeDeleted: false, ct))
         {
-            if (record.CurrentVersion > 0) _currentVersions[record.Name] = record.CurrentVersion;
+            if (record.CurrentVersion > 0) _catalog.Current[record.Name] = record.CurrentVersion;
             KeepTags(record.Name, record);
         }
         foreach (var version in await repository.ListLiveVersionsAsync(ct))
@@ -125,8 +125,146 @@ public sealed class SecretVault(
 
     private volatile bool _keyringDirty;
 
+    // ---- reload (several nodes on one store) -----------------------------------------------------------------
+
+    /// <summary>
+    /// Reads again what the vault keeps in memory and another node sharing the store may have changed: the keyring (a
+    /// data key rotated there), each secret's current version and tags, and the live values, which the redactor then
+    /// masks; a value no longer live (destroyed, purged) leaves the redactor, as after that change made here. A
+    /// soft-deleted secret's values stay masked, as here. Values already in memory are not decrypted again. Runs under
+    /// the write gate, so no write through this vault interleaves with it; a hand-off reads either the model before or
+    /// the one after.
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct);
+        try
+        {
+            await ReloadKeyringAsync(ct);
+            await ReloadCatalogAsync(ct);
+            var known = new Dictionary<(string Name, int Version), SecretValue>();
+            lock (_liveGate)
+            {
+                foreach (var (key, value) in _live) known[key] = value;
+            }
+            var live = new Dictionary<(string Name, int Version), SecretValue>();
+            foreach (var version in await repository.ListLiveVersionsAsync(ct))
+            {
+                var key = (version.Name, version.Version);
+                if (known.TryGetValue(key, out var value))
+                {
+                    live[key] = value;
+                    continue;
+                }
+                try
+                {
+                    live[key] = SecretValue.FromStored(version.Kind, Cipher.Decrypt(version.Name, version.Version, version.Ciphertext!));
+                }
+                catch (SecretDecryptionException e)
+                {
+                    logger.LogError("Secret {Secret} version {Version} does not decrypt: {Reason}", version.Name, version.Version, e.Message);
+                }
+            }
+            lock (_liveGate)
+            {
+                _live.Clear();
+                foreach (var (key, value) in live) _live[key] = value;
+            }
+            RebuildRedactor();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes the stored keyring when it holds other terms than this one's (another node rotated the data key). It must
+    /// open with this node's master key; when another node rotated the master key it does not, and this node keeps the
+    /// keyring it has (it reads every value it read before) until it restarts with the new key.
+    /// </summary>
+    private async Task ReloadKeyringAsync(CancellationToken ct)
+    {
+        if (await repository.LoadKeyringAsync(ct) is not { } wrapped) return;
+        Keyring stored;
+        try
+        {
+            stored = Keyring.Unwrap(wrapped, _master!);
+        }
+        catch (Exception e) when (e is WrongMasterKeyException or KeyringCorruptException)
+        {
+            logger.LogError("The stored keyring does not open with this node's master key {Fingerprint} ({Reason}); this node keeps its keyring. " +
+                "Restart it with the master key that sealed the keyring ({Expected})", _master!.Fingerprint, e.GetType().Name, Keyring.WrappedBy(wrapped));
+            return;
+        }
+        var ours = Ring.Terms;
+        var theirs = stored.Terms;
+        if (stored.ActiveTerm == Ring.ActiveTerm && ours.Count == theirs.Count && ours.Zip(theirs).All(p => p.First.Term == p.Second.Term && p.First.Created == p.Second.Created))
+        {
+            return;
+        }
+        if (_keyringDirty)
+        {
+            // This node started a term it has not stored yet (its next write stores it): keep it rather than lose it.
+            logger.LogWarning("The stored keyring changed while this node holds a data key term it has not stored yet; it keeps its own");
+            return;
+        }
+        var cipher = new SecretCipher(stored);
+        cipher.KeyringChanged += () => _keyringDirty = true;
+        _keyring = stored;
+        _cipher = cipher;
+        logger.LogInformation("Secrets: the keyring changed on another node; data key term {Term}", stored.ActiveTerm);
+    }
+
+    /// <summary>Builds the catalog from the store and swaps it in; reads again when a change through here came in between.</summary>
+    private async Task ReloadCatalogAsync(CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            long seen;
+            lock (_catalogGate) seen = _catalogChanges;
+            var records = await repository.ListAsync(includeDeleted: false, ct);
+            var old = _catalog;
+            var next = SecretCatalog.Empty();
+            foreach (var record in records)
+            {
+                if (record.CurrentVersion > 0) next.Current[record.Name] = record.CurrentVersion;
+                // An unchanged list stays the same object, so the use check's remembered answers still hold.
+                next.Tags[record.Name] = old.Tags.TryGetValue(record.Name, out var kept) && kept.SequenceEqual(record.Tags) ? kept : [.. record.Tags];
+            }
+            lock (_catalogGate)
+            {
+                if (_catalogChanges == seen || attempt >= 3)
+                {
+                    _catalog = next;
+                    _catalogChanges++;
+                    return;
+                }
+            }
+        }
+    }
+
     /// <summary>A new version of a secret was stored (its name and version; never its value): Baton's SECRET_ROTATED event.</summary>
     public event Action<string, int>? VersionStored;
+
+    /// <summary>
+    /// Something the vault keeps in memory changed through this vault (a version, a delete or restore, a destroyed
+    /// version, tags, a purge, the keyring): other nodes sharing the store reload (<see cref="ReloadAsync"/>). Says
+    /// nothing of what changed; handlers must not block.
+    /// </summary>
+    public event Action? Changed;
+
+    private void RaiseChanged()
+    {
+        try
+        {
+            Changed?.Invoke();
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "A handler of the vault's Changed event failed");
+        }
+    }
 
     // ---- writing --------------------------------------------------------------------------------------------
 
@@ -173,6 +311,7 @@ public sealed class SecretVault(
             await AppendAsync(new AuditEvent { Action = existing is null || existing.DeletedAt is not null ? "create" : "update", Outcome = "ok", Secret = name, Version = version, Principal = principal }, ct);
             // Whoever creates a name owns it (a write to a deleted name was only let through for its owners).
             if (existing is null) await usePolicy.SecretCreatedAsync(principal!, name, ct);
+            RaiseChanged();
             VersionStored?.Invoke(name, version);
             return version;
         }
@@ -241,6 +380,7 @@ public sealed class SecretVault(
         await LiveRecordAsync(name, principal, "delete", ct);
         await repository.MarkDeletedAsync(name, principal, Now(), ct);
         await RefreshCurrentAsync(name, ct);
+        RaiseChanged();
         await AppendAsync(new AuditEvent { Action = "delete", Outcome = "ok", Secret = name, Principal = principal, Detail = $"restorable for {_options.RecoveryWindow.TotalDays:0.#} days" }, ct);
     }
 
@@ -253,6 +393,7 @@ public sealed class SecretVault(
             throw new SecretNotFoundException($"No deleted secret named '{name}' to restore");
         }
         await RefreshCurrentAsync(name, ct);
+        RaiseChanged();
         await AppendAsync(new AuditEvent { Action = "restore", Outcome = "ok", Secret = name, Principal = principal }, ct);
     }
 
@@ -270,6 +411,7 @@ public sealed class SecretVault(
             lock (_liveGate) _live.Remove((name, version));
             await RefreshCurrentAsync(name, ct);
             RebuildRedactor();
+            RaiseChanged();
             await AppendAsync(new AuditEvent { Action = "destroy", Outcome = "ok", Secret = name, Version = version, Principal = principal }, ct);
         }
         finally
@@ -284,6 +426,7 @@ public sealed class SecretVault(
         await LiveRecordAsync(name, principal, "tags", ct);
         await repository.SetTagsAsync(name, tags, ct);
         await RefreshTagsAsync(name, ct);
+        RaiseChanged();
         await AppendAsync(new AuditEvent { Action = "tags", Outcome = "ok", Secret = name, Principal = principal, Detail = "set " + string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}")) }, ct);
     }
 
@@ -293,6 +436,7 @@ public sealed class SecretVault(
         await LiveRecordAsync(name, principal, "tags", ct);
         await repository.RemoveTagsAsync(name, tags, ct);
         await RefreshTagsAsync(name, ct);
+        RaiseChanged();
         await AppendAsync(new AuditEvent { Action = "tags", Outcome = "ok", Secret = name, Principal = principal, Detail = "removed " + string.Join(", ", tags.Select(t => $"{t.Key}:{t.Value}")) }, ct);
     }
 
@@ -373,18 +517,19 @@ public sealed class SecretVault(
             auditFailures ? TryAuditFailureAsync(name, version, context, outcome, detail, ct) : Task.CompletedTask;
 
         var pins = await PinsAsync(context.WorkflowId, ct);
+        var catalog = _catalog; // one model for the whole hand-off, even while a reload swaps in the next
         var secrets = new List<ResolvedSecret>(names.Count);
         var values = new List<SecretValue>(names.Count);
         foreach (var name in names)
         {
-            if (CurrentVersion(name) is not { } current)
+            if (CurrentVersion(catalog, name) is not { } current)
             {
                 await AuditFailureAsync(name, null, "not-found", "no such secret");
                 throw new SecretResolutionException($"secret '{name}' does not exist");
             }
 
             // The one permission check of a hand-off, before anything of the value is touched.
-            if (usePolicy.UseRefusal(context, name, TagsOf(name)) is { } refusal)
+            if (usePolicy.UseRefusal(context, name, TagsOf(catalog, name)) is { } refusal)
             {
                 await AuditFailureAsync(name, null, "denied", refusal);
                 throw new SecretResolutionException(refusal);
@@ -416,12 +561,13 @@ public sealed class SecretVault(
     private PreparedUse? PrepareFromMemory(IReadOnlyList<string> names, ResolutionContext context)
     {
         if (!_pins.TryGetValue(context.WorkflowId, out var pins)) return null;
+        var catalog = _catalog;
         var secrets = new ResolvedSecret[names.Count];
         var values = new SecretValue[names.Count];
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
-            if (CurrentVersion(name) is not { } current || usePolicy.UseRefusal(context, name, TagsOf(name)) is not null) return null;
+            if (CurrentVersion(catalog, name) is not { } current || usePolicy.UseRefusal(context, name, TagsOf(catalog, name)) is not null) return null;
             var version = pins.TryGetValue(name, out var pinned) ? pinned : current;
             if (RecordedValue(name, version) is not { } value) return null;
             secrets[i] = Resolved(name, version, value);
@@ -507,35 +653,54 @@ public sealed class SecretVault(
         return _pins.GetOrAdd(workflowId, loaded);
     }
 
-    /// <summary>Current versions of the secrets that can be used (not deleted, with a live version), kept in memory.</summary>
-    private readonly ConcurrentDictionary<string, int> _currentVersions = new(StringComparer.Ordinal);
+    /// <summary>
+    /// What the vault keeps in memory of each secret for the checks of every hand-off: <see cref="Current"/>, the
+    /// current versions of the secrets that can be used (not deleted, with a live version), and <see cref="Tags"/>.
+    /// Each tags list is the vault's own copy and is replaced, never changed: the check may remember its answer while
+    /// it is asked with the same list. A write through here changes the catalog in place (under
+    /// <see cref="_catalogGate"/>); a reload builds a whole new one and swaps it in, so a hand-off reads one of them.
+    /// </summary>
+    private sealed record SecretCatalog(ConcurrentDictionary<string, int> Current, ConcurrentDictionary<string, IReadOnlyList<SecretTag>> Tags)
+    {
+        public static SecretCatalog Empty() => new(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+    }
 
-    private int? CurrentVersion(string name) => _currentVersions.TryGetValue(name, out var version) ? version : null;
+    private volatile SecretCatalog _catalog = SecretCatalog.Empty();
+    private readonly Lock _catalogGate = new();
+
+    /// <summary>Counts the changes made to the catalog in place: a reload that read the store before one of them reads again.</summary>
+    private long _catalogChanges;
+
+    private static int? CurrentVersion(SecretCatalog catalog, string name) => catalog.Current.TryGetValue(name, out var version) ? version : null;
+
+    private static IReadOnlyList<SecretTag> TagsOf(SecretCatalog catalog, string name) => catalog.Tags.TryGetValue(name, out var tags) ? tags : [];
 
     private async Task RefreshCurrentAsync(string name, CancellationToken ct)
     {
         var record = await repository.GetAsync(name, ct);
-        if (record is { DeletedAt: null, CurrentVersion: > 0 }) _currentVersions[name] = record.CurrentVersion;
-        else _currentVersions.TryRemove(name, out _);
-        KeepTags(name, record);
+        lock (_catalogGate)
+        {
+            if (record is { DeletedAt: null, CurrentVersion: > 0 }) _catalog.Current[name] = record.CurrentVersion;
+            else _catalog.Current.TryRemove(name, out _);
+            KeepTags(name, record);
+        }
     }
 
-    /// <summary>
-    /// Each secret's tags, kept in memory for the permission check of every hand-off. Each list is the vault's own
-    /// copy and is replaced, never changed: the check may remember its answer while it is asked with the same list.
-    /// </summary>
-    private readonly ConcurrentDictionary<string, IReadOnlyList<SecretTag>> _tags = new(StringComparer.Ordinal);
-
     /// <summary>A secret's tags as they are now (empty for an unknown secret).</summary>
-    public IReadOnlyList<SecretTag> TagsOf(string name) => _tags.TryGetValue(name, out var tags) ? tags : [];
+    public IReadOnlyList<SecretTag> TagsOf(string name) => TagsOf(_catalog, name);
 
-    private async Task RefreshTagsAsync(string name, CancellationToken ct) => KeepTags(name, await repository.GetAsync(name, ct));
+    private async Task RefreshTagsAsync(string name, CancellationToken ct)
+    {
+        var record = await repository.GetAsync(name, ct);
+        lock (_catalogGate) KeepTags(name, record);
+    }
 
     /// <summary>Keeps a copy of the record's tags as the secret's (forgets them without a record): never the record's own list.</summary>
     private void KeepTags(string name, SecretRecord? record)
     {
-        if (record is not null) _tags[name] = [.. record.Tags];
-        else _tags.TryRemove(name, out _);
+        if (record is not null) _catalog.Tags[name] = [.. record.Tags];
+        else _catalog.Tags.TryRemove(name, out _);
+        _catalogChanges++;
     }
 
     /// <summary>The keyring purpose whose key signs API tokens.</summary>
@@ -636,6 +801,7 @@ public sealed class SecretVault(
         {
             var term = Ring.Rotate();
             await repository.SaveKeyringAsync(Ring.Wrap(_master!), ct);
+            RaiseChanged();
             await AppendAsync(new AuditEvent { Action = "rotate-data-key", Outcome = "ok", Principal = principal, Detail = $"term {term.Term}" }, ct);
             return term.Term;
         }
@@ -700,6 +866,7 @@ public sealed class SecretVault(
         var previous = _master!.Fingerprint;
         _master.Dispose();
         _master = next;
+        RaiseChanged();
         await AppendAsync(new AuditEvent { Action = "rotate-master-key", Outcome = "ok", Principal = principal, Detail = $"{previous} -> {next.Fingerprint}" }, ct);
         logger.LogWarning("Master key rotated: {Previous} -> {Next}. The keyring is now sealed with the new key", previous, next.Fingerprint);
         return next.Fingerprint;
@@ -718,10 +885,18 @@ public sealed class SecretVault(
             foreach (var key in _live.Keys.Where(k => purged.Contains(k.Name)).ToList()) _live.Remove(key);
         }
         RebuildRedactor();
+        lock (_catalogGate)
+        {
+            foreach (var name in purged)
+            {
+                _catalog.Current.TryRemove(name, out _);
+                _catalog.Tags.TryRemove(name, out _);
+            }
+            _catalogChanges++;
+        }
+        RaiseChanged();
         foreach (var name in purged)
         {
-            _currentVersions.TryRemove(name, out _);
-            _tags.TryRemove(name, out _);
             await usePolicy.SecretPurgedAsync(name, ct);
             await AppendAsync(new AuditEvent { Action = "purge", Outcome = "ok", Secret = name }, ct);
         }

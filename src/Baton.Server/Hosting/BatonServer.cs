@@ -16,6 +16,7 @@ using Baton.Server.Console;
 using Baton.Server.Redaction;
 using Baton.Storage.Postgres;
 using Baton.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 
 namespace Baton.Server.Hosting;
@@ -87,6 +88,7 @@ public static class BatonServer
         builder.Services.AddBatonKafka(!string.IsNullOrWhiteSpace(kafka["BootstrapServers"]));
         builder.Services.AddBatonEngine();
         builder.Services.AddBatonScheduler(); // after the engine: the scheduler starts once the engine has recovered
+        builder.Services.AddHostedService<ClusterModels>(); // after the secrets host and the engine, which load the models first
         builder.Services.AddSingleton<NodeEventTriggers>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeEventTriggers>());
         builder.Services.AddHostedService<IdleMemoryTrim>();
@@ -146,6 +148,7 @@ public static class BatonServer
             case "sqlite":
                 var sqlite = builder.Configuration.GetSection("Baton:Storage:Sqlite").Get<SqliteOptions>() ?? new SqliteOptions();
                 builder.Services.AddBatonSqliteStorage(sqlite.Path ?? Path.Combine(dataDir, "baton.db"), sqlite);
+                builder.Services.TryAddSingleton<Baton.Engine.Cluster.IClusterBus, Baton.Engine.Cluster.SingleNode>();
                 break;
             case "postgres" or "postgresql":
                 var postgres = builder.Configuration.GetSection("Baton:Storage:Postgres").Get<PostgresOptions>() ?? new PostgresOptions();
