@@ -52,6 +52,25 @@ public sealed class PostgresAccessStore(PostgresDatabase database) : IAccessStor
         return new AccessData(users, groups, apps, keys, grants);
     }
 
+    public async Task<bool> CreateFirstUserAsync(User user, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // Nodes starting together on an empty database: the table lock makes "no user yet" and the insert one step.
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE access_users IN SHARE ROW EXCLUSIVE MODE;", connection, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync(ct);
+        }
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO access_users (key, id, json) SELECT lower($1), $1, $2 WHERE NOT EXISTS (SELECT 1 FROM access_users);", connection, transaction);
+        insert.Parameters.Add(new NpgsqlParameter { Value = user.Id });
+        insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(user, PostgresAccessDocuments.Default.User) });
+        var created = await insert.ExecuteNonQueryAsync(ct) == 1;
+        await transaction.CommitAsync(ct);
+        return created;
+    }
+
     public async Task SaveAsync(AccessChange change, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);

@@ -35,6 +35,14 @@ public sealed class PostgresSecretRepository(PostgresDatabase database) : ISecre
         await VacuumAsync(connection, "secret_keyring", ct);
     }
 
+    public async Task<bool> CreateKeyringAsync(byte[] wrapped, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(wrapped);
+        await using var connection = await database.OpenAsync(ct);
+        return await ExecuteAsync(connection, null, "INSERT INTO secret_keyring (id, wrapped) VALUES (1, @wrapped) ON CONFLICT (id) DO NOTHING;",
+            ct, Bytes("wrapped", wrapped.ToArray())) == 1;
+    }
+
     public async Task<SecretRecord?> GetAsync(string name, CancellationToken ct = default) =>
         (await ReadSecretsAsync(name, includeDeleted: true, ct)).FirstOrDefault();
 

@@ -45,6 +45,17 @@ public sealed class SqliteAccessStore(SqliteDatabase database) : IAccessStore
         return Task.FromResult(new AccessData(users, groups, apps, keys, grants));
     }
 
+    public async Task<bool> CreateFirstUserAsync(User user, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var json = JsonSerializer.Serialize(user, AccessDocuments.Default.User);
+        var created = false;
+        // The single writer makes the check and the insert one step.
+        await database.WriteAsync(connection => created = Execute(connection,
+            "INSERT INTO access_users (id, json) SELECT $id, $json WHERE NOT EXISTS (SELECT 1 FROM access_users);", ("$id", user.Id), ("$json", json)) == 1, ct);
+        return created;
+    }
+
     public Task SaveAsync(AccessChange change, CancellationToken ct = default) =>
         database.WriteAsync(connection =>
         {

@@ -35,6 +35,16 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
         await database.CheckpointAsync(ct);
     }
 
+    public async Task<bool> CreateKeyringAsync(byte[] wrapped, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(wrapped);
+        var copy = wrapped.ToArray();
+        var created = false;
+        await database.WriteAsync(connection => created = Execute(connection,
+            "INSERT INTO secret_keyring (id, wrapped) VALUES (1, $wrapped) ON CONFLICT (id) DO NOTHING;", ("$wrapped", copy)) == 1, ct);
+        return created;
+    }
+
     public Task<SecretRecord?> GetAsync(string name, CancellationToken ct = default)
     {
         using var connection = database.OpenRead();

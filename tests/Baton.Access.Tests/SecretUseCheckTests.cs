@@ -152,6 +152,8 @@ public sealed class SecretUseCheckTests : IDisposable
         public Task<AccessData> LoadAsync(CancellationToken ct = default) => Task.FromResult(new AccessData([], [], [], [], []));
 
         public Task SaveAsync(AccessChange change, CancellationToken ct = default) => Task.CompletedTask;
+
+        public Task<bool> CreateFirstUserAsync(User user, CancellationToken ct = default) => Task.FromResult(false);
     }
 
     private sealed class NoAudit : IAuditLog

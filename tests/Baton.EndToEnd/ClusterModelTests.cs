@@ -42,7 +42,7 @@ public sealed class ClusterModelTests(ClusterModelTests.TwoNodes nodes) : IClass
             string[] args =
             [
                 "--Baton:Storage:Provider=postgres", $"--Baton:Storage:Postgres:ConnectionString={_database.ConnectionString}",
-                "--Baton:Storage:Postgres:AllowSeveralNodes=true", $"--Baton:Secrets:MasterKey={key}",
+                $"--Baton:Secrets:MasterKey={key}",
             ];
             NodeA = await ServerProcess.StartAsync(args);
             NodeB = await ServerProcess.StartAsync(args);

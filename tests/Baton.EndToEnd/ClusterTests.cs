@@ -85,6 +85,32 @@ public sealed class ClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Three_nodes_started_together_on_an_empty_database_share_one_keyring_and_one_administrator()
+    {
+        string[] args = ["--Baton:Storage:Provider=postgres", $"--Baton:Storage:Postgres:ConnectionString={_database.ConnectionString}", $"--Baton:Secrets:MasterKey={_masterKey}"];
+        _nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ServerProcess.StartAsync(args))));
+
+        // Whichever node created the administrator wrote its sign-in; every node accepts it.
+        var first = _nodes.Single(n => File.Exists(Path.Combine(n.DataDir, "admin-credentials.json")));
+        var clients = _nodes.Select(n => new BatonClient(n.BaseUrl, first.AdminCredentials())).ToArray();
+        try
+        {
+            var value = "together-" + Guid.NewGuid().ToString("N");
+            var secret = await clients[1].NewSecretAsync(value);
+            foreach (var client in clients)
+            {
+                var read = await client.GetAsync($"/api/secrets/{secret}");
+                read.ShouldBe(HttpStatusCode.OK);
+                Assert.Contains(value, read.Text, StringComparison.Ordinal); // decrypted with the one shared keyring
+            }
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_synchronous_execute_on_one_node_is_answered_when_a_worker_reports_on_another()
     {
         var nodes = await StartNodesAsync(2);
@@ -128,6 +154,13 @@ public sealed class ClusterTests : IAsyncLifetime
             while (answers.Count < runs / 4) await Task.Delay(20);
             await nodes[1].KillAsync();
             killed = 1;
+            // The kill came mid-run: some of the killed node's runs were not finished, so others must carry them on.
+            var unfinished = 0;
+            for (var i = 1; i < runs; i += 3)
+            {
+                if ((await clients[0].GetWorkflowAsync(ids[i]))["status"]!.GetValue<string>() == "RUNNING") unfinished++;
+            }
+            Assert.True(unfinished > 0, "the killed node had no run in flight: the test proves nothing");
 
             var deadline = DateTime.UtcNow.AddSeconds(180);
             var statuses = new Dictionary<string, JsonObject>();
@@ -142,6 +175,7 @@ public sealed class ClusterTests : IAsyncLifetime
             }
             await stop.CancelAsync();
             await Task.WhenAll(workers);
+            Assert.Contains("took over", nodes[0].Output + nodes[2].Output, StringComparison.Ordinal);
 
             foreach (var (id, run) in statuses)
             {

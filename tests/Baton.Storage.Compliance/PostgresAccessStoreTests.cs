@@ -45,4 +45,27 @@ public sealed class PostgresAccessStoreTests
         Assert.Empty(emptied.Keys);
         Assert.Empty(emptied.Grants);
     }
+
+    [Fact]
+    public async Task Nodes_starting_together_create_one_first_user()
+    {
+        await using var server = await PostgresTestDatabase.CreateAsync();
+        var databases = Enumerable.Range(0, 4).Select(_ => new PostgresDatabase(server.ConnectionString)).ToArray();
+        try
+        {
+            // Each node its own administrator's email, so only the "no user yet" check (not the key) can keep it to one.
+            var created = await Task.WhenAll(databases.Select((db, i) => Task.Run(() =>
+                new PostgresAccessStore(db).CreateFirstUserAsync(new User { Id = $"admin{i}@example.com", Name = "Administrator" }))));
+
+            var users = (await new PostgresAccessStore(databases[0]).LoadAsync()).Users;
+            var user = Assert.Single(users);
+            Assert.Equal(1, created.Count(c => c));
+            Assert.Equal($"admin{Array.IndexOf(created, true)}@example.com", user.Id);
+            Assert.False(await new PostgresAccessStore(databases[1]).CreateFirstUserAsync(new User { Id = "late@example.com" }));
+        }
+        finally
+        {
+            foreach (var db in databases) await db.DisposeAsync();
+        }
+    }
 }

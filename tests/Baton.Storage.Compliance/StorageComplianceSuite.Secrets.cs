@@ -50,6 +50,18 @@ public abstract partial class StorageComplianceSuite
     }
 
     [Fact]
+    public async Task The_first_keyring_is_created_once_when_several_nodes_start_together()
+    {
+        var created = await Task.WhenAll(Enumerable.Range(1, 8).Select(i => Task.Run(() => Secrets.CreateKeyringAsync([(byte)i, 0]))));
+
+        var stored = await Secrets.LoadKeyringAsync();
+        var winner = Assert.Single(Enumerable.Range(1, 8), i => created[i - 1]);
+        Assert.Equal([(byte)winner, 0], stored);
+        Assert.False(await Secrets.CreateKeyringAsync([7, 7]));
+        Assert.Equal([(byte)winner, 0], await Secrets.LoadKeyringAsync());
+    }
+
+    [Fact]
     public async Task A_first_version_reads_back_with_its_metadata_and_ciphertext()
     {
         var ciphertext = Ciphertext(48);

@@ -70,7 +70,6 @@ public sealed partial class AccessControl(
         var password = Options.AdminPassword;
         var generated = string.IsNullOrEmpty(password);
         if (generated) password = RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789", 24);
-        var change = new AccessChange();
         var admin = new User
         {
             Id = Options.AdminEmail,
@@ -81,7 +80,13 @@ public sealed partial class AccessControl(
             CreatedAt = Now(),
             UpdatedAt = Now(),
         };
-        change.UpsertUsers.Add(admin);
+        if (!await store.CreateFirstUserAsync(admin, ct))
+        {
+            // Another node sharing the store created the first administrator meanwhile: its credentials are there.
+            _model = new AccessModel(await store.LoadAsync(ct));
+            return;
+        }
+        _model = new AccessModel(await store.LoadAsync(ct));
         if (generated)
         {
             var path = Path.Combine(dataDir, CredentialsFileName);
@@ -97,7 +102,7 @@ public sealed partial class AccessControl(
         {
             logger.LogInformation("Created the first administrator {Email} from settings", admin.Id);
         }
-        await ChangeAsync(_ => (change, new AuditEvent { Action = "user-create", Outcome = "ok", Detail = $"first administrator {admin.Id}" }), ct);
+        await ChangeAsync(_ => (new AccessChange(), new AuditEvent { Action = "user-create", Outcome = "ok", Detail = $"first administrator {admin.Id}" }), ct);
     }
 
     // ---- the run-time rule -------------------------------------------------------------------------------------

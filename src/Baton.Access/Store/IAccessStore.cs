@@ -13,6 +13,12 @@ public interface IAccessStore
 
     /// <summary>Applies every part of <paramref name="change"/> in one transaction; durable when it returns.</summary>
     Task SaveAsync(AccessChange change, CancellationToken ct = default);
+
+    /// <summary>
+    /// Stores <paramref name="user"/> only if there is no user at all (the first administrator); false when there was
+    /// one, e.g. another node sharing the store created it first.
+    /// </summary>
+    Task<bool> CreateFirstUserAsync(User user, CancellationToken ct = default);
 }
 
 /// <summary>One atomic change to the access model. Upserts replace the whole record by id.</summary>

@@ -71,14 +71,18 @@ public sealed class SecretVault(
         }
 
         var wrapped = await repository.LoadKeyringAsync(ct);
-        if (wrapped is null)
+        var created = Keyring.Create();
+        _ = created.PurposeKey(SecretFingerprint.Purpose);
+        _ = created.PurposeKey(TokenSigningPurpose);
+        if (wrapped is null && await repository.CreateKeyringAsync(created.Wrap(_master), ct))
         {
-            _keyring = Keyring.Create();
-            await repository.SaveKeyringAsync(_keyring.Wrap(_master), ct);
+            _keyring = created;
             await AppendAsync(new AuditEvent { Action = "keyring-created", Outcome = "ok", Detail = $"master key {_master.Fingerprint}" }, ct);
         }
         else
         {
+            // Several nodes starting on an empty database: one keyring is created, the others use it.
+            wrapped ??= await repository.LoadKeyringAsync(ct) ?? throw new SecretsStartupException("the secrets keyring was created by another node but cannot be read back");
             try
             {
                 _keyring = Keyring.Unwrap(wrapped, _master);

@@ -9,6 +9,8 @@ public interface ISecretRepository
     /// <summary>The wrapped keyring (see Crypto.Keyring.Wrap), or null before the first start.</summary>
     Task<byte[]?> LoadKeyringAsync(CancellationToken ct = default);
     Task SaveKeyringAsync(byte[] wrapped, CancellationToken ct = default);
+    /// <summary>Stores the first keyring: only if none is stored yet. False when one was (another node created it first: use that one).</summary>
+    Task<bool> CreateKeyringAsync(byte[] wrapped, CancellationToken ct = default);
 
     /// <summary>A secret's metadata with its tags, soft-deleted ones included; null when unknown.</summary>
     Task<SecretRecord?> GetAsync(string name, CancellationToken ct = default);
