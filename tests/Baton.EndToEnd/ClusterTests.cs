@@ -111,6 +111,88 @@ public sealed class ClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_ordinary_worker_on_another_node_gets_no_value_it_may_not_use_and_no_task_it_may_not_take()
+    {
+        var nodes = await StartNodesAsync(2);
+        using var admin = Client(nodes[0]);
+        var value = "cluster-secret-" + Guid.NewGuid().ToString("N");
+        var secret = await admin.NewSecretAsync(value);
+        var type = Defs.Unique("cluster_secret_work");
+        var otherType = Defs.Unique("cluster_other_work");
+        (await admin.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject { ["name"] = type, ["retryCount"] = 0 }, new JsonObject { ["name"] = otherType }))).ShouldBe(HttpStatusCode.OK);
+        var name = Defs.Unique("cluster_secret");
+        await admin.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(type, "work", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" })));
+        var other = Defs.Unique("cluster_other");
+        await admin.RegisterWorkflowAsync(Defs.Workflow(other, Defs.Simple(otherType, "other")));
+
+        // A worker application that may work on one task type, and nothing else, made on node A and used on node B.
+        var app = (await admin.PostAsync("/api/applications", new JsonObject { ["name"] = "cluster-worker" })).Object["id"]!.GetValue<string>();
+        (await admin.PostAsync($"/api/applications/{app}/roles/WORKER")).ShouldBe(HttpStatusCode.OK);
+        (await admin.PostAsync("/api/auth/authorization", Grant($"app:{app}", "TASK_DEF", type, "EXECUTE"))).ShouldBe(HttpStatusCode.OK);
+        var key = (await admin.PostAsync($"/api/applications/{app}/accessKeys")).Object;
+        using var worker = new BatonClient(nodes[1].BaseUrl, new JsonObject { ["keyId"] = key["id"]!.DeepClone(), ["keySecret"] = key["secret"]!.DeepClone() });
+
+        var refusedId = await admin.StartAsync(name);
+        var otherId = await admin.StartAsync(other);
+        Assert.Equal(HttpStatusCode.Forbidden, (await worker.GetAsync($"/api/tasks/poll/{otherType}")).Status);
+        // The worker polls on B, but may not use the secret: its poll answers nothing, and the task fails naming it.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        Reply polled;
+        while (true)
+        {
+            polled = await worker.GetAsync($"/api/tasks/poll/{type}?workerid=w");
+            Assert.DoesNotContain(value, polled.Text, StringComparison.Ordinal);
+            if ((await admin.GetWorkflowAsync(refusedId))["status"]!.GetValue<string>() == "FAILED") break;
+            Assert.True(DateTime.UtcNow < deadline, $"the worker's poll on B never took the task: {polled.Status} {polled.Text} {(await admin.GetWorkflowAsync(refusedId)).ToJsonString()}");
+            await Task.Delay(100);
+        }
+        var refused = await admin.GetWorkflowAsync(refusedId);
+        Assert.Contains($"may not use secret '{secret}'", refused["tasks"]![0]!["reasonForIncompletion"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // Nor can it answer the other type's task, which it never polled, through either node.
+        var otherTask = await admin.PollTaskAsync(otherType, "admin-worker");
+        foreach (var node in nodes)
+        {
+            using var direct = new BatonClient(node.BaseUrl, new JsonObject { ["keyId"] = key["id"]!.DeepClone(), ["keySecret"] = key["secret"]!.DeepClone() });
+            var forged = await direct.PostAsync("/api/tasks", new JsonObject
+            {
+                ["workflowInstanceId"] = otherId, ["taskId"] = otherTask["taskId"]!.DeepClone(), ["status"] = "COMPLETED",
+                ["outputData"] = new JsonObject { ["forged"] = true },
+            });
+            Assert.Equal(HttpStatusCode.Forbidden, forged.Status);
+        }
+        Assert.Equal("IN_PROGRESS", (await admin.GetWorkflowAsync(otherId))["tasks"]![0]!["status"]!.GetValue<string>());
+
+        // Granted EXECUTE on the secret on node A, the worker on node B gets it in its poll answer, and what it echoes
+        // is masked on both nodes.
+        (await admin.PostAsync("/api/auth/authorization", Grant($"app:{app}", "SECRET_NAME", secret, "EXECUTE"))).ShouldBe(HttpStatusCode.OK);
+        var allowedId = await admin.StartAsync(name);
+        deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            polled = await worker.GetAsync($"/api/tasks/poll/{type}?workerid=w");
+            if (polled.Status == HttpStatusCode.OK && polled.Text.Contains(value, StringComparison.Ordinal)) break;
+            Assert.True(DateTime.UtcNow < deadline, $"the granted worker never got the value: {polled.Status}");
+            await Task.Delay(100);
+        }
+        await worker.CompleteTaskAsync(polled.Object, new JsonObject { ["echo"] = $"saw {value}" });
+        foreach (var node in nodes)
+        {
+            using var reader = Client(node);
+            var run = await reader.WaitForStatusAsync(allowedId, "COMPLETED");
+            Assert.DoesNotContain(value, run.ToJsonString(), StringComparison.Ordinal);
+            Assert.Equal("saw ***", run["tasks"]![0]!["outputData"]!["echo"]!.GetValue<string>());
+        }
+    }
+
+    private static JsonObject Grant(string subject, string targetType, string targetId, string access) => new()
+    {
+        ["subject"] = new JsonObject { ["type"] = "USER", ["id"] = subject },
+        ["target"] = new JsonObject { ["type"] = targetType, ["id"] = targetId },
+        ["access"] = new JsonArray(access),
+    };
+
+    [Fact]
     public async Task A_synchronous_execute_on_one_node_is_answered_when_a_worker_reports_on_another()
     {
         var nodes = await StartNodesAsync(2);
