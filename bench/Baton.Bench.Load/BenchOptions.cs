@@ -12,6 +12,15 @@ internal sealed class BenchOptions
                Baton.Bench.Load --peer-only [options]
 
           --server URL          Baton server base URL, e.g. http://127.0.0.1:18080
+          --servers URL1,URL2   several nodes of one cluster (one database): client i talks to server i % n
+          --server-pids P1,P2   the nodes' processes, in the order of --servers: report where the time goes (CPU
+                                per workflow of each node, of PostgreSQL with --postgres-pid, of this generator,
+                                of the rest of the machine, and idle) as one table, median of the phases
+          --postgres-pid PID    the postmaster (first line of DATA/postmaster.pid): PostgreSQL's CPU is its own,
+                                its exited children's and every live child's
+          --cluster-targets F   a JSON list of configurations [{"name","servers":[URL],"pids":[PID],"keyId",
+                                "keySecret","storage":"sqlite"|"postgres"}] measured in one run (scripts/bench.sh --cluster): each warmed up, then
+                                rounds of all in order and in reverse; one table of medians
           --clients N           concurrent clients (default 64)
           --duration S          measured seconds (default 20)
           --warmup S            warm-up seconds, not counted (default 5)
@@ -57,6 +66,18 @@ internal sealed class BenchOptions
         """;
 
     public Uri? Server { get; private set; }
+
+    /// <summary>Every server the load is spread over (just <see cref="Server"/> unless --servers named several).</summary>
+    public IReadOnlyList<Uri> Servers { get; private set; } = [];
+
+    public IReadOnlyList<int> ServerPids { get; private set; } = [];
+
+    public int? PostgresPid { get; private set; }
+
+    public string? ClusterTargetsPath { get; private set; }
+
+    /// <summary>Report the time split table (several configurations, or one given by its processes).</summary>
+    public bool TimeSplit => ClusterTargetsPath is not null || ServerPids.Count > 0;
 
     public int Clients { get; private set; } = 64;
 
@@ -153,7 +174,16 @@ internal sealed class BenchOptions
             switch (name)
             {
                 case "--help" or "-h": options.ShowHelp = true; break;
-                case "--server": options.Server = ParseServer(name, Value()); break;
+                case "--server": options.Server = ParseServer(name, Value()); options.Servers = [options.Server]; break;
+                case "--servers":
+                    options.Servers = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(url => ParseServer(name, url))];
+                    options.Server = options.Servers.Count > 0 ? options.Servers[0] : throw new ArgumentException("--servers needs at least one URL");
+                    break;
+                case "--server-pids":
+                    options.ServerPids = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(pid => ParseInt(name, pid, 1, int.MaxValue))];
+                    break;
+                case "--postgres-pid": options.PostgresPid = ParseInt(name, Value(), 1, int.MaxValue); break;
+                case "--cluster-targets": options.ClusterTargetsPath = Value(); break;
                 case "--baseline-server": options.BaselineServer = ParseServer(name, Value()); break;
                 case "--clients": options.Clients = ParseInt(name, Value(), 1, 10_000); break;
                 case "--duration": options.DurationSeconds = ParseInt(name, Value(), 1, 3600); break;
@@ -205,9 +235,24 @@ internal sealed class BenchOptions
             throw new ArgumentException("--peer-only and --skip-peer exclude each other");
         }
 
-        if (!PeerOnly && Server is null)
+        if (!PeerOnly && Server is null && ClusterTargetsPath is null)
         {
-            throw new ArgumentException("--server URL is required (or --peer-only)");
+            throw new ArgumentException("--server URL is required (or --servers, --cluster-targets, --peer-only)");
+        }
+
+        if (ClusterTargetsPath is not null && (Server is not null || ServerPids.Count > 0))
+        {
+            throw new ArgumentException("--cluster-targets names its servers and processes; it excludes --server(s) and --server-pids");
+        }
+
+        if (ServerPids.Count > 0 && ServerPids.Count != Servers.Count)
+        {
+            throw new ArgumentException($"--server-pids names {ServerPids.Count} processes for {Servers.Count} servers");
+        }
+
+        if (TimeSplit && (CompareSecrets > 0 || CompareNode || CompareKafka || BaselineServer is not null || ConsolePages || PeerOnly))
+        {
+            throw new ArgumentException("--server-pids and --cluster-targets measure the plain load; they exclude the comparisons, --console-pages and --peer-only");
         }
 
         if (Token is not null && (KeyId is not null || KeySecret is not null))
@@ -235,7 +280,7 @@ internal sealed class BenchOptions
             throw new ArgumentException("--control and --swap-versions go with --compare-secrets");
         }
 
-        foreach (var (option, pid) in new[] { ("--server-pid", ServerPid), ("--baseline-pid", BaselinePid) })
+        foreach (var (option, pid) in ServerPids.Select(p => ("--server-pids", (int?)p)).Append(("--server-pid", ServerPid)).Append(("--baseline-pid", BaselinePid)).Append(("--postgres-pid", PostgresPid)))
         {
             if (pid is { } id && !File.Exists($"/proc/{id}/status"))
             {

@@ -19,6 +19,9 @@ internal sealed record LoadResult(
     /// <summary>The CPU time of the server's SQLite writer thread over the same window, when it could be read.</summary>
     public TimeSpan? WriterCpu { get; init; }
 
+    /// <summary>Each node's, PostgreSQL's, this generator's and the machine's CPU over the same window, when a probe was given.</summary>
+    public CpuSnapshot? CpuSplit { get; init; }
+
     /// <summary>Writer-thread CPU microseconds per completed workflow, when measured.</summary>
     public double? WriterCpuMicrosPerCompleted => WriterCpu is { } cpu && Completed > 0 ? cpu.TotalMicroseconds / Completed : null;
 

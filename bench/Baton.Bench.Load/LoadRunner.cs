@@ -8,7 +8,9 @@ namespace Baton.Bench.Load;
 /// the rate is successes over the time from window start to the last of them finishing. Every loop
 /// stops by itself: no request starts after the window, and a hard deadline cancels stragglers.
 /// Given the server's process, it also reports the server's CPU time from the window's start to the last
-/// counted request's end: CPU per workflow is a steadier measure than the rate on a shared machine.
+/// counted request's end: CPU per workflow is a steadier measure than the rate on a shared machine. Given a
+/// <see cref="CpuProbe"/>, it reads every clock the probe knows (each node, PostgreSQL, itself, the machine) over the
+/// same span.
 /// </summary>
 internal static class LoadRunner
 {
@@ -19,7 +21,8 @@ internal static class LoadRunner
         TimeSpan duration,
         TimeSpan drainTimeout,
         CancellationToken cancellationToken,
-        Process? server = null)
+        Process? server = null,
+        CpuProbe? probe = null)
     {
         var origin = Stopwatch.GetTimestamp();
         var window = new Window(
@@ -39,9 +42,11 @@ internal static class LoadRunner
         }
 
         var cpuAtStart = CpuAtAsync(server, warmup, cancellationToken);
+        var probeAtStart = ProbeAtAsync(probe, warmup, cancellationToken);
         await Task.WhenAll(tasks);
         cancellationToken.ThrowIfCancellationRequested();
         var (serverCpu, writerCpu) = server is null ? default : Cpu(server) - await cpuAtStart;
+        var split = probe is null ? null : probe.Take() - (await probeAtStart)!;
 
         var latency = new LatencyHistogram();
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -60,7 +65,7 @@ internal static class LoadRunner
         }
 
         var elapsed = Stopwatch.GetElapsedTime(window.Start, lastFinish).TotalSeconds;
-        return new LoadResult(clients, elapsed, completed, latency, errors, abandoned) { ServerCpu = serverCpu, WriterCpu = writerCpu };
+        return new LoadResult(clients, elapsed, completed, latency, errors, abandoned) { ServerCpu = serverCpu, WriterCpu = writerCpu, CpuSplit = split };
     }
 
     private static async Task<CpuTimes> CpuAtAsync(Process? server, TimeSpan at, CancellationToken cancellationToken)
@@ -72,6 +77,17 @@ internal static class LoadRunner
 
         await Task.Delay(at, cancellationToken);
         return Cpu(server);
+    }
+
+    private static async Task<CpuSnapshot?> ProbeAtAsync(CpuProbe? probe, TimeSpan at, CancellationToken cancellationToken)
+    {
+        if (probe is null)
+        {
+            return null;
+        }
+
+        await Task.Delay(at, cancellationToken);
+        return probe.Take();
     }
 
     private static CpuTimes Cpu(Process server)

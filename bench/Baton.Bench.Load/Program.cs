@@ -93,8 +93,13 @@ internal static class Program
             Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"echo ceiling measured: {echo.PerSecond:F1} req/s"));
         }
 
+        if (options.TimeSplit)
+        {
+            return await ClusterBench.RunAsync(options, http, peer, secretHeaders, warmup, duration, drain, cancellationToken);
+        }
+
         LoadResult? workflows = null;
-        ExecuteOperation? execute = null;
+        ICheckedOperation? execute = null;
         if (!options.PeerOnly)
         {
             var api = new BatonApi(http, options.Server!) { Token = options.Token };
@@ -130,12 +135,25 @@ internal static class Program
                 return await CompareAuthAsync(api, baseline, options, warmup, duration, drain, cancellationToken);
             }
 
-            execute = new ExecuteOperation(api, options.WaitForSeconds, name: BenchWorkflow.NameOf(options.Shape));
-            if (await execute.RunOnceAsync(1, cancellationToken) is { } failure)
+            // With --servers, every node gets the workflow (before the cluster bus a node does not hear of a
+            // definition another stored) and a first run; client i then talks to server i % n.
+            var perServer = new List<ICheckedOperation>();
+            foreach (var server in options.Servers)
             {
-                var sample = execute.ErrorSamples.GetValueOrDefault(failure, "");
-                throw new BenchSetupException($"first workflow run failed ({failure}): {sample}");
+                var node = server == options.Server ? api : new BatonApi(http, server) { Token = api.Token };
+                if (node != api)
+                {
+                    await PrepareServerAsync(node, options, peer, secretHeaders, cancellationToken);
+                }
+                var one = new ExecuteOperation(node, options.WaitForSeconds, name: BenchWorkflow.NameOf(options.Shape));
+                if (await one.RunOnceAsync(1, cancellationToken) is { } failure)
+                {
+                    var sample = one.ErrorSamples.GetValueOrDefault(failure, "");
+                    throw new BenchSetupException($"first workflow run on {server} failed ({failure}): {sample}");
+                }
+                perServer.Add(one);
             }
+            execute = perServer.Count == 1 ? perServer[0] : new RoundRobinOperation(perServer, options.Clients);
 
             Console.WriteLine($"registered {BenchWorkflow.NameOf(options.Shape)} v{BenchWorkflow.Version}; a first run completed with the right output; running load…");
             var operation = execute;
@@ -181,7 +199,7 @@ internal static class Program
     }
 
     /// <summary>Secrets (if the variant asks), then the workflow definition.</summary>
-    private static async Task PrepareServerAsync(
+    internal static async Task PrepareServerAsync(
         BatonApi api,
         BenchOptions options,
         EchoPeer peer,
