@@ -12,6 +12,11 @@
 #                      costs, e.g. --compare-build main --secret-headers 1
 #   --compare-postgres start a throwaway PostgreSQL (Debian's binaries, as scripts/test.sh) and compare the server on
 #                      it (Baton:Storage:Provider=postgres) with the same build on SQLite, alternating in one run
+#   --cluster          start a throwaway PostgreSQL and measure, in one run, one node on SQLite (the reference) and 1, 2
+#                      and 3 nodes on PostgreSQL (a fresh database bench_nN for each node count, the nodes of one
+#                      sharing it and one master key), in rounds of all four in order and in reverse; reports the
+#                      medians and where the time goes per workflow (each node's CPU, PostgreSQL's, the load
+#                      generator's, the rest of the machine, idle cores)
 #   --kafka            start a Kafka-protocol broker (librdkafka's mock cluster, in the load generator's
 #                      --mock-kafka mode) and the server with it, and compare a KAFKA node with a no-op one
 #                      (--compare-kafka)
@@ -32,6 +37,7 @@ bench_dll="bench/Baton.Bench.Load/bin/Release/net10.0/Baton.Bench.Load.dll"
 compare_auth=""
 compare_build=""
 compare_postgres=""
+cluster=""
 kafka=""
 bench_args=()
 expect_rev=""
@@ -40,6 +46,7 @@ for arg in "$@"; do
     case "$arg" in
         --compare-auth) compare_auth=1 ;;
         --compare-postgres) compare_postgres=1 ;;
+        --cluster) cluster=1 ;;
         --kafka) kafka=1; bench_args+=(--compare-kafka) ;;
         --compare-build) expect_rev=1 ;;
         --compare-build=*) compare_build="${arg#--compare-build=}" ;;
@@ -48,8 +55,8 @@ for arg in "$@"; do
 done
 [[ -z "$expect_rev" ]] || { echo "bench.sh: --compare-build needs a revision" >&2; exit 2; }
 comparisons=0
-for chosen in "$compare_auth" "$compare_build" "$compare_postgres"; do [[ -z "$chosen" ]] || comparisons=$((comparisons + 1)); done
-[[ "$comparisons" -le 1 ]] || { echo "bench.sh: --compare-auth, --compare-build and --compare-postgres exclude each other" >&2; exit 2; }
+for chosen in "$compare_auth" "$compare_build" "$compare_postgres" "$cluster"; do [[ -z "$chosen" ]] || comparisons=$((comparisons + 1)); done
+[[ "$comparisons" -le 1 ]] || { echo "bench.sh: --compare-auth, --compare-build, --compare-postgres and --cluster exclude each other" >&2; exit 2; }
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench.sh: port $port is already in use; set BATON_BENCH_PORT" >&2
@@ -152,28 +159,19 @@ if [[ -n "$kafka" ]]; then
     BATON_SERVER_ARGS="${BATON_SERVER_ARGS:-} --Baton:Kafka:BootstrapServers=$broker"
 fi
 server_extra=""
-if [[ -n "$compare_postgres" ]]; then
-    # The same throwaway server as scripts/test.sh: PostgreSQL refuses root, so it runs as the postgres user.
+if [[ -n "$compare_postgres$cluster" ]]; then
+    # The same throwaway server as scripts/test.sh: PostgreSQL refuses root, so it runs as the postgres user. Six nodes
+    # (1 + 2 + 3) may each open a pool of 50 connections, beyond the default max_connections of 100.
     pg_bin="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")"
     pg_dir="$(mktemp -d)"
     chown postgres "$pg_dir"
     pg_port="$(pick_port)"
     runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U baton >/dev/null
     runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start \
-        -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1" >/dev/null
+        -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=400" >/dev/null
     echo "bench.sh: PostgreSQL on 127.0.0.1:$pg_port"
     server_extra="--Baton:Storage:Provider=postgres --Baton:Storage:Postgres:ConnectionString=Host=127.0.0.1;Port=$pg_port;Username=baton;Database=postgres"
 fi
-start_server baton "$server_dll" "$server_url" "$server_extra"
-server_pid="${pids[-1]}"
-baseline_dll="$tmp/baseline-bin/Baton.Server.dll"
-[[ -z "$compare_postgres" ]] || baseline_dll="$server_dll" # this very build, on SQLite
-if [[ -n "$compare_auth$compare_build$compare_postgres" ]]; then
-    baseline_url="http://127.0.0.1:$(pick_port)"
-    start_server baseline "$baseline_dll" "$baseline_url"
-    bench_args+=(--baseline-server "$baseline_url" --baseline-pid "${pids[-1]}")
-fi
-
 # Every call needs a token. The load runs as an application, as a real client would: the first administrator
 # (credentials from the file the server wrote) creates one with METADATA_MANAGER and APPLICATION_API and a key.
 # The application then creates the workflows and secrets it uses, so it holds them as their creator.
@@ -192,6 +190,60 @@ provision() {
     key_secret="$(field secret <<<"$key")"
     echo "bench.sh: $name runs as application $app_id (key $key_id)"
 }
+
+if [[ -n "$cluster" ]]; then
+    # One configuration a line (name, storage, URLs, pids, key), turned into the load generator's JSON at the end.
+    targets="$tmp/cluster-targets.txt"
+    : >"$targets"
+    start_server sqlite-1 "$server_dll" "$server_url"
+    provision sqlite-1 "$server_url"
+    echo "sqlite-1 sqlite $server_url ${pids[-1]} $key_id $key_secret" >>"$targets"
+    # The nodes of a cluster share the master key (the keyring in the database is sealed with it); one a run.
+    master_key="$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')"
+    for n in 1 2 3; do
+        # A fresh database per node count, so that one configuration's runs do not pile up in another's tables.
+        "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U baton -d postgres -qc "CREATE DATABASE bench_n$n" >/dev/null
+        node_args="--Baton:Storage:Provider=postgres --Baton:Storage:Postgres:ConnectionString=Host=127.0.0.1;Port=$pg_port;Username=baton;Database=bench_n$n"
+        node_args+=" --Baton:Storage:Postgres:NodeLeaseSeconds=10 --Baton:Secrets:MasterKey=$master_key"
+        urls="" node_pids=""
+        for i in $(seq 1 "$n"); do
+            url="http://127.0.0.1:$(pick_port)"
+            start_server "pg$n-node$i" "$server_dll" "$url" "$node_args"
+            urls+="${urls:+,}$url"
+            node_pids+="${node_pids:+,}${pids[-1]}"
+            # The first node of a database creates the first administrator (and writes its credentials); the
+            # application is made there before the others start, so each of them knows it from its first load.
+            [[ "$i" -gt 1 ]] || provision "pg$n-node1" "$url"
+        done
+        echo "pg-$n postgres $urls $node_pids $key_id $key_secret" >>"$targets"
+    done
+    python3 - "$targets" >"$tmp/cluster-targets.json" <<'PY'
+import json, sys
+out = []
+for line in open(sys.argv[1]):
+    name, storage, urls, node_pids, key_id, key_secret = line.split()
+    out.append({"name": name, "storage": storage, "servers": urls.split(","),
+                "pids": [int(p) for p in node_pids.split(",")], "keyId": key_id, "keySecret": key_secret})
+print(json.dumps(out))
+PY
+    pg_pid="$(head -n 1 "$pg_dir/data/postmaster.pid")"
+    echo "bench.sh: load average before the load: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+    status=0
+    dotnet "$bench_dll" --cluster-targets "$tmp/cluster-targets.json" --postgres-pid "$pg_pid" ${bench_args[@]+"${bench_args[@]}"} || status=$?
+    echo "bench.sh: load average after the load: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+    exit "$status"
+fi
+
+start_server baton "$server_dll" "$server_url" "$server_extra"
+server_pid="${pids[-1]}"
+baseline_dll="$tmp/baseline-bin/Baton.Server.dll"
+[[ -z "$compare_postgres" ]] || baseline_dll="$server_dll" # this very build, on SQLite
+if [[ -n "$compare_auth$compare_build$compare_postgres" ]]; then
+    baseline_url="http://127.0.0.1:$(pick_port)"
+    start_server baseline "$baseline_dll" "$baseline_url"
+    bench_args+=(--baseline-server "$baseline_url" --baseline-pid "${pids[-1]}")
+fi
+
 if [[ -n "$compare_build$compare_postgres" ]]; then
     provision baseline "$baseline_url"
     bench_args+=(--baseline-key-id "$key_id" --baseline-key-secret "$key_secret")
