@@ -34,7 +34,8 @@ internal sealed class BenchOptions
           --swap-versions       with --compare-secrets: register the plain workflow as version 2 and the
                                 secrets one as version 1 (the slots stay in order); the geometric mean with
                                 an unswapped run cancels any advantage of one version's place in the indexes
-          --rounds N            rounds of first, second, second, first in a comparison (default 3)
+          --rounds N            rounds of first, second, second, first in a comparison (default 3); with
+                                --cluster-targets, rounds of every configuration in order and then in reverse
           --baseline-server URL a second Baton server built without access control (scripts/bench.sh
                                 --compare-auth); alternate the same workflow authenticated against --server
                                 and unauthenticated against this one (rounds of auth, baseline, baseline, auth) and
@@ -248,6 +249,11 @@ internal sealed class BenchOptions
         if (ServerPids.Count > 0 && ServerPids.Count != Servers.Count)
         {
             throw new ArgumentException($"--server-pids names {ServerPids.Count} processes for {Servers.Count} servers");
+        }
+
+        if (ServerPids.Distinct().Count() != ServerPids.Count)
+        {
+            throw new ArgumentException("--server-pids names one process twice: its CPU would count twice");
         }
 
         if (TimeSplit && (CompareSecrets > 0 || CompareNode || CompareKafka || BaselineServer is not null || ConsolePages || PeerOnly))

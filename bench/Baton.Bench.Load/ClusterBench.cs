@@ -28,9 +28,9 @@ internal sealed record ClusterTarget(string Name, IReadOnlyList<Uri> Servers, IR
             throw new ArgumentException($"--cluster-targets {path}: {ex.Message}");
         }
 
-        if (targets is not { Count: > 0 } || targets.Any(t => t.Servers is not { Count: > 0 } || t.Pids is null || t.Pids.Count != t.Servers.Count || string.IsNullOrEmpty(t.Name)))
+        if (targets is not { Count: > 0 } || targets.Any(t => t.Servers is not { Count: > 0 } || t.Pids is null || t.Pids.Count != t.Servers.Count || t.Pids.Distinct().Count() != t.Pids.Count || string.IsNullOrEmpty(t.Name)))
         {
-            throw new ArgumentException($"--cluster-targets {path}: expected a non-empty list of {{\"name\", \"servers\": [URL], \"pids\": [PID, one a server]}}");
+            throw new ArgumentException($"--cluster-targets {path}: expected a non-empty list of {{\"name\", \"servers\": [URL], \"pids\": [PID, one a server, each once]}}");
         }
 
         return targets;
@@ -176,7 +176,7 @@ internal static class ClusterBench
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? double.NaN
             : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
-            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+            : Math.Round((sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2, 3);
     }
 
     internal static double? MedianOrNull(IEnumerable<double?> values) =>
@@ -207,7 +207,7 @@ internal sealed record PhaseSplit(
     {
         var split = result.CpuSplit ?? throw new InvalidOperationException("a phase without a CPU probe");
         var n = Math.Max(1, result.Completed);
-        double PerWf(TimeSpan span) => span.TotalMicroseconds / n;
+        double PerWf(TimeSpan span) => Math.Round(span.TotalMicroseconds / n, 1);
         var nodes = split.Nodes.Select(PerWf).ToArray();
         var postgres = split.Postgres is { } pg ? PerWf(pg) : (double?)null;
         var bench = PerWf(split.Bench);
@@ -223,8 +223,8 @@ internal sealed record PhaseSplit(
             nodes,
             postgres,
             bench,
-            split.Machine is { } machine ? Math.Max(0, machine.TotalSeconds - known) * 1e6 / n : null,
-            split.Machine is { } busy ? Math.Max(0, available - busy.TotalSeconds) * 1e6 / n : null,
+            split.Machine is { } machine ? Math.Round(Math.Max(0, machine.TotalSeconds - known) * 1e6 / n, 1) : null,
+            split.Machine is { } busy ? Math.Round(Math.Max(0, available - busy.TotalSeconds) * 1e6 / n, 1) : null,
             Math.Round(used, 2),
             Math.Round(available, 2));
     }
@@ -289,6 +289,7 @@ internal sealed record ClusterReport(
         var phases = Targets.Count == 0 ? 0 : Targets[0].Phases.Count;
         Line($"Baton several nodes — {Clients} clients, {WarmupSeconds} s warm-up, {DurationSeconds} s measured, {Rounds} round(s) (median of {phases} phases each), {ProcessorCount} cores shared by everything");
         Line($"CPU per completed workflow in us; other = the rest of the machine (other processes, idle servers); idle = cores doing nothing (waiting on round trips, fsync, locks)");
+        Line($"postgres = the whole PostgreSQL server, so also work one phase leaves for later (autovacuum, checkpoints, idle nodes): beside SQLite it is only that");
         Line($"");
         Line($"| config | nodes | wf/s | p50 ms | p99 ms | node CPU us/wf: sum (per node) | postgres us/wf | bench us/wf | other us/wf | idle us/wf | core-s used / available |");
         Line($"|---|---|---|---|---|---|---|---|---|---|---|");
