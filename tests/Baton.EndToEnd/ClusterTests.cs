@@ -233,7 +233,12 @@ public sealed class ClusterTests : IAsyncLifetime
             var workers = Enumerable.Range(0, 6).Select(w => Task.Run(() => WorkAsync(w, clients, () => killed, answers, stop.Token))).ToArray();
 
             // Kill the second node while its runs are in flight: HTTP calls out, tasks polled and not yet reported.
-            while (answers.Count < runs / 4) await Task.Delay(20);
+            var firstQuarter = DateTime.UtcNow.AddSeconds(120);
+            while (answers.Count < runs / 4)
+            {
+                Assert.True(DateTime.UtcNow < firstQuarter, $"only {answers.Count} worker answers in 120 s");
+                await Task.Delay(20);
+            }
             await nodes[1].KillAsync();
             killed = 1;
             // The kill came mid-run: some of the killed node's runs were not finished, so others must carry them on.
