@@ -19,6 +19,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<PostgresMembership>();
         services.AddSingleton<Baton.Engine.Cluster.IRunOwnership>(sp => sp.GetRequiredService<PostgresMembership>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresMembership>());
+        services.AddSingleton<Baton.Engine.Cluster.IClusterLocks, PostgresClusterLocks>();
         // The cluster bus: one instance, the IClusterBus, started (listening) before the secrets host and the engine.
         services.AddSingleton<PostgresClusterBus>();
         services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<PostgresClusterBus>());

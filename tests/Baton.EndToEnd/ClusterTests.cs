@@ -193,6 +193,43 @@ public sealed class ClusterTests : IAsyncLifetime
     };
 
     [Fact]
+    public async Task Starts_with_one_idempotency_key_spread_over_three_nodes_make_one_run()
+    {
+        var nodes = await StartNodesAsync(3);
+        var clients = nodes.Select(Client).ToArray();
+        try
+        {
+            var name = Defs.Unique("cluster_idem");
+            await clients[0].RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(WorkType, "work")));
+
+            // A client retrying its start on every node at once: with FAIL one start wins and the others are 409 naming it.
+            var key = "key-" + Guid.NewGuid().ToString("N");
+            var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => clients[i % 3].PostAsync("/api/workflow",
+                new JsonObject { ["name"] = name, ["idempotencyKey"] = key, ["idempotencyStrategy"] = "FAIL" })));
+            var started = Assert.Single(replies, r => r.Status == HttpStatusCode.OK).Text;
+            Assert.All(replies.Where(r => r.Status != HttpStatusCode.OK), r =>
+            {
+                Assert.Equal(HttpStatusCode.Conflict, r.Status);
+                Assert.Contains(started, r.Text, StringComparison.Ordinal);
+            });
+
+            // With RETURN_EXISTING every node answers the one run.
+            var other = "key-" + Guid.NewGuid().ToString("N");
+            var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+            {
+                var reply = await clients[i % 3].PostAsync("/api/workflow", new JsonObject { ["name"] = name, ["idempotencyKey"] = other, ["idempotencyStrategy"] = "RETURN_EXISTING" });
+                reply.ShouldBe(HttpStatusCode.OK);
+                return reply.Text;
+            }));
+            Assert.Single(ids.Distinct());
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_synchronous_execute_on_one_node_is_answered_when_a_worker_reports_on_another()
     {
         var nodes = await StartNodesAsync(2);

@@ -64,9 +64,29 @@ public sealed record OfferedTask(string TaskId, string WorkflowId, long VisibleA
 [JsonSerializable(typeof(ClusterMessage))]
 public sealed partial class ClusterJson : JsonSerializerContext;
 
-/// <summary>One node alone on its store: nothing to tell anyone, no run to claim.</summary>
-public sealed class SingleNode : IClusterBus, IRunOwnership
+/// <summary>
+/// A lock that every node sharing the store respects, for what one node's in-process lock cannot cover alone (a start
+/// with an idempotency key: two nodes given the same new key at once must make one run). On one node it holds nothing:
+/// the in-process lock taken beside it is the whole story.
+/// </summary>
+public interface IClusterLocks
 {
+    /// <summary>Waits for the lock named <paramref name="name"/>; disposing the result releases it.</summary>
+    Task<IAsyncDisposable> AcquireAsync(string name, CancellationToken ct);
+}
+
+/// <summary>One node alone on its store: nothing to tell anyone, no run to claim, no other node to lock out.</summary>
+public sealed class SingleNode : IClusterBus, IRunOwnership, IClusterLocks
+{
+    private sealed class Nothing : IAsyncDisposable
+    {
+        public static readonly Nothing Held = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    public Task<IAsyncDisposable> AcquireAsync(string name, CancellationToken ct) => Task.FromResult<IAsyncDisposable>(Nothing.Held);
+
     public bool IsShared => false;
 
     public string NodeId { get; } = Guid.NewGuid().ToString("N");

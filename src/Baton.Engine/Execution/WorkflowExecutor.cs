@@ -40,6 +40,7 @@ public sealed class WorkflowExecutor(
     Environment.EnvironmentValues environment,
     IWorkflowStartPolicy startPolicy,
     Cluster.IClusterBus cluster,
+    Cluster.IClusterLocks clusterLocks,
     IOptions<EngineOptions> options,
     ILogger<WorkflowExecutor> logger) : IDisposable
 {
@@ -69,16 +70,20 @@ public sealed class WorkflowExecutor(
     /// </summary>
     public async Task<string> StartAsync(StartWorkflowRequest request, WorkflowDef? definition, string? principal, CancellationToken ct)
     {
-        using var idempotent = await IdempotentStartAsync(request, ct);
+        await using var idempotent = await IdempotentStartAsync(request, ct);
         if (idempotent.ExistingId is { } existing) return existing;
         var run = await NewRunAsync(request, principal, ct, stored: definition);
         await CreateAsync(run, ct);
         return run.WorkflowId;
     }
 
-    private sealed record IdempotentStart(string? ExistingId, IDisposable? Held) : IDisposable
+    private sealed record IdempotentStart(string? ExistingId, IDisposable? Held, IAsyncDisposable? HeldAcrossNodes) : IAsyncDisposable
     {
-        public void Dispose() => Held?.Dispose();
+        public async ValueTask DisposeAsync()
+        {
+            if (HeldAcrossNodes is not null) await HeldAcrossNodes.DisposeAsync();
+            Held?.Dispose();
+        }
     }
 
     /// <summary>
@@ -88,27 +93,33 @@ public sealed class WorkflowExecutor(
     /// </summary>
     private async Task<IdempotentStart> IdempotentStartAsync(StartWorkflowRequest request, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(request.IdempotencyKey)) return new(null, null);
+        if (string.IsNullOrEmpty(request.IdempotencyKey)) return new(null, null, null);
         var strategy = request.IdempotencyStrategy ?? "FAIL";
         if (strategy is not ("FAIL" or "RETURN_EXISTING" or "FAIL_ON_RUNNING"))
         {
             throw new InvalidRequestException("$.idempotencyStrategy", $"idempotencyStrategy '{strategy}' is not one of FAIL, RETURN_EXISTING, FAIL_ON_RUNNING");
         }
         var name = request.WorkflowDef?.Name ?? request.Name ?? "";
-        var held = await locks.AcquireAsync($"idempotency\n{name}\n{request.IdempotencyKey}", ct);
+        var lockName = $"idempotency\n{name}\n{request.IdempotencyKey}";
+        var held = await locks.AcquireAsync(lockName, ct);
+        IAsyncDisposable? acrossNodes = null;
         try
         {
+            // Other nodes sharing the store take the same lock: a client that retries its start on another node waits here.
+            acrossNodes = await clusterLocks.AcquireAsync(lockName, ct);
             var existing = await store.FindByIdempotencyKeyAsync(name, request.IdempotencyKey, ct);
-            if (existing is null || (strategy == "FAIL_ON_RUNNING" && existing.Status.IsTerminal())) return new(null, held);
+            if (existing is null || (strategy == "FAIL_ON_RUNNING" && existing.Status.IsTerminal())) return new(null, held, acrossNodes);
             if (strategy == "RETURN_EXISTING")
             {
+                await acrossNodes.DisposeAsync();
                 held.Dispose();
-                return new(existing.WorkflowId, null);
+                return new(existing.WorkflowId, null, null);
             }
             throw new ConflictException($"Workflow {name} already has a run with idempotency key '{request.IdempotencyKey}': {existing.WorkflowId} ({existing.Status.WireName()}); use idempotencyStrategy RETURN_EXISTING to get it back");
         }
         catch
         {
+            if (acrossNodes is not null) await acrossNodes.DisposeAsync();
             held.Dispose();
             throw;
         }
@@ -124,7 +135,7 @@ public sealed class WorkflowExecutor(
         WorkflowRun run;
         Task<WorkflowRun> finished;
         IDisposable registration;
-        using (var idempotent = await IdempotentStartAsync(request, ct))
+        await using (var idempotent = await IdempotentStartAsync(request, ct))
         {
             if (idempotent.ExistingId is { } existing) return await GetWorkflowAsync(existing, includeTasks: true, ct);
             run = await NewRunAsync(request, principal, ct, stored: definition);

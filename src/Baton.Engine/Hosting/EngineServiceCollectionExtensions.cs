@@ -25,6 +25,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<Cluster.SingleNode>();
         services.TryAddSingleton<Cluster.IClusterBus>(sp => sp.GetRequiredService<Cluster.SingleNode>());
         services.TryAddSingleton<Cluster.IRunOwnership>(sp => sp.GetRequiredService<Cluster.SingleNode>());
+        services.TryAddSingleton<Cluster.IClusterLocks>(sp => sp.GetRequiredService<Cluster.SingleNode>());
         services.AddSingleton<WorkflowTimers>();
         services.AddSingleton<CompletionWaiters>();
         services.AddSingleton<JavaScriptEvaluator>();
