@@ -230,6 +230,57 @@ public sealed class ClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_trigger_saved_on_one_node_fires_for_a_run_that_finishes_on_another()
+    {
+        var nodes = await StartNodesAsync(2);
+        using var a = Client(nodes[0]);
+        using var b = Client(nodes[1]);
+        var watched = Defs.Unique("cluster_watched");
+        var onRun = Defs.Unique("cluster_on_run");
+        var noop = Defs.Parse("""{"name": "n", "taskReferenceName": "n", "type": "NOOP"}""");
+        // B builds its trigger index before A saves the trigger: B must forget it when A tells it.
+        await b.ExecuteAsync(Defs.Workflow(Defs.Unique("cluster_warm"), (JsonObject)noop.DeepClone()));
+        (await a.PostAsync("/v1/workflows", new JsonObject
+        {
+            ["identifier"] = onRun,
+            ["nodes"] = new JsonArray(
+                new JsonObject
+                {
+                    ["identifier"] = "trigger",
+                    ["config"] = new JsonObject
+                    {
+                        ["type"] = "EVENT_TRIGGER",
+                        ["event"] = new JsonObject { ["type"] = "RUN_FINISHED" },
+                        ["condition"] = new JsonObject { ["type"] = "JQ", ["expressions"] = new JsonArray($".workflowName == \"{watched}\""), ["combinator"] = "and" },
+                    },
+                },
+                new JsonObject
+                {
+                    ["identifier"] = "tell",
+                    ["config"] = new JsonObject { ["type"] = "WEBHOOK", ["url"] = $"{_peer.BaseUrl}/echo/{onRun}", ["body"] = new JsonObject { ["about"] = "{{ .outputs.trigger.workflowId }}" } },
+                }),
+            ["connections"] = new JsonArray(new JsonObject { ["sourceIdentifier"] = "trigger", ["targetIdentifier"] = "tell" }),
+        })).ShouldBe(HttpStatusCode.Created);
+
+        // The run finishes on B (its starter and owner); B hears of the trigger within about a second, so runs go on
+        // finishing until one is told.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var ids = new List<string>();
+        while (true)
+        {
+            var finished = await b.ExecuteAsync(Defs.Workflow(watched, (JsonObject)noop.DeepClone()));
+            ids.Add(finished["workflowId"]!.GetValue<string>());
+            for (var i = 0; i < 20 && !_peer.Requests.Any(r => r["path"]!.GetValue<string>() == $"/echo/{onRun}"); i++) await Task.Delay(50);
+            if (_peer.Requests.FirstOrDefault(r => r["path"]!.GetValue<string>() == $"/echo/{onRun}") is { } told)
+            {
+                Assert.Contains(told["body"]!["about"]!.GetValue<string>(), ids);
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "node B never fired the trigger saved on node A");
+        }
+    }
+
+    [Fact]
     public async Task A_synchronous_execute_on_one_node_is_answered_when_a_worker_reports_on_another()
     {
         var nodes = await StartNodesAsync(2);

@@ -26,12 +26,15 @@ public sealed partial class ClusterModels : IHostedService, IDisposable
     private readonly AccessControl _access;
     private readonly DefinitionCatalog _definitions;
     private readonly EnvironmentValues _environment;
+    private readonly NodeEventTriggers _triggers;
     private readonly ILogger<ClusterModels> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, Reloader> _reloaders;
 
-    public ClusterModels(IClusterBus bus, SecretVault vault, AccessControl access, DefinitionCatalog definitions, EnvironmentValues environment, ILogger<ClusterModels> logger)
+    public ClusterModels(IClusterBus bus, SecretVault vault, AccessControl access, DefinitionCatalog definitions, EnvironmentValues environment,
+        NodeEventTriggers triggers, ILogger<ClusterModels> logger)
     {
+        _triggers = triggers;
         _bus = bus;
         _vault = vault;
         _access = access;
@@ -40,7 +43,11 @@ public sealed partial class ClusterModels : IHostedService, IDisposable
         _logger = logger;
         _reloaders = new(StringComparer.Ordinal)
         {
-            [ClusterMessage.ModelDefinitions] = new(ClusterMessage.ModelDefinitions, definitions.ReloadTaskDefsAsync, this),
+            [ClusterMessage.ModelDefinitions] = new(ClusterMessage.ModelDefinitions, async ct =>
+            {
+                await definitions.ReloadTaskDefsAsync(ct);
+                triggers.Forget(); // a node workflow saved elsewhere may have an event trigger: the index is built again
+            }, this),
             [ClusterMessage.ModelSecrets] = new(ClusterMessage.ModelSecrets, vault.ReloadAsync, this),
             [ClusterMessage.ModelAccess] = new(ClusterMessage.ModelAccess, access.ReloadAsync, this),
             [ClusterMessage.ModelEnvironment] = new(ClusterMessage.ModelEnvironment, environment.LoadAsync, this),
@@ -51,6 +58,7 @@ public sealed partial class ClusterModels : IHostedService, IDisposable
     {
         if (!_bus.IsShared) return Task.CompletedTask;
         _definitions.TaskDefsChanged += DefinitionsChanged;
+        _triggers.Changed += DefinitionsChanged;
         _vault.Changed += SecretsChanged;
         _access.Changed += AccessChanged;
         _environment.Changed += EnvironmentChanged;
@@ -64,6 +72,7 @@ public sealed partial class ClusterModels : IHostedService, IDisposable
         if (!_bus.IsShared) return;
         _bus.Received -= OnReceived;
         _definitions.TaskDefsChanged -= DefinitionsChanged;
+        _triggers.Changed -= DefinitionsChanged;
         _vault.Changed -= SecretsChanged;
         _access.Changed -= AccessChanged;
         _environment.Changed -= EnvironmentChanged;

@@ -42,8 +42,18 @@ public sealed class NodeEventTriggers(BatonEvents events, DefinitionCatalog cata
         return Task.CompletedTask;
     }
 
-    /// <summary>A node workflow was saved or deleted: the index is built again at the next event.</summary>
-    public void Invalidate() => _index = null;
+    /// <summary>A node workflow was saved or deleted here: the index is built again at the next event, and other nodes are told (<see cref="Changed"/>).</summary>
+    public void Invalidate()
+    {
+        _index = null;
+        Changed?.Invoke();
+    }
+
+    /// <summary>Another node saved or deleted a node workflow: the index is built again at the next event.</summary>
+    public void Forget() => _index = null;
+
+    /// <summary>A node workflow was saved or deleted through this node (several nodes: the others forget their index).</summary>
+    public event Action? Changed;
 
     private async Task<IReadOnlyList<(WorkflowDef Def, WorkflowTask Trigger, string Type)>> IndexAsync(CancellationToken ct)
     {
