@@ -281,6 +281,48 @@ public sealed class ClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_nodes_ride_out_PostgreSQL_going_away_for_longer_than_the_lease_and_their_runs_complete()
+    {
+        await using var postgres = await ThrowawayPostgres.StartAsync();
+        string[] args = ["--Baton:Storage:Provider=postgres", $"--Baton:Storage:Postgres:ConnectionString={postgres.ConnectionString}",
+            "--Baton:Storage:Postgres:NodeLeaseSeconds=2", $"--Baton:Secrets:MasterKey={_masterKey}"];
+        _nodes.Add(await ServerProcess.StartAsync(args));
+        _nodes.Add(await ServerProcess.StartAsync(args));
+        using var a = Client(_nodes[0]);
+        using var b = Client(_nodes[1]);
+        var name = Defs.Unique("cluster_outage");
+        await a.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(WorkType, "work"), Defs.Http("after", $"{_peer.BaseUrl}/echo/outage")));
+        var onA = await a.StartAsync(name);
+        var onB = await b.StartAsync(name);
+        var first = await a.PollTaskAsync(WorkType, "w1");
+        var second = await b.PollTaskAsync(WorkType, "w2");
+
+        // Away three leases: no node may take the other for gone when it comes back, for neither could beat.
+        await postgres.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        await postgres.StartAgainAsync();
+        foreach (var client in new[] { a, b })
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await client.GetAsync("/health/ready")).Status != HttpStatusCode.OK)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "a node never became ready again after PostgreSQL returned");
+                await Task.Delay(200);
+            }
+        }
+
+        // Each worker reports to the other node; both runs finish, each on its owner, and neither node left.
+        await b.CompleteTaskAsync(first, new JsonObject { ["n"] = 1 });
+        await a.CompleteTaskAsync(second, new JsonObject { ["n"] = 2 });
+        foreach (var id in new[] { onA, onB })
+        {
+            var run = await a.WaitForStatusAsync(id, "COMPLETED");
+            Assert.Equal("COMPLETED", run["tasks"]![1]!["status"]!.GetValue<string>());
+        }
+        Assert.DoesNotContain("was taken for gone", _nodes[0].Output + _nodes[1].Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_synchronous_execute_on_one_node_is_answered_when_a_worker_reports_on_another()
     {
         var nodes = await StartNodesAsync(2);
