@@ -66,13 +66,8 @@ fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/baton-bench.XXXXXX")"
 pids=()
 
-pg_dir=""
-stop_postgres() {
-    [[ -n "$pg_dir" ]] || return 0
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true
-    rm -rf "$pg_dir"
-}
-
+# shellcheck source=scripts/lib/throwaway-postgres.sh
+source "$root/scripts/lib/throwaway-postgres.sh"
 stop_servers() {
     local pid
     for pid in "${pids[@]}"; do
@@ -103,7 +98,7 @@ cleanup() {
             tail -n 30 "$log" >&2 || true
         done
     fi
-    stop_postgres
+    throwaway_postgres_stop
     rm -rf "$tmp"
     exit "$rc"
 }
@@ -160,17 +155,11 @@ if [[ -n "$kafka" ]]; then
 fi
 server_extra=""
 if [[ -n "$compare_postgres$cluster" ]]; then
-    # The same throwaway server as scripts/test.sh: PostgreSQL refuses root, so it runs as the postgres user. Six nodes
-    # (1 + 2 + 3) may each open a pool of 50 connections, beyond the default max_connections of 100.
-    pg_bin="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")"
-    pg_dir="$(mktemp -d)"
-    chown postgres "$pg_dir"
-    pg_port="$(pick_port)"
-    runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U baton >/dev/null
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start \
-        -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=400" >/dev/null
+    # The same throwaway server as scripts/test.sh. Six nodes (1 + 2 + 3) may each open a pool of 50 connections, beyond
+    # the default max_connections of 100.
+    throwaway_postgres_start max_connections=400
     echo "bench.sh: PostgreSQL on 127.0.0.1:$pg_port"
-    server_extra="--Baton:Storage:Provider=postgres --Baton:Storage:Postgres:ConnectionString=Host=127.0.0.1;Port=$pg_port;Username=baton;Database=postgres"
+    server_extra="--Baton:Storage:Provider=postgres --Baton:Storage:Postgres:ConnectionString=$pg_connection"
 fi
 # Every call needs a token. The load runs as an application, as a real client would: the first administrator
 # (credentials from the file the server wrote) creates one with METADATA_MANAGER and APPLICATION_API and a key.

@@ -8,12 +8,10 @@ cd "$(dirname "$0")/.."
 
 configuration="${CONFIGURATION:-Release}"
 results="$(mktemp -d -t baton-test-XXXXXX)"
-pg_dir=""
+# shellcheck source=scripts/lib/throwaway-postgres.sh
+source scripts/lib/throwaway-postgres.sh
 cleanup() {
-  if [ -n "$pg_dir" ] && [ -f "$pg_dir/data/postmaster.pid" ]; then
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true
-  fi
-  [ -n "$pg_dir" ] && rm -rf "$pg_dir"
+  throwaway_postgres_stop
   rm -rf "$results"
 }
 trap cleanup EXIT
@@ -30,20 +28,10 @@ need_apt python3 python3
 need_apt jq jq   # Baton.Jq.Tests compares Baton.Jq with Debian's jq 1.6
 need_apt chromium chromium   # Baton.Console.Tests drives Debian's Chromium with Playwright (no browser download)
 
-# A throwaway PostgreSQL for Baton.Storage.Postgres's tests, on a free loopback port, stopped by the EXIT trap.
-# It refuses to run as root, so it runs as the postgres user (the Debian package creates it).
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  if [ "$apt_updated" = 0 ]; then apt-get update -q >/dev/null; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
-fi
-pg_bin="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")"
-pg_dir="$(mktemp -d -t baton-pg-XXXXXX)"
-chown postgres "$pg_dir"
-pg_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U baton >/dev/null
-runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start \
-  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1" >/dev/null
-export BATON_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=baton;Database=postgres"
+# A throwaway PostgreSQL for the PostgreSQL tests (scripts/lib/throwaway-postgres.sh), stopped by the EXIT trap.
+throwaway_postgres_install
+throwaway_postgres_start
+export BATON_TEST_POSTGRES="$pg_connection"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
