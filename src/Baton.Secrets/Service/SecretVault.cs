@@ -71,18 +71,25 @@ public sealed class SecretVault(
         }
 
         var wrapped = await repository.LoadKeyringAsync(ct);
-        var created = Keyring.Create();
-        _ = created.PurposeKey(SecretFingerprint.Purpose);
-        _ = created.PurposeKey(TokenSigningPurpose);
-        if (wrapped is null && await repository.CreateKeyringAsync(created.Wrap(_master), ct))
+        if (wrapped is null)
         {
-            _keyring = created;
-            await AppendAsync(new AuditEvent { Action = "keyring-created", Outcome = "ok", Detail = $"master key {_master.Fingerprint}" }, ct);
+            // Written only if still absent: of several nodes starting on an empty database one creates it, the others
+            // read the winner's. Its purpose keys go in with it, so a node reading it at once finds the same ones.
+            var created = Keyring.Create();
+            _ = created.PurposeKey(SecretFingerprint.Purpose);
+            _ = created.PurposeKey(TokenSigningPurpose);
+            if (await repository.CreateKeyringAsync(created.Wrap(_master), ct))
+            {
+                _keyring = created;
+                await AppendAsync(new AuditEvent { Action = "keyring-created", Outcome = "ok", Detail = $"master key {_master.Fingerprint}" }, ct);
+            }
+            else
+            {
+                wrapped = await repository.LoadKeyringAsync(ct) ?? throw new SecretsStartupException("the secrets keyring was created by another node but cannot be read back");
+            }
         }
-        else
+        if (wrapped is not null)
         {
-            // Several nodes starting on an empty database: one keyring is created, the others use it.
-            wrapped ??= await repository.LoadKeyringAsync(ct) ?? throw new SecretsStartupException("the secrets keyring was created by another node but cannot be read back");
             try
             {
                 _keyring = Keyring.Unwrap(wrapped, _master);
@@ -99,12 +106,13 @@ public sealed class SecretVault(
             }
         }
         // Purpose keys are created in memory on first ask: ask at start and persist, so fingerprints stay stable.
-        _ = _keyring.PurposeKey(SecretFingerprint.Purpose);
-        _ = _keyring.PurposeKey(TokenSigningPurpose);
-        await repository.SaveKeyringAsync(_keyring.Wrap(_master), ct);
-        _cipher = new SecretCipher(_keyring);
+        var ring = Ring;
+        _ = ring.PurposeKey(SecretFingerprint.Purpose);
+        _ = ring.PurposeKey(TokenSigningPurpose);
+        await repository.SaveKeyringAsync(ring.Wrap(_master), ct);
+        _cipher = new SecretCipher(ring);
         _cipher.KeyringChanged += () => _keyringDirty = true;
-        logger.LogInformation("Secrets: master key {Fingerprint} from {Source}, data key term {Term}", _master.Fingerprint, _masterSource, _keyring.ActiveTerm);
+        logger.LogInformation("Secrets: master key {Fingerprint} from {Source}, data key term {Term}", _master.Fingerprint, _masterSource, ring.ActiveTerm);
 
         foreach (var record in await repository.ListAsync(includeDeleted: false, ct))
         {
