@@ -17,6 +17,7 @@ public sealed class ClusterTests : IAsyncLifetime
     private EchoPeer _peer = null!;
     private PostgresTestDatabase _database = null!;
     private readonly List<ServerProcess> _nodes = [];
+    private readonly List<BatonClient> _clients = [];
     private readonly string _masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     public async Task InitializeAsync()
@@ -27,6 +28,7 @@ public sealed class ClusterTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var client in _clients) client.Dispose();
         foreach (var node in _nodes) await node.DisposeAsync();
         await _database.DisposeAsync();
         await _peer.DisposeAsync();
@@ -44,7 +46,13 @@ public sealed class ClusterTests : IAsyncLifetime
         return [.. _nodes];
     }
 
-    private BatonClient Client(ServerProcess node) => new(node.BaseUrl, _nodes[0].AdminCredentials());
+    /// <summary>A client of <paramref name="node"/> signed in as the administrator (by default the first node's), disposed with the test.</summary>
+    private BatonClient Client(ServerProcess node, JsonObject? credentials = null)
+    {
+        var client = new BatonClient(node.BaseUrl, credentials ?? _nodes[0].AdminCredentials());
+        _clients.Add(client);
+        return client;
+    }
 
     private static JsonObject Chain(string name, string peer) => Defs.Workflow(name,
         Defs.Http("fetch", $"{peer}/delay/200?i=${{workflow.input.i}}"),
@@ -64,9 +72,9 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task A_task_scheduled_on_one_node_is_polled_on_a_second_and_reported_on_a_third_and_the_run_completes()
     {
         var nodes = await StartNodesAsync(3);
-        using var a = Client(nodes[0]);
-        using var b = Client(nodes[1]);
-        using var c = Client(nodes[2]);
+        var a = Client(nodes[0]);
+        var b = Client(nodes[1]);
+        var c = Client(nodes[2]);
         await RegisterWorkTypeAsync(a);
         var name = Defs.Unique("cluster_hop");
         await a.RegisterWorkflowAsync(Chain(name, _peer.BaseUrl));
@@ -92,21 +100,14 @@ public sealed class ClusterTests : IAsyncLifetime
 
         // Whichever node created the administrator wrote its sign-in; every node accepts it.
         var first = _nodes.Single(n => File.Exists(Path.Combine(n.DataDir, "admin-credentials.json")));
-        var clients = _nodes.Select(n => new BatonClient(n.BaseUrl, first.AdminCredentials())).ToArray();
-        try
+        var clients = _nodes.Select(n => Client(n, first.AdminCredentials())).ToArray();
+        var value = "together-" + Guid.NewGuid().ToString("N");
+        var secret = await clients[1].NewSecretAsync(value);
+        foreach (var client in clients)
         {
-            var value = "together-" + Guid.NewGuid().ToString("N");
-            var secret = await clients[1].NewSecretAsync(value);
-            foreach (var client in clients)
-            {
-                var read = await client.GetAsync($"/api/secrets/{secret}");
-                read.ShouldBe(HttpStatusCode.OK);
-                Assert.Contains(value, read.Text, StringComparison.Ordinal); // decrypted with the one shared keyring
-            }
-        }
-        finally
-        {
-            foreach (var client in clients) client.Dispose();
+            var read = await client.GetAsync($"/api/secrets/{secret}");
+            read.ShouldBe(HttpStatusCode.OK);
+            Assert.Contains(value, read.Text, StringComparison.Ordinal); // decrypted with the one shared keyring
         }
     }
 
@@ -114,7 +115,7 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task An_ordinary_worker_on_another_node_gets_no_value_it_may_not_use_and_no_task_it_may_not_take()
     {
         var nodes = await StartNodesAsync(2);
-        using var admin = Client(nodes[0]);
+        var admin = Client(nodes[0]);
         var value = "cluster-secret-" + Guid.NewGuid().ToString("N");
         var secret = await admin.NewSecretAsync(value);
         var type = Defs.Unique("cluster_secret_work");
@@ -130,7 +131,8 @@ public sealed class ClusterTests : IAsyncLifetime
         (await admin.PostAsync($"/api/applications/{app}/roles/WORKER")).ShouldBe(HttpStatusCode.OK);
         (await admin.PostAsync("/api/auth/authorization", Grant($"app:{app}", "TASK_DEF", type, "EXECUTE"))).ShouldBe(HttpStatusCode.OK);
         var key = (await admin.PostAsync($"/api/applications/{app}/accessKeys")).Object;
-        using var worker = new BatonClient(nodes[1].BaseUrl, new JsonObject { ["keyId"] = key["id"]!.DeepClone(), ["keySecret"] = key["secret"]!.DeepClone() });
+        JsonObject KeyCredentials() => new() { ["keyId"] = key["id"]!.DeepClone(), ["keySecret"] = key["secret"]!.DeepClone() };
+        var worker = Client(nodes[1], KeyCredentials());
 
         var refusedId = await admin.StartAsync(name);
         var otherId = await admin.StartAsync(other);
@@ -153,8 +155,7 @@ public sealed class ClusterTests : IAsyncLifetime
         var otherTask = await admin.PollTaskAsync(otherType, "admin-worker");
         foreach (var node in nodes)
         {
-            using var direct = new BatonClient(node.BaseUrl, new JsonObject { ["keyId"] = key["id"]!.DeepClone(), ["keySecret"] = key["secret"]!.DeepClone() });
-            var forged = await direct.PostAsync("/api/tasks", new JsonObject
+            var forged = await Client(node, KeyCredentials()).PostAsync("/api/tasks", new JsonObject
             {
                 ["workflowInstanceId"] = otherId, ["taskId"] = otherTask["taskId"]!.DeepClone(), ["status"] = "COMPLETED",
                 ["outputData"] = new JsonObject { ["forged"] = true },
@@ -178,7 +179,7 @@ public sealed class ClusterTests : IAsyncLifetime
         await worker.CompleteTaskAsync(polled.Object, new JsonObject { ["echo"] = $"saw {value}" });
         foreach (var node in nodes)
         {
-            using var reader = Client(node);
+            var reader = Client(node);
             var run = await reader.WaitForStatusAsync(allowedId, "COMPLETED");
             Assert.DoesNotContain(value, run.ToJsonString(), StringComparison.Ordinal);
             Assert.Equal("saw ***", run["tasks"]![0]!["outputData"]!["echo"]!.GetValue<string>());
@@ -196,45 +197,38 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task Starts_with_one_idempotency_key_spread_over_three_nodes_make_one_run()
     {
         var nodes = await StartNodesAsync(3);
-        var clients = nodes.Select(Client).ToArray();
-        try
-        {
-            var name = Defs.Unique("cluster_idem");
-            await clients[0].RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(WorkType, "work")));
+        var clients = nodes.Select(n => Client(n)).ToArray();
+        var name = Defs.Unique("cluster_idem");
+        await clients[0].RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(WorkType, "work")));
 
-            // A client retrying its start on every node at once: with FAIL one start wins and the others are 409 naming it.
-            var key = "key-" + Guid.NewGuid().ToString("N");
-            var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => clients[i % 3].PostAsync("/api/workflow",
-                new JsonObject { ["name"] = name, ["idempotencyKey"] = key, ["idempotencyStrategy"] = "FAIL" })));
-            var started = Assert.Single(replies, r => r.Status == HttpStatusCode.OK).Text;
-            Assert.All(replies.Where(r => r.Status != HttpStatusCode.OK), r =>
-            {
-                Assert.Equal(HttpStatusCode.Conflict, r.Status);
-                Assert.Contains(started, r.Text, StringComparison.Ordinal);
-            });
-
-            // With RETURN_EXISTING every node answers the one run.
-            var other = "key-" + Guid.NewGuid().ToString("N");
-            var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
-            {
-                var reply = await clients[i % 3].PostAsync("/api/workflow", new JsonObject { ["name"] = name, ["idempotencyKey"] = other, ["idempotencyStrategy"] = "RETURN_EXISTING" });
-                reply.ShouldBe(HttpStatusCode.OK);
-                return reply.Text;
-            }));
-            Assert.Single(ids.Distinct());
-        }
-        finally
+        // A client retrying its start on every node at once: with FAIL one start wins and the others are 409 naming it.
+        var key = "key-" + Guid.NewGuid().ToString("N");
+        var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => clients[i % 3].PostAsync("/api/workflow",
+            new JsonObject { ["name"] = name, ["idempotencyKey"] = key, ["idempotencyStrategy"] = "FAIL" })));
+        var started = Assert.Single(replies, r => r.Status == HttpStatusCode.OK).Text;
+        Assert.All(replies.Where(r => r.Status != HttpStatusCode.OK), r =>
         {
-            foreach (var client in clients) client.Dispose();
-        }
+            Assert.Equal(HttpStatusCode.Conflict, r.Status);
+            Assert.Contains(started, r.Text, StringComparison.Ordinal);
+        });
+
+        // With RETURN_EXISTING every node answers the one run.
+        var other = "key-" + Guid.NewGuid().ToString("N");
+        var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            var reply = await clients[i % 3].PostAsync("/api/workflow", new JsonObject { ["name"] = name, ["idempotencyKey"] = other, ["idempotencyStrategy"] = "RETURN_EXISTING" });
+            reply.ShouldBe(HttpStatusCode.OK);
+            return reply.Text;
+        }));
+        Assert.Single(ids.Distinct());
     }
 
     [Fact]
     public async Task An_event_trigger_saved_on_one_node_fires_for_a_run_that_finishes_on_another()
     {
         var nodes = await StartNodesAsync(2);
-        using var a = Client(nodes[0]);
-        using var b = Client(nodes[1]);
+        var a = Client(nodes[0]);
+        var b = Client(nodes[1]);
         var watched = Defs.Unique("cluster_watched");
         var onRun = Defs.Unique("cluster_on_run");
         var noop = Defs.Parse("""{"name": "n", "taskReferenceName": "n", "type": "NOOP"}""");
@@ -288,8 +282,8 @@ public sealed class ClusterTests : IAsyncLifetime
             "--Baton:Storage:Postgres:NodeLeaseSeconds=2", $"--Baton:Secrets:MasterKey={_masterKey}"];
         _nodes.Add(await ServerProcess.StartAsync(args));
         _nodes.Add(await ServerProcess.StartAsync(args));
-        using var a = Client(_nodes[0]);
-        using var b = Client(_nodes[1]);
+        var a = Client(_nodes[0]);
+        var b = Client(_nodes[1]);
         var name = Defs.Unique("cluster_outage");
         await a.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(WorkType, "work"), Defs.Http("after", $"{_peer.BaseUrl}/echo/outage")));
         var onA = await a.StartAsync(name);
@@ -326,8 +320,8 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task A_synchronous_execute_on_one_node_is_answered_when_a_worker_reports_on_another()
     {
         var nodes = await StartNodesAsync(2);
-        using var a = Client(nodes[0]);
-        using var b = Client(nodes[1]);
+        var a = Client(nodes[0]);
+        var b = Client(nodes[1]);
         var name = Defs.Unique("cluster_sync");
         await a.RegisterWorkflowAsync(Defs.Workflow(name, Defs.Simple(WorkType, "work")));
 
@@ -345,85 +339,78 @@ public sealed class ClusterTests : IAsyncLifetime
     {
         const int runs = 300;
         var nodes = await StartNodesAsync(3);
-        var clients = nodes.Select(Client).ToArray();
-        try
+        var clients = nodes.Select(n => Client(n)).ToArray();
+        await RegisterWorkTypeAsync(clients[0]);
+        var name = Defs.Unique("cluster_kill");
+        await clients[0].RegisterWorkflowAsync(Chain(name, _peer.BaseUrl));
+
+        // Started on every node in turn: each node owns a third of the runs.
+        var ids = new string[runs];
+        await Parallel.ForEachAsync(Enumerable.Range(0, runs), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            ids[i] = await clients[i % 3].StartAsync(name, new JsonObject { ["i"] = i }));
+
+        var killed = -1;
+        var answers = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 6).Select(w => Task.Run(() => WorkAsync(w, clients, () => killed, answers, stop.Token))).ToArray();
+
+        // Kill the second node while its runs are in flight: HTTP calls out, tasks polled and not yet reported.
+        var firstQuarter = DateTime.UtcNow.AddSeconds(120);
+        while (answers.Count < runs / 4)
         {
-            await RegisterWorkTypeAsync(clients[0]);
-            var name = Defs.Unique("cluster_kill");
-            await clients[0].RegisterWorkflowAsync(Chain(name, _peer.BaseUrl));
-
-            // Started on every node in turn: each node owns a third of the runs.
-            var ids = new string[runs];
-            await Parallel.ForEachAsync(Enumerable.Range(0, runs), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
-                ids[i] = await clients[i % 3].StartAsync(name, new JsonObject { ["i"] = i }));
-
-            var killed = -1;
-            var answers = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-            using var stop = new CancellationTokenSource();
-            var workers = Enumerable.Range(0, 6).Select(w => Task.Run(() => WorkAsync(w, clients, () => killed, answers, stop.Token))).ToArray();
-
-            // Kill the second node while its runs are in flight: HTTP calls out, tasks polled and not yet reported.
-            var firstQuarter = DateTime.UtcNow.AddSeconds(120);
-            while (answers.Count < runs / 4)
-            {
-                Assert.True(DateTime.UtcNow < firstQuarter, $"only {answers.Count} worker answers in 120 s");
-                await Task.Delay(20);
-            }
-            await nodes[1].KillAsync();
-            killed = 1;
-            // The kill came mid-run: some of the killed node's runs were not finished, so others must carry them on.
-            var unfinished = 0;
-            for (var i = 1; i < runs; i += 3)
-            {
-                if ((await clients[0].GetWorkflowAsync(ids[i]))["status"]!.GetValue<string>() == "RUNNING") unfinished++;
-            }
-            Assert.True(unfinished > 0, "the killed node had no run in flight: the test proves nothing");
-
-            var deadline = DateTime.UtcNow.AddSeconds(180);
-            var statuses = new Dictionary<string, JsonObject>();
-            while (true)
-            {
-                statuses.Clear();
-                foreach (var id in ids) statuses[id] = await clients[0].GetWorkflowAsync(id);
-                if (statuses.Values.All(s => s["status"]!.GetValue<string>() == "COMPLETED")) break;
-                Assert.True(DateTime.UtcNow < deadline,
-                    $"not every run completed: {string.Join(", ", statuses.Values.GroupBy(s => s["status"]!.GetValue<string>()).Select(g => $"{g.Key} {g.Count()}"))}");
-                await Task.Delay(500);
-            }
-            await stop.CancelAsync();
-            await Task.WhenAll(workers);
-            Assert.Contains("took over", nodes[0].Output + nodes[2].Output, StringComparison.Ordinal);
-
-            foreach (var (id, run) in statuses)
-            {
-                var tasks = run["tasks"]!.AsArray().Select(t => t!.AsObject()).ToList();
-                // No task reference completed twice: each of the four has exactly one COMPLETED attempt.
-                foreach (var reference in new[] { "fetch", "work", "shape", "report" })
-                {
-                    Assert.Single(tasks, t => t["referenceTaskName"]!.GetValue<string>() == reference && t["status"]!.GetValue<string>() == "COMPLETED");
-                }
-                // The worker answer acknowledged for the attempt that completed is the one the run kept and used.
-                var work = tasks.Single(t => t["referenceTaskName"]!.GetValue<string>() == "work" && t["status"]!.GetValue<string>() == "COMPLETED");
-                var answer = work["outputData"]!["answer"]!.GetValue<string>();
-                Assert.Equal(answers[work["taskId"]!.GetValue<string>()], answer);
-                Assert.Equal(answer + "!", tasks.Single(t => t["referenceTaskName"]!.GetValue<string>() == "shape")["outputData"]!["result"]!.GetValue<string>());
-            }
-            // Every answer a node acknowledged is in its run (none was lost with the killed node).
-            var kept = statuses.Values.SelectMany(r => r["tasks"]!.AsArray()).Where(t => t!["referenceTaskName"]!.GetValue<string>() == "work")
-                .ToDictionary(t => t!["taskId"]!.GetValue<string>(), t => t!);
-            foreach (var (taskId, answer) in answers)
-            {
-                Assert.True(kept.TryGetValue(taskId, out var task), $"task {taskId} was answered but is in no run");
-                Assert.Equal("COMPLETED", task["status"]!.GetValue<string>());
-                Assert.Equal(answer, task["outputData"]!["answer"]!.GetValue<string>());
-            }
-            // Each run's last HTTP call reached the peer (at least once: a call in flight on the killed node is made again).
-            Assert.True(_peer.Requests.Count(r => r["path"]!.GetValue<string>() == "/echo/report") >= runs);
+            Assert.True(DateTime.UtcNow < firstQuarter, $"only {answers.Count} worker answers in 120 s");
+            await Task.Delay(20);
         }
-        finally
+        await nodes[1].KillAsync();
+        killed = 1;
+        // The kill came mid-run: some of the killed node's runs were not finished, so others must carry them on.
+        var unfinished = 0;
+        for (var i = 1; i < runs; i += 3)
         {
-            foreach (var client in clients) client.Dispose();
+            if ((await clients[0].GetWorkflowAsync(ids[i]))["status"]!.GetValue<string>() == "RUNNING") unfinished++;
         }
+        Assert.True(unfinished > 0, "the killed node had no run in flight: the test proves nothing");
+
+        var deadline = DateTime.UtcNow.AddSeconds(180);
+        var statuses = new Dictionary<string, JsonObject>();
+        while (true)
+        {
+            statuses.Clear();
+            foreach (var id in ids) statuses[id] = await clients[0].GetWorkflowAsync(id);
+            if (statuses.Values.All(s => s["status"]!.GetValue<string>() == "COMPLETED")) break;
+            Assert.True(DateTime.UtcNow < deadline,
+                $"not every run completed: {string.Join(", ", statuses.Values.GroupBy(s => s["status"]!.GetValue<string>()).Select(g => $"{g.Key} {g.Count()}"))}");
+            await Task.Delay(500);
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        Assert.Contains("took over", nodes[0].Output + nodes[2].Output, StringComparison.Ordinal);
+
+        foreach (var (id, run) in statuses)
+        {
+            var tasks = run["tasks"]!.AsArray().Select(t => t!.AsObject()).ToList();
+            // No task reference completed twice: each of the four has exactly one COMPLETED attempt.
+            foreach (var reference in new[] { "fetch", "work", "shape", "report" })
+            {
+                Assert.Single(tasks, t => t["referenceTaskName"]!.GetValue<string>() == reference && t["status"]!.GetValue<string>() == "COMPLETED");
+            }
+            // The worker answer acknowledged for the attempt that completed is the one the run kept and used.
+            var work = tasks.Single(t => t["referenceTaskName"]!.GetValue<string>() == "work" && t["status"]!.GetValue<string>() == "COMPLETED");
+            var answer = work["outputData"]!["answer"]!.GetValue<string>();
+            Assert.Equal(answers[work["taskId"]!.GetValue<string>()], answer);
+            Assert.Equal(answer + "!", tasks.Single(t => t["referenceTaskName"]!.GetValue<string>() == "shape")["outputData"]!["result"]!.GetValue<string>());
+        }
+        // Every answer a node acknowledged is in its run (none was lost with the killed node).
+        var kept = statuses.Values.SelectMany(r => r["tasks"]!.AsArray()).Where(t => t!["referenceTaskName"]!.GetValue<string>() == "work")
+            .ToDictionary(t => t!["taskId"]!.GetValue<string>(), t => t!);
+        foreach (var (taskId, answer) in answers)
+        {
+            Assert.True(kept.TryGetValue(taskId, out var task), $"task {taskId} was answered but is in no run");
+            Assert.Equal("COMPLETED", task["status"]!.GetValue<string>());
+            Assert.Equal(answer, task["outputData"]!["answer"]!.GetValue<string>());
+        }
+        // Each run's last HTTP call reached the peer (at least once: a call in flight on the killed node is made again).
+        Assert.True(_peer.Requests.Count(r => r["path"]!.GetValue<string>() == "/echo/report") >= runs);
     }
 
     /// <summary>

@@ -53,6 +53,7 @@ public sealed class WorkflowExecutor(
 
     /// <summary>Most times one change is decided again because another node changed its run first.</summary>
     private const int MaxDecideAgain = 16;
+
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
 
     /// <summary>Runs whose last change the store could not take (it was away): see <see cref="RetryUnrecordedAsync"/>.</summary>
@@ -1432,14 +1433,12 @@ public sealed class WorkflowExecutor(
     {
         foreach (var byType in changed.Where(t => t.Status == TaskStatus.Scheduled && WorkflowDecider.IsWorkerTask(t)).GroupBy(t => t.TaskType, StringComparer.Ordinal))
         {
-            cluster.Publish(new Cluster.ClusterMessage
-            {
-                Kind = Cluster.ClusterMessage.TasksOffered,
-                TaskType = byType.Key,
-                Tasks = [.. byType.Select(t => new Cluster.OfferedTask(t.TaskId, run.WorkflowId, t.VisibleAfter()))],
-            });
+            PublishOffers(byType.Key, byType.Select(t => new Cluster.OfferedTask(t.TaskId, run.WorkflowId, t.VisibleAfter())));
         }
     }
+
+    private void PublishOffers(string taskType, IEnumerable<Cluster.OfferedTask> tasks) =>
+        cluster.Publish(new Cluster.ClusterMessage { Kind = Cluster.ClusterMessage.TasksOffered, TaskType = taskType, Tasks = [.. tasks] });
 
     // ---- several nodes ---------------------------------------------------------------------------------------
 
@@ -1465,12 +1464,7 @@ public sealed class WorkflowExecutor(
             case Cluster.ClusterMessage.Hello:
                 foreach (var (type, tasks) in queue.Snapshot())
                 {
-                    cluster.Publish(new Cluster.ClusterMessage
-                    {
-                        Kind = Cluster.ClusterMessage.TasksOffered,
-                        TaskType = type,
-                        Tasks = [.. tasks.Select(t => new Cluster.OfferedTask(t.Task.TaskId, t.Task.WorkflowId, t.VisibleAt))],
-                    });
+                    PublishOffers(type, tasks.Select(t => new Cluster.OfferedTask(t.Task.TaskId, t.Task.WorkflowId, t.VisibleAt)));
                 }
                 break;
             case Cluster.ClusterMessage.Resync:
@@ -1485,11 +1479,12 @@ public sealed class WorkflowExecutor(
     public void ForgetCachedRuns() => _active.Clear();
 
     /// <summary>Reads a run again from the store and hands out what it asks for (another node changed it).</summary>
-    public async Task ReadAgainAsync(string workflowId)
+    private async Task ReadAgainAsync(string workflowId)
     {
         try
         {
-            using (await locks.AcquireAsync(workflowId, _stopping.Token)) _active.TryRemove(workflowId, out _);
+            // No lock needed: a change that commits meanwhile leaves the copy it wrote, which is then the latest.
+            _active.TryRemove(workflowId, out _);
             await DecideAsync(workflowId, _stopping.Token);
         }
         catch (NotFoundException)
