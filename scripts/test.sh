@@ -41,7 +41,9 @@ dotnet build Baton.slnx -c "$configuration" -nologo -clp:ErrorsOnly
 
 echo "== format"
 status=0
-if ! dotnet format Baton.slnx --verify-no-changes --severity warn --no-restore >/dev/null 2>&1; then
+if ! format_report="$(dotnet format Baton.slnx --verify-no-changes --severity warn --no-restore 2>&1)"; then
+  # The first findings name the file, line and rule, so a red CI says what to fix without a rerun.
+  printf '%s\n' "$format_report" | head -n 20 >&2
   echo "scripts/test.sh: the code is not formatted; run: dotnet format Baton.slnx --severity warn" >&2
   status=1
 fi

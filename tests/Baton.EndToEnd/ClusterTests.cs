@@ -64,8 +64,12 @@ public sealed class ClusterTests : IAsyncLifetime
         // A poll whose answer was lost with its node leaves the task IN_PROGRESS: it times out and is tried again.
         (await client.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject
         {
-            ["name"] = WorkType, ["retryCount"] = 5, ["retryLogic"] = "FIXED", ["retryDelaySeconds"] = 0,
-            ["responseTimeoutSeconds"] = 5, ["timeoutSeconds"] = 0,
+            ["name"] = WorkType,
+            ["retryCount"] = 5,
+            ["retryLogic"] = "FIXED",
+            ["retryDelaySeconds"] = 0,
+            ["responseTimeoutSeconds"] = 5,
+            ["timeoutSeconds"] = 0,
         }))).ShouldBe(HttpStatusCode.OK);
 
     [Fact]
@@ -157,7 +161,9 @@ public sealed class ClusterTests : IAsyncLifetime
         {
             var forged = await Client(node, KeyCredentials()).PostAsync("/api/tasks", new JsonObject
             {
-                ["workflowInstanceId"] = otherId, ["taskId"] = otherTask["taskId"]!.DeepClone(), ["status"] = "COMPLETED",
+                ["workflowInstanceId"] = otherId,
+                ["taskId"] = otherTask["taskId"]!.DeepClone(),
+                ["status"] = "COMPLETED",
                 ["outputData"] = new JsonObject { ["forged"] = true },
             });
             Assert.Equal(HttpStatusCode.Forbidden, forged.Status);
