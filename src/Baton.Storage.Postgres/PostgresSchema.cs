@@ -103,6 +103,12 @@ public static class PostgresSchema
             RAISE EXCEPTION 'workflow % was changed elsewhere since it was read', workflow_id USING ERRCODE = 'BT409';
         END $$;
         """,
+        // 3: failed sign-ins, one row a failure (keys are hashes), counted by every node (see ISignInFailureStore).
+        """
+        CREATE TABLE sign_in_failures (key text NOT NULL, at bigint NOT NULL);
+        CREATE INDEX sign_in_failures_by_key ON sign_in_failures (key, at);
+        CREATE INDEX sign_in_failures_by_time ON sign_in_failures (at);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

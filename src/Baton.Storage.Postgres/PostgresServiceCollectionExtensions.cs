@@ -32,6 +32,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IEnvironmentStore, PostgresEnvironmentStore>();
         services.AddSingleton<IScheduleStore, PostgresScheduleStore>();
         services.AddSingleton<IAccessStore, PostgresAccessStore>();
+        services.AddSingleton<ISignInFailureStore, PostgresSignInFailureStore>();
         return services;
     }
 }

@@ -251,6 +251,13 @@ internal static class SqliteSchema
         ALTER TABLE workflows ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE workflows ADD COLUMN owner_node TEXT;
         """,
+        // 11: failed sign-ins, one row a failure (keys are hashes), so throttling survives a restart and is shared by
+        // the nodes of one store (see ISignInFailureStore).
+        """
+        CREATE TABLE sign_in_failures (key TEXT NOT NULL, at INTEGER NOT NULL);
+        CREATE INDEX sign_in_failures_by_key ON sign_in_failures (key, at);
+        CREATE INDEX sign_in_failures_by_time ON sign_in_failures (at);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -21,6 +21,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IEnvironmentStore, SqliteEnvironmentStore>();
         services.AddSingleton<IScheduleStore, SqliteScheduleStore>();
         services.AddSingleton<IAccessStore, SqliteAccessStore>();
+        services.AddSingleton<ISignInFailureStore, SqliteSignInFailureStore>();
         return services;
     }
 }

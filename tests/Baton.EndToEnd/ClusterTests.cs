@@ -116,6 +116,36 @@ public sealed class ClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Password_guesses_spread_over_two_nodes_are_counted_together_and_throttled_on_both()
+    {
+        var nodes = await StartNodesAsync(2);
+        var admin = nodes[0].AdminCredentials();
+        var email = admin["email"]!.GetValue<string>();
+        var wrong = new JsonObject { ["email"] = email.ToUpperInvariant(), ["password"] = "a guess" }; // the same identity in other case
+        using var anonymousA = new BatonClient(nodes[0].BaseUrl);
+        using var anonymousB = new BatonClient(nodes[1].BaseUrl);
+
+        // Five failures in all (the threshold), none of the nodes seeing five itself.
+        for (var i = 0; i < 5; i++) (await (i % 2 == 0 ? anonymousA : anonymousB).PostAsync("/api/token", wrong)).ShouldBe(HttpStatusCode.Unauthorized);
+
+        foreach (var anonymous in new[] { anonymousA, anonymousB })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/token")
+            {
+                Content = new StringContent(admin.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+            };
+            using var throttled = await anonymous.Http.SendAsync(request); // even the right password waits, on either node
+            Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        }
+
+        // The wait passes; the right password then signs in and clears the count for the next guesses on any node.
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        (await anonymousB.PostAsync("/api/token", admin)).ShouldBe(HttpStatusCode.OK);
+        (await anonymousA.PostAsync("/api/token", wrong)).ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymousA.PostAsync("/api/token", admin)).ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task An_ordinary_worker_on_another_node_gets_no_value_it_may_not_use_and_no_task_it_may_not_take()
     {
         var nodes = await StartNodesAsync(2);

@@ -39,6 +39,7 @@ public sealed class PostgresStorageCompliance : StorageComplianceSuite
             new PostgresRunManifestStore(database),
             new PostgresEnvironmentStore(database),
             new PostgresScheduleStore(database),
+            new PostgresSignInFailureStore(database),
             database);
     }
 }

@@ -48,6 +48,7 @@ public sealed class SqliteStorageCompliance : StorageComplianceSuite
             new SqliteRunManifestStore(database),
             new SqliteEnvironmentStore(database),
             new SqliteScheduleStore(database),
+            new SqliteSignInFailureStore(database),
             database);
     }
 }

@@ -1,3 +1,4 @@
+using Baton.Access.Store;
 using Baton.Engine.Persistence;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Store;
@@ -19,6 +20,7 @@ public abstract partial class StorageComplianceSuite : IAsyncLifetime
     protected IRunManifestStore Manifests => Session.Manifests;
     protected IEnvironmentStore EnvironmentValues => Session.EnvironmentValues;
     protected IScheduleStore Schedules => Session.Schedules;
+    protected ISignInFailureStore SignInFailures => Session.SignInFailures;
 
     private StoreSession Session => _session ?? throw new InvalidOperationException("The store is not open.");
 

@@ -1,3 +1,4 @@
+using Baton.Access.Store;
 using Baton.Engine.Persistence;
 using Baton.Secrets.Audit;
 using Baton.Secrets.Store;
@@ -14,4 +15,5 @@ public sealed record StoreSession(
     IRunManifestStore Manifests,
     IEnvironmentStore EnvironmentValues,
     IScheduleStore Schedules,
+    ISignInFailureStore SignInFailures,
     IAsyncDisposable Lifetime);

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Baton.Access.Model;
+using Baton.Access.Store;
 using Baton.Access.Tokens;
 using Microsoft.AspNetCore.Identity;
 
@@ -9,30 +9,32 @@ namespace Baton.Access.Service;
 
 /// <summary>
 /// <c>POST /api/token</c>: checks an access key or an email and password in constant time, throttles repeated
-/// failures per identity and per client address, audits every failure, and issues a token naming the principal's
-/// immutable id and credential epoch (an application's id and key).
+/// failures per identity and per client address (counted in the store, so every node sharing it counts the same
+/// guesses), audits every failure, and issues a token naming the principal's immutable id and credential epoch (an
+/// application's id and key).
 /// </summary>
-public sealed class SignIn(AccessControl access, TokenService tokens, TimeProvider time)
+public sealed class SignIn(AccessControl access, TokenService tokens, ISignInFailureStore failures, TimeProvider time)
 {
     // Verified against when the email is unknown, so that an unknown email costs what a wrong password costs.
     private static readonly string DummyHash = new PasswordHasher<User>().HashPassword(null!, "baton-no-such-user");
     private static readonly byte[] DummyKeyHash = new byte[32];
 
     private readonly PasswordHasher<User> _hasher = new();
-    private readonly ConcurrentDictionary<string, Failures> _failures = new(StringComparer.OrdinalIgnoreCase);
 
     public async Task<SignInResult> WithKeyAsync(string keyId, string keySecret, long? expirationMs, string client, CancellationToken ct)
     {
-        if (Throttled(keyId, client) is { } wait) return await RefuseAsync("key " + keyId, client, wait, ct);
+        var keys = FailureKeys.Of(keyId, client);
+        var standing = await StandingAsync(keys, ct);
+        if (standing.Wait is { } wait) return await RefuseAsync("key " + keyId, client, wait, ct);
         var model = access.Model;
         var key = model.Keys.GetValueOrDefault(keyId);
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(keySecret));
         var matches = CryptographicOperations.FixedTimeEquals(presented, key?.SecretHash ?? DummyKeyHash) && key is not null;
         if (!matches || !key!.Active || !model.Applications.ContainsKey(key.ApplicationId))
         {
-            return await FailAsync(keyId, client, "key " + keyId, key is { Active: false } && matches ? "the key is paused" : "unknown key or wrong secret", ct);
+            return await FailAsync(keys, client, "key " + keyId, key is { Active: false } && matches ? "the key is paused" : "unknown key or wrong secret", ct);
         }
-        Succeeded(keyId);
+        if (standing.IdentityFailed) await failures.ForgetAsync(keys.Identity, ct);
         var principal = Principal.ApplicationPrefix + key.ApplicationId;
         await access.AuditAsync("sign-in", "ok", principal, $"access key {keyId} from {client}", ct);
         return SignInResult.Ok(tokens.Issue(principal, key.ApplicationId, 0, key.Id, Lifetime(expirationMs)));
@@ -40,14 +42,16 @@ public sealed class SignIn(AccessControl access, TokenService tokens, TimeProvid
 
     public async Task<SignInResult> WithPasswordAsync(string email, string password, long? expirationMs, string client, CancellationToken ct)
     {
-        if (Throttled(email, client) is { } wait) return await RefuseAsync(email, client, wait, ct);
+        var keys = FailureKeys.Of(email, client);
+        var standing = await StandingAsync(keys, ct);
+        if (standing.Wait is { } wait) return await RefuseAsync(email, client, wait, ct);
         var user = access.Model.Users.GetValueOrDefault(email);
         var verdict = _hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHash, password);
         if (user?.PasswordHash is null || verdict == PasswordVerificationResult.Failed)
         {
-            return await FailAsync(email, client, email, "unknown user or wrong password", ct);
+            return await FailAsync(keys, client, email, "unknown user or wrong password", ct);
         }
-        Succeeded(email);
+        if (standing.IdentityFailed) await failures.ForgetAsync(keys.Identity, ct);
         await access.AuditAsync("sign-in", "ok", user.Id, $"password from {client}", ct);
         return SignInResult.Ok(tokens.Issue(user.Id, user.Uid, user.CredentialEpoch, null, Lifetime(expirationMs)));
     }
@@ -64,54 +68,47 @@ public sealed class SignIn(AccessControl access, TokenService tokens, TimeProvid
 
     // ---- throttling ----------------------------------------------------------------------------------------------
 
-    private sealed class Failures
+    /// <summary>
+    /// What a failure counts against: the identity tried (an email without case, or a key id) and the client address.
+    /// Stored as hashes: a password typed into the email field must not be kept, and no key is longer than a hash.
+    /// </summary>
+    private sealed record FailureKeys(string Identity, string Client)
     {
-        public int Count;
-        public long FirstAt;
-        public long BlockedUntil;
+        public static FailureKeys Of(string identity, string client) =>
+            new(Hash("id:" + identity.ToUpperInvariant()), Hash("ip:" + client));
+
+        public string[] Both => [Identity, Client];
+
+        private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    private TimeSpan? Throttled(string identity, string client)
-    {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        long until = 0;
-        foreach (var key in Keys(identity, client))
-        {
-            if (_failures.TryGetValue(key, out var f))
-            {
-                lock (f) until = Math.Max(until, f.BlockedUntil);
-            }
-        }
-        return until > now ? TimeSpan.FromMilliseconds(until - now) : null;
-    }
+    /// <summary>How long the client must wait before trying (null: not at all), and whether the identity failed lately.</summary>
+    private sealed record Standing(TimeSpan? Wait, bool IdentityFailed);
 
-    private async Task<SignInResult> FailAsync(string identity, string client, string who, string why, CancellationToken ct)
+    private async Task<Standing> StandingAsync(FailureKeys keys, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var options = access.Options;
-        foreach (var key in Keys(identity, client))
+        long until = 0;
+        var identityFailed = false;
+        foreach (var tally in await failures.CountAsync(keys.Both, now - (long)options.FailureWindow.TotalMilliseconds, ct))
         {
-            var f = _failures.GetOrAdd(key, _ => new Failures());
-            lock (f)
-            {
-                if (now - f.FirstAt > options.FailureWindow.TotalMilliseconds)
-                {
-                    f.Count = 0;
-                    f.FirstAt = now;
-                }
-                f.Count++;
-                // A client address may fail more often than one identity: several people may share it.
-                var allowed = key.StartsWith("ip:", StringComparison.Ordinal) ? options.FailuresBeforeThrottle * 4 : options.FailuresBeforeThrottle;
-                if (f.Count >= allowed)
-                {
-                    // 1 s after the last allowed failure, doubling with each further one, up to the maximum.
-                    var exponent = Math.Min(f.Count - allowed, 20);
-                    var wait = Math.Min(1000L << exponent, (long)options.MaxThrottle.TotalMilliseconds);
-                    f.BlockedUntil = now + wait;
-                }
-            }
+            identityFailed |= tally.Key == keys.Identity;
+            // A client address may fail more often than one identity: several people may share it.
+            var allowed = tally.Key == keys.Client ? options.FailuresBeforeThrottle * 4 : options.FailuresBeforeThrottle;
+            if (tally.Count < allowed) continue;
+            // 1 s after the last allowed failure, doubling with each further one, up to the maximum.
+            var exponent = Math.Min(tally.Count - allowed, 20);
+            var wait = Math.Min(1000L << exponent, (long)options.MaxThrottle.TotalMilliseconds);
+            until = Math.Max(until, tally.LastAt + wait);
         }
-        Prune(now);
+        return new Standing(until > now ? TimeSpan.FromMilliseconds(until - now) : null, identityFailed);
+    }
+
+    private async Task<SignInResult> FailAsync(FailureKeys keys, string client, string who, string why, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await failures.RecordAsync(keys.Both, now, now - (long)access.Options.FailureWindow.TotalMilliseconds, ct);
         await access.AuditAsync("sign-in", "denied", null, $"{who} from {client}: {why}", ct);
         return SignInResult.Denied;
     }
@@ -120,22 +117,6 @@ public sealed class SignIn(AccessControl access, TokenService tokens, TimeProvid
     {
         await access.AuditAsync("sign-in", "throttled", null, $"{who} from {client}: too many failed sign-ins", ct);
         return SignInResult.Throttle(wait);
-    }
-
-    private void Succeeded(string identity) => _failures.TryRemove("id:" + identity, out _);
-
-    private static string[] Keys(string identity, string client) => ["id:" + identity, "ip:" + client];
-
-    private void Prune(long now)
-    {
-        if (_failures.Count < 10_000) return;
-        var window = (long)access.Options.FailureWindow.TotalMilliseconds;
-        foreach (var (key, f) in _failures)
-        {
-            bool stale;
-            lock (f) stale = now - f.FirstAt > window && f.BlockedUntil < now;
-            if (stale) _failures.TryRemove(key, out _);
-        }
     }
 }
 
