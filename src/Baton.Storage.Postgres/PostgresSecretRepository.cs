@@ -25,14 +25,16 @@ public sealed class PostgresSecretRepository(PostgresDatabase database) : ISecre
         return await command.ExecuteScalarAsync(ct) as byte[];
     }
 
-    public async Task SaveKeyringAsync(byte[] wrapped, CancellationToken ct = default)
+    public async Task<bool> SaveKeyringAsync(byte[] wrapped, byte[] expected, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(wrapped);
+        ArgumentNullException.ThrowIfNull(expected);
         await using var connection = await database.OpenAsync(ct);
-        await ExecuteAsync(connection, null,
-            "INSERT INTO secret_keyring (id, wrapped) VALUES (1, @wrapped) ON CONFLICT (id) DO UPDATE SET wrapped = excluded.wrapped;",
-            ct, Bytes("wrapped", wrapped.ToArray()));
-        await VacuumAsync(connection, "secret_keyring", ct);
+        var saved = await ExecuteAsync(connection, null,
+            "UPDATE secret_keyring SET wrapped = @wrapped WHERE id = 1 AND wrapped = @expected;",
+            ct, Bytes("wrapped", wrapped.ToArray()), Bytes("expected", expected.ToArray())) == 1;
+        if (saved) await VacuumAsync(connection, "secret_keyring", ct);
+        return saved;
     }
 
     public async Task<bool> CreateKeyringAsync(byte[] wrapped, CancellationToken ct = default)

@@ -25,14 +25,17 @@ public sealed class SqliteSecretRepository(SqliteDatabase database) : ISecretRep
         return Task.FromResult(command.ExecuteScalar() as byte[]);
     }
 
-    public async Task SaveKeyringAsync(byte[] wrapped, CancellationToken ct = default)
+    public async Task<bool> SaveKeyringAsync(byte[] wrapped, byte[] expected, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(wrapped);
+        ArgumentNullException.ThrowIfNull(expected);
         var copy = wrapped.ToArray();
-        await database.WriteAsync(connection => Execute(connection,
-            "INSERT INTO secret_keyring (id, wrapped) VALUES (1, $wrapped) ON CONFLICT (id) DO UPDATE SET wrapped = excluded.wrapped;",
-            ("$wrapped", copy)), ct);
-        await database.CheckpointAsync(ct);
+        var was = expected.ToArray();
+        var saved = false;
+        await database.WriteAsync(connection => saved = Execute(connection,
+            "UPDATE secret_keyring SET wrapped = $wrapped WHERE id = 1 AND wrapped = $expected;", ("$wrapped", copy), ("$expected", was)) == 1, ct);
+        if (saved) await database.CheckpointAsync(ct);
+        return saved;
     }
 
     public async Task<bool> CreateKeyringAsync(byte[] wrapped, CancellationToken ct = default)

@@ -34,14 +34,15 @@ public sealed class ClusterTests : IAsyncLifetime
         await _peer.DisposeAsync();
     }
 
-    private async Task<ServerProcess[]> StartNodesAsync(int count)
+    /// <summary>Starts <paramref name="count"/> more nodes (with the shared master key unless told another); returns every node started.</summary>
+    private async Task<ServerProcess[]> StartNodesAsync(int count, string? masterKey = null)
     {
         for (var i = 0; i < count; i++)
         {
             // One after another: the first creates the schema, the keyring and the administrator the others share.
             _nodes.Add(await ServerProcess.StartAsync(
                 "--Baton:Storage:Provider=postgres", $"--Baton:Storage:Postgres:ConnectionString={_database.ConnectionString}",
-                "--Baton:Storage:Postgres:NodeLeaseSeconds=3", $"--Baton:Secrets:MasterKey={_masterKey}"));
+                "--Baton:Storage:Postgres:NodeLeaseSeconds=3", $"--Baton:Secrets:MasterKey={masterKey ?? _masterKey}"));
         }
         return [.. _nodes];
     }
@@ -113,6 +114,35 @@ public sealed class ClusterTests : IAsyncLifetime
             read.ShouldBe(HttpStatusCode.OK);
             Assert.Contains(value, read.Text, StringComparison.Ordinal); // decrypted with the one shared keyring
         }
+    }
+
+    [Fact]
+    public async Task Data_keys_rotated_at_once_on_two_nodes_are_both_kept_and_a_master_key_rotated_on_one_is_not_undone_by_the_other()
+    {
+        var nodes = await StartNodesAsync(2);
+        var (a, b) = (Client(nodes[0]), Client(nodes[1]));
+
+        // Each node last read the keyring at term 1; both rotate at once, and each then encrypts under its new term.
+        var rotated = await Task.WhenAll(a.PostAsync("/api/admin/keys/rotate", new JsonObject()), b.PostAsync("/api/admin/keys/rotate", new JsonObject()));
+        foreach (var reply in rotated) reply.ShouldBe(HttpStatusCode.OK);
+        var (valueA, valueB) = ("rotated-on-a-" + Guid.NewGuid().ToString("N"), "rotated-on-b-" + Guid.NewGuid().ToString("N"));
+        var (secretA, secretB) = (await a.NewSecretAsync(valueA), await b.NewSecretAsync(valueB));
+
+        // A seals the keyring under a new master key; B, still holding the old one, must not write its keyring back.
+        var newMaster = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var sealedAgain = await a.PostAsync("/api/admin/keys/master/rotate", new JsonObject { ["newMasterKey"] = newMaster });
+        sealedAgain.ShouldBe(HttpStatusCode.OK);
+        var fingerprint = sealedAgain.Object["masterKeyFingerprint"]!.GetValue<string>();
+        var refused = await b.PostAsync("/api/admin/keys/rotate", new JsonObject());
+        Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+        Assert.Contains(fingerprint, refused.Text, StringComparison.Ordinal);
+
+        // A node started now with the new master key opens the stored keyring: both terms are in it, both values read.
+        var c = Client((await StartNodesAsync(1, newMaster))[^1]);
+        var keys = await c.GetAsync("/api/admin/keys");
+        Assert.Equal([1, 2, 3], keys.Object["terms"]!.AsArray().Select(t => t!["term"]!.GetValue<int>()));
+        Assert.Contains(valueA, (await c.GetAsync($"/api/secrets/{secretA}")).Text, StringComparison.Ordinal);
+        Assert.Contains(valueB, (await c.GetAsync($"/api/secrets/{secretB}")).Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -63,7 +63,12 @@ public sealed class SqliteBarrierProperties : BarrierProperties
         return [.. bytes];
     }
 
-    protected override Task SaveKeyringAsync(byte[] wrappedKeyring) => _repository.SaveKeyringAsync(wrappedKeyring);
+    protected override async Task SaveKeyringAsync(byte[] wrappedKeyring)
+    {
+        var stored = await _repository.LoadKeyringAsync();
+        var saved = stored is null ? await _repository.CreateKeyringAsync(wrappedKeyring) : await _repository.SaveKeyringAsync(wrappedKeyring, stored);
+        Assert.True(saved, "nothing else writes this keyring");
+    }
 
     protected override async Task<byte[]> LoadKeyringAsync() => await _repository.LoadKeyringAsync() ?? [];
 

@@ -38,15 +38,31 @@ public abstract partial class StorageComplianceSuite
     }
 
     [Fact]
-    public async Task The_keyring_is_null_until_saved_then_replaced_by_each_save()
+    public async Task The_keyring_is_null_until_created_then_replaced_only_by_a_save_that_expects_what_is_stored()
     {
         Assert.Null(await Secrets.LoadKeyringAsync());
+        Assert.False(await Secrets.SaveKeyringAsync([1, 2, 3], expected: []), "a save replaces; it does not create");
+        Assert.Null(await Secrets.LoadKeyringAsync());
 
-        await Secrets.SaveKeyringAsync([1, 2, 3]);
-        Assert.Equal([1, 2, 3], await Secrets.LoadKeyringAsync());
-        await Secrets.SaveKeyringAsync([9, 8]);
-
+        Assert.True(await Secrets.CreateKeyringAsync([1, 2, 3]));
+        Assert.True(await Secrets.SaveKeyringAsync([9, 8], expected: [1, 2, 3]));
         Assert.Equal([9, 8], await Secrets.LoadKeyringAsync());
+
+        // A node that read [1, 2, 3] and changed it meanwhile must not overwrite [9, 8]; nor may a prefix of it match.
+        Assert.False(await Secrets.SaveKeyringAsync([5, 5], expected: [1, 2, 3]));
+        Assert.False(await Secrets.SaveKeyringAsync([5, 5], expected: [9]));
+        Assert.Equal([9, 8], await Secrets.LoadKeyringAsync());
+    }
+
+    [Fact]
+    public async Task Of_several_saves_expecting_the_same_keyring_exactly_one_lands()
+    {
+        Assert.True(await Secrets.CreateKeyringAsync([0]));
+
+        var saved = await Task.WhenAll(Enumerable.Range(1, 8).Select(i => Task.Run(() => Secrets.SaveKeyringAsync([(byte)i, 1], expected: [0]))));
+
+        var winner = Assert.Single(Enumerable.Range(1, 8), i => saved[i - 1]);
+        Assert.Equal([(byte)winner, 1], await Secrets.LoadKeyringAsync());
     }
 
     [Fact]
@@ -321,7 +337,7 @@ public abstract partial class StorageComplianceSuite
         await Secrets.WriteVersionAsync(Version("trimmed", 1, trimmed));
         await Secrets.WriteVersionAsync(Version("purged", 1, purged));
         await Secrets.MarkDeletedAsync("purged", "carol", Samples.T0 + 10);
-        await Secrets.SaveKeyringAsync(keyring);
+        await Secrets.CreateKeyringAsync(keyring);
         await ReopenStoresAsync();
         foreach (var piece in new[] { destroyed, trimmed, purged, keyring })
         {
@@ -331,7 +347,7 @@ public abstract partial class StorageComplianceSuite
         await Secrets.DestroyVersionAsync("destroyed", 1, Samples.T0 + 100);
         await Secrets.WriteVersionAsync(Version("trimmed", 2, keep: 1));
         await Secrets.PurgeDeletedAsync(Samples.T0 + 11);
-        await Secrets.SaveKeyringAsync(Ciphertext(48));
+        Assert.True(await Secrets.SaveKeyringAsync(Ciphertext(48), expected: keyring));
 
         Assert.False(await AnyPieceAtRestAsync(destroyed), "a destroyed version");
         Assert.False(await AnyPieceAtRestAsync(trimmed), "a version beyond the kept number");
@@ -512,7 +528,7 @@ public abstract partial class StorageComplianceSuite
     [Fact]
     public async Task Every_acknowledged_secret_write_is_still_there_after_the_store_is_reopened()
     {
-        await Secrets.SaveKeyringAsync([7, 7, 7]);
+        await Secrets.CreateKeyringAsync([7, 7, 7]);
         for (var v = 1; v <= 3; v++) await Secrets.WriteVersionAsync(Version("token", v, keep: 2, description: "d"));
         await Secrets.DestroyVersionAsync("token", 3, Samples.T0 + 100);
         await Secrets.SetTagsAsync("token", [new SecretTag("team", "ops")]);

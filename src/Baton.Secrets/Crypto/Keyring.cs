@@ -119,6 +119,15 @@ public sealed class Keyring
         }
     }
 
+    /// <summary>Whether a key for <paramref name="purpose"/> exists (asking <see cref="PurposeKey"/> would not create one).</summary>
+    public bool HasPurposeKey(string purpose)
+    {
+        lock (_lock)
+        {
+            return _purposeKeys.ContainsKey(purpose);
+        }
+    }
+
     /// <summary>The bytes to store: a clear header holding the wrapping master key's fingerprint, then
     /// AES-256-GCM(master key, terms and purpose keys) with the header as associated data.</summary>
     /// <remarks>Layout: <c>"BTKR"</c> | format 1 | fingerprint length (1 byte) | fingerprint (ASCII) | nonce (12) |

@@ -6,6 +6,9 @@ public sealed class SecretNotFoundException(string message) : Exception(message)
 /// <summary>A check-and-set write lost: HTTP 412.</summary>
 public sealed class SecretVersionConflictException(string message) : Exception(message);
 
+/// <summary>The keyring was changed on another node in a way this node cannot take (another master key): HTTP 409.</summary>
+public sealed class KeyringChangedElsewhereException(string message) : Exception(message);
+
 /// <summary>A value, name or tag that cannot be accepted: HTTP 400 naming the field.</summary>
 public sealed class SecretRequestException(string field, string message) : Exception(message)
 {

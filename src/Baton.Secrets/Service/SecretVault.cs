@@ -30,6 +30,8 @@ public sealed class SecretVault(
     private readonly Lock _liveGate = new();
     private Keyring? _keyring;
     private SecretCipher? _cipher;
+    /// <summary>The wrapped keyring as this node last read or wrote it: what a save expects to replace (see <see cref="ChangeKeyringAsync"/>).</summary>
+    private byte[]? _storedKeyring;
     private MasterKey? _master;
     private string? _masterSource;
 
@@ -78,9 +80,10 @@ public sealed class SecretVault(
             var created = Keyring.Create();
             _ = created.PurposeKey(SecretFingerprint.Purpose);
             _ = created.PurposeKey(TokenSigningPurpose);
-            if (await repository.CreateKeyringAsync(created.Wrap(_master), ct))
+            var createdBytes = created.Wrap(_master);
+            if (await repository.CreateKeyringAsync(createdBytes, ct))
             {
-                _keyring = created;
+                Install(created, createdBytes);
                 await AppendAsync(new AuditEvent { Action = "keyring-created", Outcome = "ok", Detail = $"master key {_master.Fingerprint}" }, ct);
             }
             else
@@ -92,7 +95,7 @@ public sealed class SecretVault(
         {
             try
             {
-                _keyring = Keyring.Unwrap(wrapped, _master);
+                Install(Keyring.Unwrap(wrapped, _master), wrapped);
             }
             catch (WrongMasterKeyException)
             {
@@ -105,14 +108,17 @@ public sealed class SecretVault(
                 throw new SecretsStartupException($"the secrets keyring does not open with master key {_master.Fingerprint}: {e.Message}", e);
             }
         }
-        // Purpose keys are created in memory on first ask: ask at start and persist, so fingerprints stay stable.
-        var ring = Ring;
-        _ = ring.PurposeKey(SecretFingerprint.Purpose);
-        _ = ring.PurposeKey(TokenSigningPurpose);
-        await repository.SaveKeyringAsync(ring.Wrap(_master), ct);
-        _cipher = new SecretCipher(ring);
-        _cipher.KeyringChanged += () => _keyringDirty = true;
-        logger.LogInformation("Secrets: master key {Fingerprint} from {Source}, data key term {Term}", _master.Fingerprint, _masterSource, ring.ActiveTerm);
+        // A keyring made before its purpose keys were made with it gets them now, stored, so fingerprints and tokens
+        // stay the same on every node and after every restart.
+        if (!Ring.HasPurposeKey(SecretFingerprint.Purpose) || !Ring.HasPurposeKey(TokenSigningPurpose))
+        {
+            await ChangeKeyringAsync(ring =>
+            {
+                _ = ring.PurposeKey(SecretFingerprint.Purpose);
+                _ = ring.PurposeKey(TokenSigningPurpose);
+            }, _master, ct);
+        }
+        logger.LogInformation("Secrets: master key {Fingerprint} from {Source}, data key term {Term}", _master.Fingerprint, _masterSource, Ring.ActiveTerm);
 
         foreach (var record in await repository.ListAsync(includeDeleted: false, ct))
         {
@@ -190,14 +196,23 @@ public sealed class SecretVault(
         }
     }
 
-    /// <summary>
-    /// Takes the stored keyring when it holds other terms than this one's (another node rotated the data key). It must
-    /// open with this node's master key; when another node rotated the master key it does not, and this node keeps the
-    /// keyring it has (it reads every value it read before) until it restarts with the new key.
-    /// </summary>
+    /// <summary>Takes the stored keyring when another node changed it (a data key rotated there).</summary>
     private async Task ReloadKeyringAsync(CancellationToken ct)
     {
-        if (await repository.LoadKeyringAsync(ct) is not { } wrapped) return;
+        if (await repository.LoadKeyringAsync(ct) is not { } wrapped || wrapped.AsSpan().SequenceEqual(_storedKeyring)) return;
+        if (TakeStoredKeyring(wrapped)) logger.LogInformation("Secrets: the keyring changed on another node; data key term {Term}", Ring.ActiveTerm);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="wrapped"/>, just read from the store, the keyring this node works with and expects to
+    /// replace. It must open with this node's master key (after a master-key rotation on another node it does not, and
+    /// this node keeps the keyring it has, reading every value it read before, until it restarts with the new key),
+    /// and it must hold every data key term this node holds (one this node made and has not stored yet is kept rather
+    /// than lost). When it holds the same terms this node keeps its own ring, whose encryption counts may be newer.
+    /// </summary>
+    /// <returns>False when the stored keyring was not taken, for one of those two reasons (logged).</returns>
+    private bool TakeStoredKeyring(byte[] wrapped)
+    {
         Keyring stored;
         try
         {
@@ -207,25 +222,58 @@ public sealed class SecretVault(
         {
             logger.LogError("The stored keyring does not open with this node's master key {Fingerprint} ({Reason}); this node keeps its keyring. " +
                 "Restart it with the master key that sealed the keyring ({Expected})", _master!.Fingerprint, e.GetType().Name, Keyring.WrappedBy(wrapped));
-            return;
+            return false;
         }
-        var ours = Ring.Terms;
-        var theirs = stored.Terms;
-        if (stored.ActiveTerm == Ring.ActiveTerm && ours.Count == theirs.Count && ours.Zip(theirs).All(p => p.First.Term == p.Second.Term && p.First.Created == p.Second.Created))
+        var ours = Ring.Terms.Select(t => (t.Term, t.Created)).ToHashSet();
+        var theirs = stored.Terms.Select(t => (t.Term, t.Created)).ToHashSet();
+        if (!ours.IsSubsetOf(theirs))
         {
-            return;
+            logger.LogWarning("The stored keyring changed while this node holds a data key term it has not stored; it keeps its own");
+            return false;
         }
-        if (_keyringDirty)
-        {
-            // This node started a term it has not stored yet (its next write stores it): keep it rather than lose it.
-            logger.LogWarning("The stored keyring changed while this node holds a data key term it has not stored yet; it keeps its own");
-            return;
-        }
-        var cipher = new SecretCipher(stored);
+        Install(ours.SetEquals(theirs) ? Ring : stored, wrapped);
+        return true;
+    }
+
+    /// <summary>Makes <paramref name="ring"/> the one this node encrypts and decrypts with, as stored in <paramref name="wrapped"/>.</summary>
+    private void Install(Keyring ring, byte[] wrapped)
+    {
+        _storedKeyring = wrapped;
+        if (ReferenceEquals(ring, _keyring)) return;
+        var cipher = new SecretCipher(ring);
         cipher.KeyringChanged += () => _keyringDirty = true;
-        _keyring = stored;
         _cipher = cipher;
-        logger.LogInformation("Secrets: the keyring changed on another node; data key term {Term}", stored.ActiveTerm);
+        _keyring = ring;
+    }
+
+    /// <summary>
+    /// Stores a change to the keyring without overwriting another node's: <paramref name="change"/> is made on a copy
+    /// of the ring in use, wrapped with <paramref name="wrapWith"/>, written only if the store still holds what this
+    /// node last read or wrote, and put to use once written. When another node changed the keyring in between, this
+    /// node takes theirs and makes its change again on it; so two nodes rotating at once add two terms, not one each.
+    /// </summary>
+    /// <exception cref="KeyringChangedElsewhereException">The stored keyring cannot be taken (another master key sealed it).</exception>
+    private async Task<Keyring> ChangeKeyringAsync(Action<Keyring> change, MasterKey wrapWith, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var next = Keyring.Unwrap(Ring.Wrap(_master!), _master!);
+            change(next);
+            var wrapped = next.Wrap(wrapWith);
+            if (await repository.SaveKeyringAsync(wrapped, _storedKeyring!, ct))
+            {
+                Install(next, wrapped);
+                return next;
+            }
+            var stored = await repository.LoadKeyringAsync(ct);
+            if (attempt == 5 || stored is null || !TakeStoredKeyring(stored))
+            {
+                throw new KeyringChangedElsewhereException(stored is null
+                    ? "The secrets keyring is no longer stored; restore the database from a backup."
+                    : $"The secrets keyring was changed on another node and this node cannot take it (it is sealed with master key {Keyring.WrappedBy(stored)}; " +
+                      $"this node has {_master!.Fingerprint}). Restart this node with the master key that sealed it, then try again.");
+            }
+        }
     }
 
     /// <summary>Builds the catalog from the store and swaps it in; reads again when a change through here came in between.</summary>
@@ -811,11 +859,10 @@ public sealed class SecretVault(
         await _writeGate.WaitAsync(ct);
         try
         {
-            var term = Ring.Rotate();
-            await repository.SaveKeyringAsync(Ring.Wrap(_master!), ct);
+            var ring = await ChangeKeyringAsync(ring => ring.Rotate(), _master!, ct);
             RaiseChanged();
-            await AppendAsync(new AuditEvent { Action = "rotate-data-key", Outcome = "ok", Principal = principal, Detail = $"term {term.Term}" }, ct);
-            return term.Term;
+            await AppendAsync(new AuditEvent { Action = "rotate-data-key", Outcome = "ok", Principal = principal, Detail = $"term {ring.ActiveTerm}" }, ct);
+            return ring.ActiveTerm;
         }
         finally
         {
@@ -856,7 +903,15 @@ public sealed class SecretVault(
                 {
                     await writer.WriteAsync(next.ToBase64() + "\n");
                 }
-                await repository.SaveKeyringAsync(Ring.Wrap(next), ct);
+                try
+                {
+                    await ChangeKeyringAsync(_ => { }, next, ct);
+                }
+                catch
+                {
+                    File.Delete(temp);
+                    throw;
+                }
                 File.Move(temp, path, overwrite: true);
                 return await FinishMasterRotationAsync(next, principal, ct);
             }
@@ -864,7 +919,7 @@ public sealed class SecretVault(
             {
                 throw new SecretRequestException("newMasterKey", $"the master key comes from {_masterSource}; give the new one as newMasterKey and put it there before the next start");
             }
-            await repository.SaveKeyringAsync(Ring.Wrap(next), ct);
+            await ChangeKeyringAsync(_ => { }, next, ct);
             return await FinishMasterRotationAsync(next, principal, ct);
         }
         finally
@@ -959,7 +1014,7 @@ public sealed class SecretVault(
     {
         if (!_keyringDirty) return;
         _keyringDirty = false;
-        await repository.SaveKeyringAsync(Ring.Wrap(_master!), ct);
+        await ChangeKeyringAsync(_ => { }, _master!, ct);
         await AppendAsync(new AuditEvent { Action = "rotate-data-key", Outcome = "ok", Detail = $"automatic, term {Ring.ActiveTerm}" }, ct);
     }
 

@@ -8,7 +8,12 @@ public interface ISecretRepository
 {
     /// <summary>The wrapped keyring (see Crypto.Keyring.Wrap), or null before the first start.</summary>
     Task<byte[]?> LoadKeyringAsync(CancellationToken ct = default);
-    Task SaveKeyringAsync(byte[] wrapped, CancellationToken ct = default);
+    /// <summary>
+    /// Replaces the stored keyring with <paramref name="wrapped"/> only if it still is <paramref name="expected"/>, byte
+    /// for byte, and erases the old one at rest. False, writing nothing, when another writer replaced it first: a
+    /// node never overwrites a data key another node added, nor a master-key rotation made elsewhere.
+    /// </summary>
+    Task<bool> SaveKeyringAsync(byte[] wrapped, byte[] expected, CancellationToken ct = default);
     /// <summary>Stores the first keyring: only if none is stored yet. False when one was (another node created it first: use that one).</summary>
     Task<bool> CreateKeyringAsync(byte[] wrapped, CancellationToken ct = default);
 

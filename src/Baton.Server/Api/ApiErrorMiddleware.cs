@@ -62,6 +62,10 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         {
             await WriteAsync(context, StatusCodes.Status412PreconditionFailed, e.Message);
         }
+        catch (KeyringChangedElsewhereException e)
+        {
+            await WriteAsync(context, StatusCodes.Status409Conflict, e.Message);
+        }
         catch (SecretTooLargeException e)
         {
             await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, e.Message);
