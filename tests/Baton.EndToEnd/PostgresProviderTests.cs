@@ -105,6 +105,19 @@ public sealed class PostgresProviderTests : IAsyncLifetime
         });
         during.ShouldBe(HttpStatusCode.ServiceUnavailable);
         Assert.DoesNotContain("   at ", during.Text, StringComparison.Ordinal);
+        // It says when to try again, and so does a sign-in, whose failures are counted in the store.
+        var update = new JsonObject { ["workflowInstanceId"] = workflowId, ["taskId"] = task["taskId"]!.GetValue<string>(), ["status"] = "COMPLETED" };
+        using (var reply = await client.Http.PostAsync("/api/tasks", new StringContent(update.ToJsonString(), System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, reply.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), reply.Headers.RetryAfter?.Delta);
+        }
+        using (var anonymous = new BatonClient(server.BaseUrl))
+        using (var signIn = await anonymous.Http.PostAsync("/api/token", new StringContent(server.AdminCredentials().ToJsonString(), System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, signIn.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), signIn.Headers.RetryAfter?.Delta);
+        }
 
         await postgres.StartAgainAsync();
         var deadline = DateTime.UtcNow.AddSeconds(30);

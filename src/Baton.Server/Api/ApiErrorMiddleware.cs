@@ -86,15 +86,13 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         catch (Baton.Engine.Persistence.RunChangedElsewhereException)
         {
             // Other nodes changed the run each time this one decided again: nothing was changed here, try again.
-            context.Response.Headers.RetryAfter = "1";
-            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The workflow is being changed by other requests right now; nothing was changed. Try again.", retryable: true);
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The workflow is being changed by other requests right now; nothing was changed. Try again.", retryable: true, retryAfterSeconds: 1);
         }
         catch (Exception e) when (StoreAway(e) is { } away)
         {
             // The store is on a server of its own (PostgreSQL) and cannot be reached: nothing was changed, try again.
             logger.LogWarning("Request {TraceId} {Method} {Path}: the store is unreachable ({Reason})", context.TraceIdentifier, context.Request.Method, context.Request.Path, away.Message);
-            context.Response.Headers.RetryAfter = "1";
-            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The store is unreachable; nothing was changed. Try again shortly (GET /health/ready says when it is back).", retryable: true);
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The store is unreachable; nothing was changed. Try again shortly (GET /health/ready says when it is back).", retryable: true, retryAfterSeconds: 1);
         }
         catch (Exception e)
         {
@@ -114,11 +112,14 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         return null;
     }
 
-    internal static async Task WriteAsync(HttpContext context, int status, string message, List<Core.Validation.ValidationProblem>? problems = null, bool retryable = false)
+    /// <param name="retryAfterSeconds">Sent as <c>Retry-After</c>; set here, after the response is cleared of headers an earlier step set.</param>
+    internal static async Task WriteAsync(HttpContext context, int status, string message, List<Core.Validation.ValidationProblem>? problems = null, bool retryable = false,
+        int? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted) return;
         context.Response.Clear();
         context.Response.StatusCode = status;
+        if (retryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await context.Response.WriteAsJsonAsync(
             ErrorResponse.For(context, status, message, problems, retryable),
             ServerJsonContext.Readable.ErrorResponse);
