@@ -40,6 +40,7 @@ public sealed class EdgeStartupTests : IDisposable
     [InlineData("--Baton:MaxRequestBodyBytes=lots", "Baton:MaxRequestBodyBytes")]
     [InlineData("--Baton:Engine:SystemTaskConcurrency=many", "Baton:Engine:SystemTaskConcurrency")]
     [InlineData("--Baton:Engine:HttpMaxConnectionsPerPeer=0", "Baton:Engine:HttpMaxConnectionsPerPeer")]
+    [InlineData("--Baton:TrustedProxies:0=the-proxy", "Baton:TrustedProxies")]
     public async Task A_malformed_setting_stops_the_start_with_one_line_naming_it_and_writes_nothing(string setting, string name)
     {
         using var free = new TcpListener(IPAddress.Loopback, 0);

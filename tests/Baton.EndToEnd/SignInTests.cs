@@ -4,7 +4,7 @@ using Baton.Testing;
 
 namespace Baton.EndToEnd;
 
-/// <summary>The first start's administrator, and throttled sign-in: each on a server of its own.</summary>
+/// <summary>The first start's administrator, and throttled sign-in (per client address, behind a proxy too): each on a server of its own.</summary>
 public sealed class SignInTests : OwnServerTests
 {
     [Fact]
@@ -46,5 +46,42 @@ public sealed class SignInTests : OwnServerTests
         Assert.Equal(5, audit.Count(e => e!["outcome"]!.GetValue<string>() == "denied"));
         Assert.Contains(audit, e => e!["outcome"]!.GetValue<string>() == "throttled");
         Assert.DoesNotContain("not the password at all", audit.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Behind_a_trusted_proxy_each_forwarded_client_address_is_throttled_on_its_own()
+    {
+        await using var proxied = await ServerProcess.StartAsync("--Baton:TrustedProxies:0=127.0.0.1");
+        using var proxy = new BatonClient(proxied.BaseUrl);
+
+        // The per-address allowance is four times the per-identity one: 20 failures, each with another email.
+        for (var i = 0; i < 20; i++) Assert.Equal(HttpStatusCode.Unauthorized, await GuessAsync(proxy, $"nobody{i}@example.com", "203.0.113.5"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, await GuessAsync(proxy, "one-more@example.com", "203.0.113.5"));
+        // Another client behind the same proxy is not made to wait for the first one's guesses.
+        Assert.Equal(HttpStatusCode.Unauthorized, await GuessAsync(proxy, "one-more@example.com", "203.0.113.6"));
+        using var admin = new BatonClient(proxied);
+        var audit = (await admin.GetAsync("/api/audit?action=sign-in&limit=100")).Array.ToJsonString();
+        Assert.Contains("from 203.0.113.5", audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_trusted_proxy_a_forwarded_header_does_not_let_a_client_pass_for_other_addresses()
+    {
+        using var anonymous = new BatonClient(Server.BaseUrl);
+        for (var i = 0; i < 20; i++) Assert.Equal(HttpStatusCode.Unauthorized, await GuessAsync(anonymous, $"nobody{i}@example.com", $"198.51.100.{i}"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, await GuessAsync(anonymous, "one-more@example.com", "198.51.100.99"));
+    }
+
+    private static async Task<HttpStatusCode> GuessAsync(BatonClient client, string email, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/token")
+        {
+            Content = new StringContent(new JsonObject { ["email"] = email, ["password"] = "a guess" }.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        using var reply = await client.Http.SendAsync(request);
+        return reply.StatusCode;
     }
 }

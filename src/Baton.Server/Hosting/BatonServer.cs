@@ -16,6 +16,7 @@ using Baton.Server.Console;
 using Baton.Server.Redaction;
 using Baton.Storage.Postgres;
 using Baton.Storage.Sqlite;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 
@@ -50,6 +51,7 @@ public static class BatonServer
         {
             throw new ArgumentException(kafkaProblem);
         }
+        var trustedProxies = serverOptions.TrustedProxyNetworks();
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection("Baton"));
         builder.Services.Configure<EngineOptions>(builder.Configuration.GetSection("Baton:Engine"));
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
@@ -105,6 +107,15 @@ public static class BatonServer
         builder.Services.AddBatonConsole();
 
         var app = builder.Build();
+        if (trustedProxies.Count > 0)
+        {
+            // Only the proxies named: the defaults (loopback) are cleared, so nothing else can forge a client address.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto, ForwardLimit = null };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in trustedProxies) forwarded.KnownIPNetworks.Add(network);
+            app.UseForwardedHeaders(forwarded);
+        }
         app.UseMiddleware<ResponseRedactionMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<StartingGateMiddleware>();
