@@ -74,6 +74,37 @@ public sealed class SignInTests : OwnServerTests
         Assert.Equal(HttpStatusCode.TooManyRequests, await GuessAsync(anonymous, "one-more@example.com", "198.51.100.99"));
     }
 
+    [Fact]
+    public async Task Behind_a_trusted_proxy_that_terminates_https_the_console_session_cookie_is_secure()
+    {
+        await using var proxied = await ServerProcess.StartAsync("--Baton:TrustedProxies:0=127.0.0.1");
+        // Cookies by hand: the client speaks plain HTTP to the node, as nginx does, and Secure cookies are still sent.
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(proxied.BaseUrl) };
+        http.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
+        using var form = await http.GetAsync(new Uri("/console/signin", UriKind.Relative));
+        var html = await form.Content.ReadAsStringAsync();
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        Assert.True(token.Success, html);
+        var credentials = proxied.AdminCredentials();
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/console/signin")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value),
+                ["_handler"] = "signin",
+                ["Input.Email"] = credentials["email"]!.GetValue<string>(),
+                ["Input.Password"] = credentials["password"]!.GetValue<string>(),
+            }),
+        };
+        post.Headers.Add("Cookie", string.Join("; ", form.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0])));
+
+        using var signedIn = await http.SendAsync(post);
+
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var session = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("baton_console=", StringComparison.Ordinal));
+        Assert.Contains("secure", session, StringComparison.OrdinalIgnoreCase);
+    }
+
     private static async Task<HttpStatusCode> GuessAsync(BatonClient client, string email, string forwardedFor)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/token")
