@@ -794,14 +794,20 @@ public sealed class SecretVault(
         }
         var stored = await repository.GetVersionAsync(name, version, ct);
         if (stored?.Ciphertext is null) throw new SecretResolutionException($"secret '{name}' version {version} has been destroyed");
+        SecretValue value;
         try
         {
-            return SecretValue.FromStored(stored.Kind, Cipher.Decrypt(name, version, stored.Ciphertext));
+            value = SecretValue.FromStored(stored.Kind, Cipher.Decrypt(name, version, stored.Ciphertext));
         }
         catch (SecretDecryptionException e)
         {
             throw new SecretResolutionException($"secret '{name}' version {version} cannot be decrypted: {e.Message}");
         }
+        // A live version this node did not hold: another node stored it since this node last loaded (a run pinned to
+        // it there). The redactor learns it before anyone here gets it, so whatever echoes it is masked.
+        lock (_liveGate) _live[(name, version)] = value;
+        RebuildRedactor();
+        return value;
     }
 
     // ---- quarantine -----------------------------------------------------------------------------------------
