@@ -46,6 +46,35 @@ public sealed class DurabilityTests(ITestOutputHelper output) : OwnServerTests
     }
 
     [Fact]
+    public async Task A_value_derived_from_a_secret_is_still_masked_in_what_comes_back_after_a_restart()
+    {
+        using var client = new BatonClient(Server);
+        var value = "derive-me-" + Guid.NewGuid().ToString("N");
+        var upper = value.ToUpperInvariant();
+        var secret = await client.NewSecretAsync(value);
+        var type = Defs.Unique("derived_echo");
+        await RegisterWorkerTypeAsync(client, type, retryCount: 0, responseTimeoutSeconds: 300);
+        var name = Defs.Unique("derived");
+        await client.RegisterWorkflowAsync(Defs.Workflow(name,
+            Defs.Inline("calc", "(function(){ return { upper: $.key.toUpperCase() }; })()", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" }),
+            Defs.Simple(type, "work", new JsonObject { ["v"] = "${calc.output.result.upper}" }),
+            Defs.Http("send", $"{Peer.BaseUrl}/echo", "POST", body: new JsonObject { ["u"] = "${calc.output.result.upper}" })));
+        var id = await client.StartAsync(name);
+        var attempt = await client.PollTaskAsync(type);
+        Assert.Equal(upper, attempt["inputData"]!["v"]!.GetValue<string>()); // the worker was given the derived value
+
+        // The derived values the redactor masks were in memory only; after the restart they must be known again
+        // before the worker's echo is stored, and before the next task's unsealed input comes back from the peer.
+        await Server.KillAsync();
+        await Server.LaunchAsync();
+        await client.CompleteTaskAsync(attempt, new JsonObject { ["echo"] = upper });
+        var run = await client.WaitForStatusAsync(id, "COMPLETED");
+
+        Assert.DoesNotContain(upper, run.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("***", run["tasks"]![1]!["outputData"]!["echo"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_worker_answer_held_while_the_server_was_down_longer_than_the_response_timeout_completes_its_task()
     {
         using var client = new BatonClient(Server);
