@@ -69,6 +69,13 @@ public sealed class TaskRun
     /// </summary>
     public string? SealedOutput { get; set; }
 
+    /// <summary>
+    /// The secrets <see cref="SealedOutput"/> was computed from (names only): a later task that reads it gets a form
+    /// of them, so its hand-off is held to the same rights as one that names them (a worker must hold READ or EXECUTE
+    /// on each). Null on outputs sealed before it was recorded.
+    /// </summary>
+    public List<string>? SealedFrom { get; set; }
+
     /// <summary>A deep copy, safe to hand out while the engine goes on changing the original.</summary>
     public TaskRun Snapshot() => Json.BatonJson.Deserialize<TaskRun>(Json.BatonJson.Serialize(this))!;
 

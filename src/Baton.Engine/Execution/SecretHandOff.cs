@@ -24,8 +24,16 @@ public sealed record HandOffPlan(JsonObject Input, IReadOnlyList<AllowedField> A
     /// <summary>The principal of the worker whose poll answer gets the values (null for a system task): it must hold READ or EXECUTE on each.</summary>
     public string? Worker { get; set; }
 
-    /// <summary>The secrets this hand-off will use, by name, each once, in the order the fields name them.</summary>
-    public IReadOnlyList<string> SecretNames { get; } = Allowed.Count == 0 ? [] : DistinctSecrets(Allowed);
+    /// <summary>
+    /// The secrets the quarantined outputs this input reads were computed from (<see cref="TaskRun.SealedFrom"/>): not
+    /// substituted anywhere, but checked, recorded and audited as if the fields named them, since the task gets a form of them.
+    /// </summary>
+    public IReadOnlyList<string> DerivedFrom { get; init; } = [];
+
+    /// <summary>The secrets this hand-off will use, by name, each once, in the order the fields name them, then those it gets in derived form.</summary>
+    public IReadOnlyList<string> SecretNames => _secretNames ??= Allowed.Count == 0 && DerivedFrom.Count == 0 ? [] : DistinctSecrets(Allowed, DerivedFrom);
+
+    private IReadOnlyList<string>? _secretNames;
 
     /// <summary>
     /// The secrets and versions whose use was recorded (audit and manifest) in the very commit that scheduled the
@@ -34,7 +42,7 @@ public sealed record HandOffPlan(JsonObject Input, IReadOnlyList<AllowedField> A
     public IReadOnlyList<ResolvedSecret>? Recorded { get; set; }
 
     /// <summary>A plan is built for every system task's dispatch: a plain loop over its few names, not a LINQ pipeline.</summary>
-    private static List<string> DistinctSecrets(IReadOnlyList<AllowedField> allowed)
+    private static List<string> DistinctSecrets(IReadOnlyList<AllowedField> allowed, IReadOnlyList<string> derivedFrom)
     {
         var names = new List<string>();
         for (var i = 0; i < allowed.Count; i++)
@@ -44,6 +52,10 @@ public sealed record HandOffPlan(JsonObject Input, IReadOnlyList<AllowedField> A
             {
                 if (!names.Contains(references[j].Secret)) names.Add(references[j].Secret);
             }
+        }
+        for (var i = 0; i < derivedFrom.Count; i++)
+        {
+            if (!names.Contains(derivedFrom[i])) names.Add(derivedFrom[i]);
         }
         return names;
     }
@@ -89,6 +101,7 @@ public sealed class SecretHandOff(SecretVault vault)
         var input = (JsonObject)task.InputData.DeepClone();
         var allowed = new List<AllowedField>();
         var seal = false;
+        List<string> derivedFrom = [];
         if (task.WorkflowTask?.InputParameters is { } template)
         {
             if (template[SecretsInputKey] is { } secretsTemplate)
@@ -97,10 +110,19 @@ public sealed class SecretHandOff(SecretVault vault)
             }
             Collect(template, run.SecretVariables, allowed);
             var readsSealed = ReadsSealed(template, run);
-            if (readsSealed) Unseal(template, input, new UnsealingScope(run, task.TaskId, environment, vault));
+            if (readsSealed)
+            {
+                var scope = new UnsealingScope(run, task.TaskId, environment, vault);
+                Unseal(template, input, scope);
+                derivedFrom = scope.DerivedFrom;
+            }
             seal = Core.Definitions.TaskTypes.ComputesOnInput(task.TaskType) && (allowed.Count > 0 || readsSealed);
         }
-        return new HandOffPlan(input, allowed, run.CreatedBy, seal) { Origin = allowed.Count == 0 ? null : OriginOf(run.WorkflowDefinition) };
+        return new HandOffPlan(input, allowed, run.CreatedBy, seal)
+        {
+            DerivedFrom = derivedFrom,
+            Origin = allowed.Count == 0 && derivedFrom.Count == 0 ? null : OriginOf(run.WorkflowDefinition),
+        };
     }
 
     /// <summary>
@@ -207,10 +229,17 @@ public sealed class SecretHandOff(SecretVault vault)
 
         public WorkflowRun Run => run;
 
+        /// <summary>The secrets the outputs read so far were computed from.</summary>
+        public List<string> DerivedFrom { get; } = [];
+
         public bool TryGetRoot(string name, out JsonNode? value)
         {
             if (run.LatestTask(name) is { SealedOutput: { } sealedOutput } task)
             {
+                foreach (var secret in task.SealedFrom ?? [])
+                {
+                    if (!DerivedFrom.Contains(secret)) DerivedFrom.Add(secret);
+                }
                 var document = WorkflowScope.TaskDocument(task);
                 document["output"] = JsonNode.Parse(vault.Unseal(run.WorkflowId, task.TaskId, sealedOutput));
                 value = document;
@@ -224,7 +253,8 @@ public sealed class SecretHandOff(SecretVault vault)
     /// <exception cref="SecretResolutionException">A secret is missing, deleted, undecryptable, lacks the field, or is empty.</exception>
     public async ValueTask<JsonObject> ResolveAsync(TaskRun task, HandOffPlan plan, CancellationToken ct)
     {
-        if (plan.Allowed.Count == 0) return plan.Input;
+        // A plan with only derived secrets resolves them too: the check, the audit and the manifest are the point.
+        if (plan.SecretNames.Count == 0) return plan.Input;
         // Usually the use was recorded with the scheduling commit, and this completes without awaiting anything. A
         // worker's hand-off is always checked afresh: the worker's own rights count.
         var values = (plan.Worker is null ? RecordedValues(plan) : null) ?? await ResolveNowAsync(task, plan, ct);

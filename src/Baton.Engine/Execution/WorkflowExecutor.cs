@@ -741,6 +741,7 @@ public sealed class WorkflowExecutor(
             from.Status = TaskStatus.Scheduled;
             from.OutputData = [];
             from.SealedOutput = null;
+            from.SealedFrom = null;
             from.ReasonForIncompletion = null;
             from.Retried = false;
             from.Executed = false;
@@ -1542,7 +1543,7 @@ public sealed class WorkflowExecutor(
                 {
                     var current = run.FindTask(task.TaskId);
                     if (current is null || current.Status.IsTerminal()) return false;
-                    if (plan.SealOutput && outcome.Output.Count > 0) outcome = Quarantine(run.WorkflowId, task.TaskId, outcome, current);
+                    if (plan.SealOutput && outcome.Output.Count > 0) outcome = Quarantine(run.WorkflowId, task.TaskId, outcome, current, plan);
                     WorkflowDecider.Finish(current, outcome, now);
                     current.StartTime = started;
                     run.UpdateTime = now;
@@ -1578,9 +1579,10 @@ public sealed class WorkflowExecutor(
     /// Seals a script's output whose input held secret material: the task keeps the ciphertext and shows ***,
     /// and the output's strings join the redactor while the run is active.
     /// </summary>
-    private TaskOutcome Quarantine(string workflowId, string taskId, TaskOutcome outcome, TaskRun task)
+    private TaskOutcome Quarantine(string workflowId, string taskId, TaskOutcome outcome, TaskRun task, HandOffPlan plan)
     {
         task.SealedOutput = vault.Seal(workflowId, taskId, System.Text.Encoding.UTF8.GetBytes(outcome.Output.ToJsonString()));
+        task.SealedFrom = [.. plan.SecretNames];
         vault.AddDerivedValues(workflowId, Strings(outcome.Output));
         return outcome with { Output = (JsonObject)Masked(outcome.Output)! };
 

@@ -123,28 +123,52 @@ public sealed class UseWithoutReadTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task A_worker_gets_the_value_only_if_it_may_use_the_secret_itself()
+    public Task A_worker_gets_the_value_only_if_it_may_use_the_secret_itself() =>
+        AWorkerGetsItOnlyWithRightsOnTheSecretAsync("for-workers",
+            (secret, type) => [Defs.Simple(type, "work", new JsonObject { ["token"] = $"${{workflow.secrets.{secret}}}" })],
+            value => value, ["work"]);
+
+    [Fact]
+    public Task A_worker_gets_a_value_derived_from_a_secret_only_if_it_may_use_the_secret_itself() =>
+        AWorkerGetsItOnlyWithRightsOnTheSecretAsync("derived-for-workers",
+            (secret, type) =>
+            [
+                Defs.Inline("calc", "(function(){ return { reversed: $.key.split('').reverse().join('') }; })()", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" }),
+                Defs.Simple(type, "work", new JsonObject { ["token"] = "${calc.output.result.reversed}" }),
+            ],
+            value => new string([.. value.Reverse()]), ["calc", "work"]);
+
+    /// <summary>
+    /// A workflow the administrator wrote hands its last task, a worker's, what <paramref name="tasks"/> make of a
+    /// secret. A worker application that may poll the task type but not use the secret gets nothing of it and the task
+    /// fails naming both; once granted EXECUTE on the secret it gets <paramref name="expected"/>, and the run's manifest
+    /// names the tasks that used the secret.
+    /// </summary>
+    private async Task AWorkerGetsItOnlyWithRightsOnTheSecretAsync(string label, Func<string, string, JsonObject[]> tasks, Func<string, string> expected, string[] users)
     {
-        var value = TrustUsers.Value("for-workers");
+        var value = TrustUsers.Value(label);
         var secret = await _users.Admin.NewSecretAsync(value);
-        var type = Defs.Unique("paid_work");
+        var type = Defs.Unique("worker_rights");
         var workflow = Defs.Unique("wf_worker_rights");
-        await TrustUsers.SaveAsync(_users.Admin, Defs.Workflow(workflow, Defs.Simple(type, "work", new JsonObject { ["token"] = $"${{workflow.secrets.{secret}}}" })));
+        var definition = tasks(secret, type);
+        await TrustUsers.SaveAsync(_users.Admin, Defs.Workflow(workflow, definition));
         (await _users.Admin.PutAsync("/api/metadata/taskdefs", new JsonObject { ["name"] = type, ["retryCount"] = 0 })).ShouldBe(HttpStatusCode.OK);
         var (appId, worker) = await _users.ApplicationAsync("WORKER");
         await _users.GrantAsync(appId, "TASK_DEF", type, "EXECUTE");
 
         var refused = await _users.Admin.StartAsync(workflow);
         var first = await worker.GetAsync($"/api/tasks/poll/{type}?timeout=2000");
-        Assert.DoesNotContain(value, first.Text, StringComparison.Ordinal);
+        foreach (var form in Forms(value)) Assert.DoesNotContain(form, first.Text, StringComparison.Ordinal);
         var failed = await _users.Admin.WaitForStatusAsync(refused, "FAILED");
-        Assert.Contains($"worker {appId} may not use secret '{secret}'", TrustUsers.Reason(failed), StringComparison.Ordinal);
+        Assert.Contains($"worker {appId} may not use secret '{secret}'", TrustUsers.Reason(failed, task: definition.Length - 1), StringComparison.Ordinal);
 
         await _users.GrantAsync(appId, "SECRET_NAME", secret, "EXECUTE");
         var allowed = await _users.Admin.StartAsync(workflow);
         var task = await worker.PollTaskAsync(type);
-        Assert.Equal(value, task["inputData"]!["token"]!.GetValue<string>());
+        Assert.Equal(expected(value), task["inputData"]!["token"]!.GetValue<string>());
         await worker.CompleteTaskAsync(task);
         await _users.Admin.WaitForStatusAsync(allowed, "COMPLETED");
+        var manifest = Assert.Single((await _users.Admin.GetAsync($"/api/workflow/{allowed}/secrets")).Array)!;
+        Assert.Equal(users, manifest["taskReferenceNames"]!.AsArray().Select(r => r!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 }
