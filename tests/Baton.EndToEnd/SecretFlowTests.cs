@@ -125,6 +125,35 @@ public sealed class SecretFlowTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_child_run_given_a_scripts_output_over_a_secret_never_stores_what_the_script_made()
+    {
+        var value = NewValue();
+        var reversed = new string([.. value.Reverse()]);
+        var secret = await _client.NewSecretAsync(value);
+        var child = Defs.Unique("derived_child");
+        await _client.RegisterWorkflowAsync(Defs.Workflow(child, Defs.Inline("noop", "1")));
+        var run = await _client.ExecuteAsync(Defs.Workflow(Defs.Unique("derived_parent"),
+            Defs.Inline("calc", "(function(){ return { reversed: $.key.split('').reverse().join('') }; })()", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" }),
+            new JsonObject
+            {
+                ["name"] = "child",
+                ["taskReferenceName"] = "child",
+                ["type"] = "SUB_WORKFLOW",
+                ["subWorkflowParam"] = new JsonObject { ["name"] = child, ["version"] = 1 },
+                ["inputParameters"] = new JsonObject { ["given"] = "${calc.output.result.reversed}" },
+            }));
+
+        var childId = run["tasks"]![1]!["subWorkflowId"]!.GetValue<string>();
+        var childRun = await _client.GetAsync($"/api/workflow/{childId}");
+        childRun.ShouldBe(System.Net.HttpStatusCode.OK);
+        foreach (var text in new[] { run.ToJsonString(), childRun.Text })
+        {
+            Assert.DoesNotContain(value, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(reversed, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_malformed_json_environment_value_is_a_400_not_a_500()
     {
         var reply = await _client.SendRawAsync(HttpMethod.Put, $"/api/environment/{Defs.Unique("broken").Replace('_', '-')}", "\"unterminated", "application/json");
