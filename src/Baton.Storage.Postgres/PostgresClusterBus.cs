@@ -227,6 +227,7 @@ public sealed partial class PostgresClusterBus : IClusterBus, IHostedService, IA
     private bool IsFromAnotherNode(ClusterMessage message) =>
         message.Sender is { Length: > 0 and <= 64 } sender && sender != NodeId
         && message.Kind is ClusterMessage.RunChanged or ClusterMessage.TasksOffered or ClusterMessage.TaskTaken or ClusterMessage.ModelChanged or ClusterMessage.Hello
+            or ClusterMessage.RunEnded
         && (message.Kind != ClusterMessage.ModelChanged || message.Model is ClusterMessage.ModelDefinitions or ClusterMessage.ModelSecrets or ClusterMessage.ModelAccess or ClusterMessage.ModelEnvironment)
         && (message.Kind != ClusterMessage.TasksOffered || message.Tasks is { Count: > 0 } tasks && tasks.All(t => t is { TaskId: not null, WorkflowId: not null }));
 

@@ -146,6 +146,37 @@ public sealed class ClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_worker_reporting_on_another_node_has_its_echo_of_a_scripts_output_over_a_secret_masked_there()
+    {
+        var nodes = await StartNodesAsync(2);
+        var (a, b) = (Client(nodes[0]), Client(nodes[1]));
+        var value = "derive-on-a-" + Guid.NewGuid().ToString("N");
+        var reversed = new string([.. value.Reverse()]); // a form the redactor cannot derive from the value itself
+        var secret = await a.NewSecretAsync(value);
+        var type = "derived_" + Guid.NewGuid().ToString("N")[..8];
+        (await a.PostAsync("/api/metadata/taskdefs", new JsonArray(new JsonObject { ["name"] = type, ["retryCount"] = 0 }))).ShouldBe(HttpStatusCode.OK);
+        var name = "derived_" + Guid.NewGuid().ToString("N")[..8];
+        await a.RegisterWorkflowAsync(Defs.Workflow(name,
+            Defs.Inline("calc", "(function(){ return { reversed: $.key.split('').reverse().join('') }; })()", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" }),
+            Defs.Simple(type, "work", new JsonObject { ["token"] = "${calc.output.result.reversed}" })));
+        var id = await a.StartAsync(name); // A runs the script and owns the run
+
+        var task = await b.PollTaskAsync(type);
+        Assert.Equal(reversed, task["inputData"]!["token"]!.GetValue<string>());
+        var taskId = task["taskId"]!.GetValue<string>();
+        (await b.SendRawAsync(HttpMethod.Post, $"/api/tasks/{taskId}/log", $"working on {reversed}", "text/plain")).ShouldBe(HttpStatusCode.OK);
+        await b.CompleteTaskAsync(task, new JsonObject { ["echo"] = reversed });
+
+        var run = await a.WaitForStatusAsync(id, "COMPLETED");
+        Assert.Equal("***", run["tasks"]![1]!["outputData"]!["echo"]!.GetValue<string>());
+        foreach (var client in new[] { a, b })
+        {
+            Assert.DoesNotContain(reversed, (await client.GetAsync($"/api/workflow/{id}")).Text, StringComparison.Ordinal);
+            Assert.DoesNotContain(reversed, (await client.GetAsync($"/api/tasks/{taskId}/log")).Text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Password_guesses_spread_over_two_nodes_are_counted_together_and_throttled_on_both()
     {
         var nodes = await StartNodesAsync(2);

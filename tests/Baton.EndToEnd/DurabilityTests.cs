@@ -50,28 +50,40 @@ public sealed class DurabilityTests(ITestOutputHelper output) : OwnServerTests
     {
         using var client = new BatonClient(Server);
         var value = "derive-me-" + Guid.NewGuid().ToString("N");
-        var upper = value.ToUpperInvariant();
+        var reversed = new string([.. value.Reverse()]); // a form the redactor cannot derive from the value itself
         var secret = await client.NewSecretAsync(value);
         var type = Defs.Unique("derived_echo");
         await RegisterWorkerTypeAsync(client, type, retryCount: 0, responseTimeoutSeconds: 300);
         var name = Defs.Unique("derived");
         await client.RegisterWorkflowAsync(Defs.Workflow(name,
-            Defs.Inline("calc", "(function(){ return { upper: $.key.toUpperCase() }; })()", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" }),
-            Defs.Simple(type, "work", new JsonObject { ["v"] = "${calc.output.result.upper}" }),
-            Defs.Http("send", $"{Peer.BaseUrl}/echo", "POST", body: new JsonObject { ["u"] = "${calc.output.result.upper}" })));
+            Defs.Inline("calc", "(function(){ return { reversed: $.key.split('').reverse().join('') }; })()", new JsonObject { ["key"] = $"${{workflow.secrets.{secret}}}" }),
+            Defs.Simple(type, "work", new JsonObject { ["v"] = "${calc.output.result.reversed}" }),
+            Defs.Http("send", $"{Peer.BaseUrl}/echo", "POST", body: new JsonObject { ["u"] = "${calc.output.result.reversed}" })));
         var id = await client.StartAsync(name);
         var attempt = await client.PollTaskAsync(type);
-        Assert.Equal(upper, attempt["inputData"]!["v"]!.GetValue<string>()); // the worker was given the derived value
+        Assert.Equal(reversed, attempt["inputData"]!["v"]!.GetValue<string>()); // the worker was given the derived value
 
         // The derived values the redactor masks were in memory only; after the restart they must be known again
         // before the worker's echo is stored, and before the next task's unsealed input comes back from the peer.
         await Server.KillAsync();
         await Server.LaunchAsync();
-        await client.CompleteTaskAsync(attempt, new JsonObject { ["echo"] = upper });
+        var taskId = attempt["taskId"]!.GetValue<string>();
+        (await client.SendRawAsync(HttpMethod.Post, $"/api/tasks/{taskId}/log", $"working on {reversed}", "text/plain")).ShouldBe(HttpStatusCode.OK);
+        (await client.PostAsync("/api/tasks", new JsonObject
+        {
+            ["workflowInstanceId"] = id,
+            ["taskId"] = taskId,
+            ["status"] = "COMPLETED",
+            ["outputData"] = new JsonObject { ["echo"] = reversed },
+            ["logs"] = new JsonArray(new JsonObject { ["log"] = $"done with {reversed}" }),
+        })).ShouldBe(HttpStatusCode.OK);
         var run = await client.WaitForStatusAsync(id, "COMPLETED");
 
-        Assert.DoesNotContain(upper, run.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(reversed, run.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal("***", run["tasks"]![1]!["outputData"]!["echo"]!.GetValue<string>());
+        var logs = (await client.GetAsync($"/api/tasks/{taskId}/log")).Text;
+        Assert.Contains("working on ***", logs, StringComparison.Ordinal);
+        Assert.Contains("done with ***", logs, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,6 +37,8 @@ public sealed record ClusterMessage
     public const string ModelChanged = "model-changed";
     /// <summary>A node joined or came back: the others send it their queued worker tasks.</summary>
     public const string Hello = "hello";
+    /// <summary>A run with quarantined outputs ended (<see cref="WorkflowId"/>): every node lets their strings leave its redactor.</summary>
+    public const string RunEnded = "run-ended";
     /// <summary>Only from a node's own bus: messages may have been missed; reload every model and re-read owned runs.</summary>
     public const string Resync = "resync";
 

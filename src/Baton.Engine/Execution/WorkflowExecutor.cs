@@ -1060,17 +1060,20 @@ public sealed class WorkflowExecutor(
         if (problems.Count > 0) throw new InvalidRequestException(problems);
 
         var taskId = result.TaskId!;
+        List<TaskExecLog>? logs = null;
         await MutateAsync(result.WorkflowInstanceId!, (run, now) =>
         {
             var task = run.FindTask(taskId) ?? throw new NotFoundException($"Workflow {run.WorkflowId} has no task with id '{taskId}'");
             CheckReporter(task, reporter);
+            if (result.Logs is { Count: > 0 } lines)
+            {
+                // Redacted now, while the run's quarantined outputs are known here: the commit may end the run and let them go.
+                RememberSealed(run);
+                logs = [.. lines.Select(l => new TaskExecLog { Log = RunRedaction.Redact(redactor, l.Log), TaskId = taskId, CreatedTime = l.CreatedTime > 0 ? l.CreatedTime : now })];
+            }
             return ApplyResult(run, task, status, result.OutputData, result.ReasonForIncompletion, result.CallbackAfterSeconds, result.WorkerId, now);
         }, ct);
-        if (result.Logs is { Count: > 0 } logs)
-        {
-            var now = Clock.NowMs();
-            await store.AddTaskLogsAsync([.. logs.Select(l => new TaskExecLog { Log = RunRedaction.Redact(redactor, l.Log), TaskId = taskId, CreatedTime = l.CreatedTime > 0 ? l.CreatedTime : now })], ct);
-        }
+        if (logs is { Count: > 0 }) await store.AddTaskLogsAsync(logs, ct);
         return taskId;
     }
 
@@ -1243,8 +1246,16 @@ public sealed class WorkflowExecutor(
         return true;
     }
 
-    public Task AddTaskLogAsync(string taskId, string log, CancellationToken ct) =>
-        store.AddTaskLogsAsync([new TaskExecLog { TaskId = taskId, Log = redactor.Redact(log), CreatedTime = Clock.NowMs() }], ct);
+    public async Task AddTaskLogAsync(string taskId, string log, CancellationToken ct)
+    {
+        // The run's quarantined outputs must be known here too: the worker may log what it was given from them.
+        if (await store.GetTaskAsync(taskId, ct) is { } task
+            && (_active.TryGetValue(task.WorkflowInstanceId, out var run) ? run : await store.GetWorkflowAsync(task.WorkflowInstanceId, includeTasks: true, ct)) is { } found)
+        {
+            RememberSealed(found);
+        }
+        await store.AddTaskLogsAsync([new TaskExecLog { TaskId = taskId, Log = redactor.Redact(log), CreatedTime = Clock.NowMs() }], ct);
+    }
 
     public Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken ct) => store.GetTaskLogsAsync(taskId, ct);
 
@@ -1324,7 +1335,7 @@ public sealed class WorkflowExecutor(
         }
         if (!changed && run.UpdateTime < now && !run.Tasks.Exists(t => t.UpdateTime >= now))
         {
-            if (run.Status.IsTerminal()) vault.RunEnded(run.WorkflowId); // it may have ended on another node
+            if (run.Status.IsTerminal()) RunEnded(run); // it may have ended on another node
             else if (Owns(run) && cached is null) _active[run.WorkflowId] = run;
             AfterCommit(run, SelectDispatches(run), []);
             return;
@@ -1346,6 +1357,7 @@ public sealed class WorkflowExecutor(
         }
         run.UpdateTime = Math.Max(run.UpdateTime, passStart);
         var changedTasks = run.Tasks.Where(t => t.UpdateTime >= passStart).ToList();
+        RememberSealed(run);
         RunRedaction.Apply(redactor, run, changedTasks);
         var dispatches = SelectDispatches(run);
         var prepared = new List<(PendingDispatch Dispatch, PreparedResolutions Resolutions)>();
@@ -1373,7 +1385,7 @@ public sealed class WorkflowExecutor(
         if (run.Status.IsTerminal())
         {
             _active.TryRemove(run.WorkflowId, out _);
-            vault.RunEnded(run.WorkflowId);
+            RunEnded(run);
             if (events.HasSubscribers(Events.BatonEvents.RunFinished)) events.Publish(Events.BatonEvents.RunFinished, FinishedEvent(run));
             if (run.ParentWorkflowId is not null) _ = Task.Run(() => ChildEndedAsync(run));
             foreach (var task in changedTasks)
@@ -1467,6 +1479,10 @@ public sealed class WorkflowExecutor(
                 {
                     PublishOffers(type, tasks.Select(t => new Cluster.OfferedTask(t.Task.TaskId, t.Task.WorkflowId, t.VisibleAt)));
                 }
+                break;
+            case Cluster.ClusterMessage.RunEnded when message.WorkflowId is { Length: > 0 } ended:
+                _sealedKnown.TryRemove(ended, out _);
+                vault.RunEnded(ended);
                 break;
             case Cluster.ClusterMessage.Resync:
                 // Messages may have been missed: every run kept here is read again, and the others resend their queues.
@@ -1583,7 +1599,8 @@ public sealed class WorkflowExecutor(
     {
         task.SealedOutput = vault.Seal(workflowId, taskId, System.Text.Encoding.UTF8.GetBytes(outcome.Output.ToJsonString()));
         task.SealedFrom = [.. plan.SecretNames];
-        vault.AddDerivedValues(workflowId, Strings(outcome.Output));
+        _sealedKnown.GetOrAdd(workflowId, _ => new(StringComparer.Ordinal)).TryAdd(taskId, 0);
+        vault.AddDerivedValues(workflowId, SealedStrings(outcome.Output));
         return outcome with { Output = (JsonObject)Masked(outcome.Output)! };
 
         static JsonNode? Masked(JsonNode? node) => node switch
@@ -1593,15 +1610,51 @@ public sealed class WorkflowExecutor(
             null => null,
             _ => JsonValue.Create(SecretRedactor.Mask),
         };
+    }
 
-        static IEnumerable<string> Strings(JsonNode? node) => node switch
+    /// <summary>Every leaf of a quarantined output as text: what the redactor must mask while its run is active.</summary>
+    private static IEnumerable<string> SealedStrings(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.SelectMany(p => SealedStrings(p.Value)),
+        JsonArray array => array.SelectMany(SealedStrings),
+        JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.String => [value.GetValue<string>()],
+        JsonValue value => [value.ToJsonString()],
+        _ => [],
+    };
+
+    /// <summary>The quarantined outputs whose strings this node's redactor holds, by run and task: each is unsealed once per node.</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _sealedKnown = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gives this node's redactor the strings of the run's quarantined outputs that it does not hold yet. The node that
+    /// ran the script gave them at once; after a restart, or on another node changing the run (a worker reporting
+    /// there), an echo of them must be masked just the same before anything of the run is stored.
+    /// </summary>
+    private void RememberSealed(WorkflowRun run)
+    {
+        if (!run.Tasks.Exists(t => t.SealedOutput is not null)) return;
+        var known = _sealedKnown.GetOrAdd(run.WorkflowId, _ => new(StringComparer.Ordinal));
+        foreach (var task in run.Tasks)
         {
-            JsonObject obj => obj.SelectMany(p => Strings(p.Value)),
-            JsonArray array => array.SelectMany(Strings),
-            JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.String => [value.GetValue<string>()],
-            JsonValue value => [value.ToJsonString()],
-            _ => [],
-        };
+            if (task.SealedOutput is not { } sealedOutput || !known.TryAdd(task.TaskId, 0)) continue;
+            try
+            {
+                vault.AddDerivedValues(run.WorkflowId, SealedStrings(JsonNode.Parse(vault.Unseal(run.WorkflowId, task.TaskId, sealedOutput))));
+            }
+            catch (Exception e) when (e is SecretResolutionException or System.Text.Json.JsonException)
+            {
+                // The reason names the task and the cipher's complaint, never content.
+                logger.LogError("The quarantined output of task {TaskId} of workflow {WorkflowId} cannot be read: {Reason}", task.TaskId, run.WorkflowId, e.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>The run ended: its quarantined outputs' strings leave the redactor here and, when it had any, on every node.</summary>
+    private void RunEnded(WorkflowRun run)
+    {
+        vault.RunEnded(run.WorkflowId);
+        if (!_sealedKnown.TryRemove(run.WorkflowId, out _) && !run.Tasks.Exists(t => t.SealedOutput is not null)) return;
+        cluster.Publish(new Cluster.ClusterMessage { Kind = Cluster.ClusterMessage.RunEnded, WorkflowId = run.WorkflowId });
     }
 
     private async Task EndChildAsync(string childId, WorkflowRun parent)
