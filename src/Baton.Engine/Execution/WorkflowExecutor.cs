@@ -1599,7 +1599,7 @@ public sealed class WorkflowExecutor(
     {
         task.SealedOutput = vault.Seal(workflowId, taskId, System.Text.Encoding.UTF8.GetBytes(outcome.Output.ToJsonString()));
         task.SealedFrom = [.. plan.SecretNames];
-        _sealedKnown.GetOrAdd(workflowId, _ => new(StringComparer.Ordinal)).TryAdd(taskId, 0);
+        _sealedKnown.GetOrAdd(workflowId, _ => new(StringComparer.Ordinal)).TryAdd(task.SealedOutput, 0);
         vault.AddDerivedValues(workflowId, SealedStrings(outcome.Output));
         return outcome with { Output = (JsonObject)Masked(outcome.Output)! };
 
@@ -1622,7 +1622,10 @@ public sealed class WorkflowExecutor(
         _ => [],
     };
 
-    /// <summary>The quarantined outputs whose strings this node's redactor holds, by run and task: each is unsealed once per node.</summary>
+    /// <summary>
+    /// The quarantined outputs whose strings this node's redactor holds, by run, each by its ciphertext (a task run
+    /// again is sealed anew, under a fresh nonce): each is unsealed once per node.
+    /// </summary>
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _sealedKnown = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -1636,7 +1639,7 @@ public sealed class WorkflowExecutor(
         var known = _sealedKnown.GetOrAdd(run.WorkflowId, _ => new(StringComparer.Ordinal));
         foreach (var task in run.Tasks)
         {
-            if (task.SealedOutput is not { } sealedOutput || !known.TryAdd(task.TaskId, 0)) continue;
+            if (task.SealedOutput is not { } sealedOutput || !known.TryAdd(sealedOutput, 0)) continue;
             try
             {
                 vault.AddDerivedValues(run.WorkflowId, SealedStrings(JsonNode.Parse(vault.Unseal(run.WorkflowId, task.TaskId, sealedOutput))));
