@@ -1131,7 +1131,7 @@ public sealed class WorkflowExecutor(
             run.UpdateTime = now;
             return true;
         }, ct);
-        foreach (var line in logs ?? []) await AddTaskLogAsync(taskId, line, ct);
+        if (logs is { Count: > 0 }) await StoreTaskLogsAsync(taskId, logs, ct);
     }
 
     /// <summary>
@@ -1246,15 +1246,23 @@ public sealed class WorkflowExecutor(
         return true;
     }
 
-    public async Task AddTaskLogAsync(string taskId, string log, CancellationToken ct)
+    /// <summary>Adds log lines to <paramref name="task"/> (read by the caller, which checked who may), redacted, in one write.</summary>
+    public async Task AddTaskLogsAsync(TaskRun task, IReadOnlyList<string> lines, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(task);
         // The run's quarantined outputs must be known here too: the worker may log what it was given from them.
-        if (await store.GetTaskAsync(taskId, ct) is { } task
-            && (_active.TryGetValue(task.WorkflowInstanceId, out var run) ? run : await store.GetWorkflowAsync(task.WorkflowInstanceId, includeTasks: true, ct)) is { } found)
+        if ((_active.TryGetValue(task.WorkflowInstanceId, out var run) ? run : await store.GetWorkflowAsync(task.WorkflowInstanceId, includeTasks: true, ct)) is { } found)
         {
             RememberSealed(found);
         }
-        await store.AddTaskLogsAsync([new TaskExecLog { TaskId = taskId, Log = redactor.Redact(log), CreatedTime = Clock.NowMs() }], ct);
+        await StoreTaskLogsAsync(task.TaskId, [.. lines.Select(redactor.Redact)], ct);
+    }
+
+    /// <summary>Stores log lines already redacted.</summary>
+    private Task StoreTaskLogsAsync(string taskId, IReadOnlyList<string> redacted, CancellationToken ct)
+    {
+        var now = Clock.NowMs();
+        return store.AddTaskLogsAsync([.. redacted.Select(line => new TaskExecLog { TaskId = taskId, Log = line, CreatedTime = now })], ct);
     }
 
     public Task<IReadOnlyList<TaskExecLog>> GetTaskLogsAsync(string taskId, CancellationToken ct) => store.GetTaskLogsAsync(taskId, ct);

@@ -131,7 +131,7 @@ public static class NodeRunEndpoints
 
         group.MapPost("/nodes/runs/{taskId}/logs", async (string taskId, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
-            await NodeTaskAsync(executor, taskId, ct);
+            var task = await NodeTaskAsync(executor, taskId, ct);
             var body = await JsonBody.ReadAsync(request, json.JsonObject);
             if (body["logs"] is not JsonArray { Count: > 0 and <= 100 } logs) throw new InvalidRequestException("$.logs", "logs must be an array of 1 to 100 {level, message}");
             var lines = new List<string>();
@@ -145,7 +145,7 @@ public static class NodeRunEndpoints
                 if (level is not ("DEBUG" or "INFO" or "WARN" or "ERROR")) throw new InvalidRequestException($"$.logs[{i}].level", "level is one of DEBUG, INFO, WARN, ERROR");
                 lines.Add($"{level} {m.GetValue<string>()}");
             }
-            foreach (var line in lines) await executor.AddTaskLogAsync(taskId, line, ct);
+            await executor.AddTaskLogsAsync(task, lines, ct);
             return Results.Json(new JsonObject { ["ok"] = true }, json.JsonObject);
         }).WithMetadata(AccessRule.TaskRun(AccessRight.Execute)).Accepts<JsonObject>("application/json").WithSummary("Add log lines to a node run: {logs: [{level, message}]}");
 

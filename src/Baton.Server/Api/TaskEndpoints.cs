@@ -64,8 +64,9 @@ public static class TaskEndpoints
 
         group.MapPost("/{taskId}/log", async (string taskId, HttpRequest request, WorkflowExecutor executor, CancellationToken ct) =>
         {
-            await RequireWorkOnTaskAsync(request, executor, taskId, ct);
-            await executor.AddTaskLogAsync(taskId, await ReadLogAsync(request), ct);
+            var task = await executor.GetTaskAsync(taskId, ct);
+            await RequireReportAsync(request, executor, task);
+            await executor.AddTaskLogsAsync(task, [await ReadLogAsync(request)], ct);
             return Results.Ok();
         }).WithMetadata(WorkOnSome).Accepts<string>("application/json", "text/plain").WithSummary("Add a log line to a task");
 
