@@ -1250,11 +1250,11 @@ public sealed class WorkflowExecutor(
     public async Task AddTaskLogsAsync(TaskRun task, IReadOnlyList<string> lines, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(task);
-        // The run's quarantined outputs must be known here too: the worker may log what it was given from them.
-        if ((_active.TryGetValue(task.WorkflowInstanceId, out var run) ? run : await store.GetWorkflowAsync(task.WorkflowInstanceId, includeTasks: true, ct)) is { } found)
-        {
-            RememberSealed(found);
-        }
+        // The run's quarantined outputs must be known here too: the worker may log what it was given from them. An
+        // active run is in memory on its node; on another node sharing the store it is read.
+        var run = _active.TryGetValue(task.WorkflowInstanceId, out var cached) ? cached
+            : cluster.IsShared ? await store.GetWorkflowAsync(task.WorkflowInstanceId, includeTasks: true, ct) : null;
+        if (run is not null) RememberSealed(run);
         await StoreTaskLogsAsync(task.TaskId, [.. lines.Select(redactor.Redact)], ct);
     }
 
@@ -1489,8 +1489,7 @@ public sealed class WorkflowExecutor(
                 }
                 break;
             case Cluster.ClusterMessage.RunEnded when message.WorkflowId is { Length: > 0 } ended:
-                _sealedKnown.TryRemove(ended, out _);
-                vault.RunEnded(ended);
+                ForgetRunSecrets(ended);
                 break;
             case Cluster.ClusterMessage.Resync:
                 // Messages may have been missed: every run kept here is read again, and the others resend their queues.
@@ -1663,9 +1662,15 @@ public sealed class WorkflowExecutor(
     /// <summary>The run ended: its quarantined outputs' strings leave the redactor here and, when it had any, on every node.</summary>
     private void RunEnded(WorkflowRun run)
     {
-        vault.RunEnded(run.WorkflowId);
-        if (!_sealedKnown.TryRemove(run.WorkflowId, out _) && !run.Tasks.Exists(t => t.SealedOutput is not null)) return;
+        if (!ForgetRunSecrets(run.WorkflowId) && !run.Tasks.Exists(t => t.SealedOutput is not null)) return;
         cluster.Publish(new Cluster.ClusterMessage { Kind = Cluster.ClusterMessage.RunEnded, WorkflowId = run.WorkflowId });
+    }
+
+    /// <summary>Lets what this node holds of an ended run's secrets go (pins, derived strings); true when it held sealed outputs' strings.</summary>
+    private bool ForgetRunSecrets(string workflowId)
+    {
+        vault.RunEnded(workflowId);
+        return _sealedKnown.TryRemove(workflowId, out _);
     }
 
     private async Task EndChildAsync(string childId, WorkflowRun parent)
