@@ -78,8 +78,7 @@ public sealed class SecretVault(
             // Written only if still absent: of several nodes starting on an empty database one creates it, the others
             // read the winner's. Its purpose keys go in with it, so a node reading it at once finds the same ones.
             var created = Keyring.Create();
-            _ = created.PurposeKey(SecretFingerprint.Purpose);
-            _ = created.PurposeKey(TokenSigningPurpose);
+            AddPurposeKeys(created);
             var createdBytes = created.Wrap(_master);
             if (await repository.CreateKeyringAsync(createdBytes, ct))
             {
@@ -112,11 +111,7 @@ public sealed class SecretVault(
         // stay the same on every node and after every restart.
         if (!Ring.HasPurposeKey(SecretFingerprint.Purpose) || !Ring.HasPurposeKey(TokenSigningPurpose))
         {
-            await ChangeKeyringAsync(ring =>
-            {
-                _ = ring.PurposeKey(SecretFingerprint.Purpose);
-                _ = ring.PurposeKey(TokenSigningPurpose);
-            }, _master, ct);
+            await ChangeKeyringAsync(AddPurposeKeys, _master, ct);
         }
         logger.LogInformation("Secrets: master key {Fingerprint} from {Source}, data key term {Term}", _master.Fingerprint, _masterSource, Ring.ActiveTerm);
 
@@ -194,6 +189,13 @@ public sealed class SecretVault(
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>The keys for other purposes every keyring holds from its creation: fingerprints and token signatures.</summary>
+    private static void AddPurposeKeys(Keyring ring)
+    {
+        _ = ring.PurposeKey(SecretFingerprint.Purpose);
+        _ = ring.PurposeKey(TokenSigningPurpose);
     }
 
     /// <summary>Takes the stored keyring when another node changed it (a data key rotated there).</summary>
